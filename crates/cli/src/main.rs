@@ -1,0 +1,2 @@
+//! The `kapsel` binary.
+fn main() {}

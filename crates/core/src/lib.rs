@@ -1,0 +1,12 @@
+//! Kapsel's domain, free of I/O: the privacy-file model and its validation, site revisions,
+//! consent records and their hash chain, texts per language, and time as a parameter.
+//!
+//! Everything here is a pure function of its inputs. Reading files, talking to databases and
+//! serving HTTP live in the crates that depend on this one.
+
+pub mod clock;
+pub mod privacy;
+pub mod text;
+
+pub use clock::{Clock, Millis};
+pub use text::{Lang, Text};
