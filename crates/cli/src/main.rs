@@ -1,2 +1,35 @@
-//! The `kapsel` binary.
-fn main() {}
+//! The `kapsel` binary: parses the command line and hands each subcommand to its module in
+//! `cmd/`. Nothing else lives here; each subcommand owns its flags and its runtime.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "kapsel", version, about = "Makes a website's privacy and cookie policy true, and provable.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the consent API, the banner and the generated documents.
+    Serve(cmd::serve::ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => cmd::serve::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per `kapsel` subcommand; each exposes its clap `Args` and a `run` returning an exit code.
+
+pub mod serve;
