@@ -5,6 +5,7 @@
 //! serving HTTP live in the crates that depend on this one.
 
 pub mod clock;
+pub mod consent;
 pub mod privacy;
 pub mod text;
 

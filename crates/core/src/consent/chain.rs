@@ -1,0 +1,203 @@
+//! Verifying a hash chain: every record's hash recomputes, links to its predecessor's hash, and
+//! the sequence numbers run 1, 2, 3, … without gaps. Together these prove that no record inside
+//! the chain was changed, reordered or removed.
+//!
+//! Removing records from the *end* of a chain leaves a valid shorter chain; the head hash that
+//! `verify` reports is what an auditor compares with a head noted earlier (or with a receipt).
+
+use std::fmt;
+
+use super::{ConsentRecord, GENESIS_HASH};
+
+/// What a chain that verified looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSummary {
+    pub chain_id: String,
+    pub records: u64,
+    /// The hash of the last record, or [`GENESIS_HASH`] for an empty chain.
+    pub head_hash: String,
+}
+
+/// Where and how a chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("chain {chain_id}: record seq {seq} (receipt {record_id}): {problem}")]
+pub struct ChainBreak {
+    pub chain_id: String,
+    pub seq: i64,
+    pub record_id: String,
+    pub problem: BreakKind,
+}
+
+/// The kind of damage found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreakKind {
+    /// The record's stored hash does not match its content: the record was changed.
+    HashMismatch { stored: String, computed: String },
+    /// The record does not point at its predecessor's hash: reordered, replaced or inserted.
+    BrokenLink { expected_prev: String, found_prev: String },
+    /// A sequence number is missing: records were removed (or the order was changed).
+    SeqGap { expected: i64 },
+    /// The record belongs to another chain.
+    WrongChain { found: String },
+}
+
+impl fmt::Display for BreakKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakKind::HashMismatch { stored, computed } => write!(
+                f,
+                "content was changed: stored hash {stored} but the content hashes to {computed}"
+            ),
+            BreakKind::BrokenLink { expected_prev, found_prev } => write!(
+                f,
+                "link broken: prev_hash is {found_prev} but the previous record's hash is {expected_prev}"
+            ),
+            BreakKind::SeqGap { expected } => write!(
+                f,
+                "sequence gap: expected seq {expected} here, so records were removed or reordered"
+            ),
+            BreakKind::WrongChain { found } => write!(f, "record belongs to chain {found}"),
+        }
+    }
+}
+
+/// Checks records of one chain one at a time, in seq order, without holding them all.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    chain_id: String,
+    records: u64,
+    next_seq: i64,
+    head_hash: String,
+}
+
+impl ChainVerifier {
+    pub fn new(chain_id: &str) -> Self {
+        ChainVerifier {
+            chain_id: chain_id.to_string(),
+            records: 0,
+            next_seq: 1,
+            head_hash: GENESIS_HASH.to_string(),
+        }
+    }
+
+    /// Checks the next record of the chain.
+    pub fn push(&mut self, record: &ConsentRecord) -> Result<(), ChainBreak> {
+        let broken = |problem| ChainBreak {
+            chain_id: self.chain_id.clone(),
+            seq: record.seq,
+            record_id: record.id.clone(),
+            problem,
+        };
+        if record.chain_id != self.chain_id {
+            return Err(broken(BreakKind::WrongChain { found: record.chain_id.clone() }));
+        }
+        if record.seq != self.next_seq {
+            return Err(broken(BreakKind::SeqGap { expected: self.next_seq }));
+        }
+        let computed = record.compute_hash();
+        if computed != record.hash {
+            return Err(broken(BreakKind::HashMismatch { stored: record.hash.clone(), computed }));
+        }
+        if record.prev_hash != self.head_hash {
+            return Err(broken(BreakKind::BrokenLink {
+                expected_prev: self.head_hash.clone(),
+                found_prev: record.prev_hash.clone(),
+            }));
+        }
+        self.records += 1;
+        self.next_seq += 1;
+        self.head_hash = computed;
+        Ok(())
+    }
+
+    pub fn finish(self) -> ChainSummary {
+        ChainSummary { chain_id: self.chain_id, records: self.records, head_hash: self.head_hash }
+    }
+}
+
+/// Verifies a whole chain given in seq order. An empty slice is an empty (valid) chain with an
+/// empty chain id.
+pub fn verify(records: &[ConsentRecord]) -> Result<ChainSummary, ChainBreak> {
+    let chain_id = records.first().map(|r| r.chain_id.as_str()).unwrap_or_default();
+    let mut verifier = ChainVerifier::new(chain_id);
+    for record in records {
+        verifier.push(record)?;
+    }
+    Ok(verifier.finish())
+}
+
+/// Links `record` after `prev_hash` at `seq` and fills in its hash. The writer's one way to
+/// extend a chain.
+pub fn seal(record: &mut ConsentRecord, seq: i64, prev_hash: &str) {
+    record.seq = seq;
+    record.prev_hash = prev_hash.to_string();
+    record.hash = record.compute_hash();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::hash::tests::sample;
+
+    fn chain(n: i64) -> Vec<ConsentRecord> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut record = sample();
+                record.id = format!("R{seq:025}");
+                seal(&mut record, seq, &prev);
+                prev = record.hash.clone();
+                record
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_reports_its_head() {
+        let records = chain(5);
+        let summary = verify(&records).unwrap();
+        assert_eq!(summary.records, 5);
+        assert_eq!(summary.head_hash, records[4].hash);
+        assert_eq!(verify(&[]).unwrap().head_hash, GENESIS_HASH);
+    }
+
+    #[test]
+    fn a_changed_record_is_named_by_seq() {
+        let mut records = chain(5);
+        records[2].choice.categories.insert("marketing".into(), true);
+        let err = verify(&records).unwrap_err();
+        assert_eq!(err.seq, 3);
+        assert!(matches!(err.problem, BreakKind::HashMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_changed_record_with_recomputed_hash_breaks_the_next_link() {
+        let mut records = chain(5);
+        records[2].choice.gpc = true;
+        records[2].hash = records[2].compute_hash();
+        let err = verify(&records).unwrap_err();
+        assert_eq!(err.seq, 4);
+        assert!(matches!(err.problem, BreakKind::BrokenLink { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_removed_record_is_a_gap() {
+        let mut records = chain(5);
+        records.remove(1);
+        let err = verify(&records).unwrap_err();
+        assert_eq!((err.seq, err.problem.clone()), (3, BreakKind::SeqGap { expected: 2 }));
+        assert!(err.to_string().contains("records were removed"), "{err}");
+    }
+
+    #[test]
+    fn swapped_records_are_detected() {
+        let mut records = chain(5);
+        records.swap(1, 2);
+        assert!(verify(&records).is_err());
+        // Even with renumbered seqs, the links give the reordering away.
+        records[1].seq = 2;
+        records[2].seq = 3;
+        let err = verify(&records).unwrap_err();
+        assert_eq!(err.seq, 2);
+    }
+}

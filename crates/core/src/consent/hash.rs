@@ -1,0 +1,193 @@
+//! The canonical, versioned encoding of a consent record and its SHA-256. `docs/ledger.md`
+//! describes the same encoding so an auditor can re-implement it without our code.
+//!
+//! Encoding `kapsel-consent-record/v1`: the version line, then one line per field in a fixed
+//! order, `name=value\n`. Strings are `<byte length>:<UTF-8 bytes>`, so no content can be
+//! mistaken for structure; integers are decimal; booleans `true`/`false`; an absent optional
+//! string is `none` (a present one always starts with a digit). Maps are `name=<count>` followed by
+//! one line per entry in byte order of the key: `<key string>=<bool>`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use super::ConsentRecord;
+
+/// The first line of every encoded record. Bump the version when the encoding changes.
+pub const ENCODING_VERSION: &str = "kapsel-consent-record/v1";
+
+/// The canonical bytes of every field except `hash`.
+pub fn canonical_encoding(record: &ConsentRecord) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str(ENCODING_VERSION);
+    out.push('\n');
+    let choice = &record.choice;
+    let context = &record.context;
+    field_str(&mut out, "id", &record.id);
+    field_str(&mut out, "chain_id", &record.chain_id);
+    field_int(&mut out, "seq", record.seq);
+    field_int(&mut out, "recorded_at_ms", record.recorded_at_ms);
+    field_int(&mut out, "expires_at_ms", record.expires_at_ms);
+    field_str(&mut out, "site", &choice.site);
+    field_str(&mut out, "revision", &choice.revision);
+    field_str(&mut out, "language", choice.language.as_str());
+    field_str(&mut out, "action", choice.action.as_str());
+    field_map(&mut out, "categories", &choice.categories);
+    field_map(&mut out, "services", &choice.services);
+    field_opt(&mut out, "previous_receipt", choice.previous_receipt.as_deref());
+    field_bool(&mut out, "gpc", choice.gpc);
+    field_opt(&mut out, "ip_prefix", context.ip_prefix.as_deref());
+    field_str(&mut out, "ua_family", &context.ua_family);
+    field_str(&mut out, "prev_hash", &record.prev_hash);
+    out
+}
+
+/// SHA-256 of [`canonical_encoding`], lower-case hex.
+pub fn record_hash(record: &ConsentRecord) -> String {
+    hex::encode(Sha256::digest(canonical_encoding(record).as_bytes()))
+}
+
+fn string(out: &mut String, value: &str) {
+    let _ = write!(out, "{}:{}", value.len(), value);
+}
+
+fn field_str(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push('=');
+    string(out, value);
+    out.push('\n');
+}
+
+fn field_opt(out: &mut String, name: &str, value: Option<&str>) {
+    match value {
+        Some(value) => field_str(out, name, value),
+        None => {
+            out.push_str(name);
+            out.push_str("=none\n");
+        }
+    }
+}
+
+fn field_int(out: &mut String, name: &str, value: i64) {
+    let _ = writeln!(out, "{name}={value}");
+}
+
+fn field_bool(out: &mut String, name: &str, value: bool) {
+    let _ = writeln!(out, "{name}={value}");
+}
+
+fn field_map(out: &mut String, name: &str, map: &BTreeMap<String, bool>) {
+    let _ = writeln!(out, "{name}={}", map.len());
+    // BTreeMap<String, _> iterates in byte order of the keys, which is what the encoding asks.
+    for (key, granted) in map {
+        string(out, key);
+        let _ = writeln!(out, "={granted}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::{ConsentAction, ConsentChoice, GENESIS_HASH, RecordContext};
+    use crate::text::Lang;
+
+    pub(crate) fn sample() -> ConsentRecord {
+        let mut record = ConsentRecord {
+            id: "01J0000000000000000000000A".into(),
+            chain_id: "chain-a".into(),
+            seq: 1,
+            recorded_at_ms: 1_767_225_600_000,
+            expires_at_ms: 1_798_761_600_000,
+            choice: ConsentChoice {
+                site: "www".into(),
+                revision: "r1".into(),
+                language: Lang::new("nb"),
+                action: ConsentAction::Custom,
+                categories: [("analytics".to_string(), true), ("marketing".to_string(), false)]
+                    .into(),
+                services: [("ga4".to_string(), true)].into(),
+                previous_receipt: None,
+                gpc: false,
+            },
+            context: RecordContext {
+                ip_prefix: Some("192.0.2.0/24".into()),
+                ua_family: "Firefox".into(),
+            },
+            prev_hash: GENESIS_HASH.into(),
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash();
+        record
+    }
+
+    #[test]
+    fn encoding_is_exactly_as_documented() {
+        let expected = "kapsel-consent-record/v1\n\
+            id=26:01J0000000000000000000000A\n\
+            chain_id=7:chain-a\n\
+            seq=1\n\
+            recorded_at_ms=1767225600000\n\
+            expires_at_ms=1798761600000\n\
+            site=3:www\n\
+            revision=2:r1\n\
+            language=2:nb\n\
+            action=6:custom\n\
+            categories=2\n\
+            9:analytics=true\n\
+            9:marketing=false\n\
+            services=1\n\
+            3:ga4=true\n\
+            previous_receipt=none\n\
+            gpc=false\n\
+            ip_prefix=12:192.0.2.0/24\n\
+            ua_family=7:Firefox\n\
+            prev_hash=64:0000000000000000000000000000000000000000000000000000000000000000\n";
+        assert_eq!(canonical_encoding(&sample()), expected);
+    }
+
+    #[test]
+    fn hash_ignores_the_hash_field_and_covers_every_other_field() {
+        let base = sample();
+        let mut same = base.clone();
+        same.hash = "anything".into();
+        assert_eq!(same.compute_hash(), base.hash);
+
+        let edits: Vec<Box<dyn Fn(&mut ConsentRecord)>> = vec![
+            Box::new(|r| r.id.push('x')),
+            Box::new(|r| r.chain_id.push('x')),
+            Box::new(|r| r.seq += 1),
+            Box::new(|r| r.recorded_at_ms += 1),
+            Box::new(|r| r.expires_at_ms += 1),
+            Box::new(|r| r.choice.site.push('x')),
+            Box::new(|r| r.choice.revision.push('x')),
+            Box::new(|r| r.choice.language = Lang::new("en")),
+            Box::new(|r| r.choice.action = ConsentAction::AcceptAll),
+            Box::new(|r| {
+                r.choice.categories.insert("marketing".into(), true);
+            }),
+            Box::new(|r| {
+                r.choice.services.insert("meta".into(), false);
+            }),
+            Box::new(|r| r.choice.previous_receipt = Some(String::new())),
+            Box::new(|r| r.choice.gpc = true),
+            Box::new(|r| r.context.ip_prefix = None),
+            Box::new(|r| r.context.ua_family = "Chrome".into()),
+            Box::new(|r| r.prev_hash = "1".repeat(64)),
+        ];
+        for (n, edit) in edits.iter().enumerate() {
+            let mut changed = base.clone();
+            edit(&mut changed);
+            assert_ne!(changed.compute_hash(), base.hash, "edit {n} did not change the hash");
+        }
+    }
+
+    #[test]
+    fn strings_cannot_shift_into_neighbouring_fields() {
+        let mut a = sample();
+        a.choice.categories = [("a=true\n1:b".to_string(), true)].into();
+        let mut b = sample();
+        b.choice.categories = [("a".to_string(), true), ("b".to_string(), true)].into();
+        assert_ne!(a.compute_hash(), b.compute_hash());
+    }
+}
