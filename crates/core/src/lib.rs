@@ -4,9 +4,12 @@
 //! Everything here is a pure function of its inputs. Reading files, talking to databases and
 //! serving HTTP live in the crates that depend on this one.
 
+pub mod catalogue;
 pub mod clock;
 pub mod consent;
 pub mod privacy;
+pub mod scan_classify;
+pub mod scan_report;
 pub mod text;
 
 pub use clock::{Clock, Millis};
