@@ -1,8 +1,20 @@
 //! The privacy file (`kapsel.toml`): the single source of truth for what a site may do.
 //!
-//! `model` holds the types as written in the file. Loading (TOML parsing, every problem with
-//! file:line:column), validation and the site revision live beside it in their own modules.
+//! `model` holds the types as written in the file; `load` parses and validates a source and
+//! reports every problem with file:line:column (`problem`, `locate`, `validate`); `query` has
+//! the lookups consumers share; `duration` reads "13 months"; `revision` hashes what a site's
+//! consent depends on.
 
+pub mod duration;
+pub mod load;
+pub mod locate;
 pub mod model;
+pub mod problem;
+pub mod query;
+pub mod validate;
 
+pub use duration::Duration;
+pub use load::load;
 pub use model::*;
+pub use problem::{Problem, Problems};
+pub use query::default_necessary;

@@ -1,8 +1,10 @@
 //! The privacy file's types, exactly as written in `kapsel.toml`.
 //!
-//! Unknown keys are errors. Lists of things with ids are arrays of tables (`[[services]]`) so the
-//! file keeps its order and duplicate ids can be reported with their position. Texts a visitor or
-//! an authority reads are `Text` (one entry per declared language).
+//! Unknown keys are errors: `load` collects them all with `serde_ignored` (rather than
+//! `deny_unknown_fields`, which stops at the first). Lists of things with ids are arrays of
+//! tables (`[[services]]`) so the file keeps its order and duplicate ids can be reported with
+//! their position. Texts a visitor or an authority reads are `Text` (one entry per declared
+//! language).
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +12,6 @@ use crate::text::{Lang, Text};
 
 /// The whole privacy file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PrivacyFile {
     /// Declared languages; the first is the default and the end of every fallback chain.
     pub languages: Vec<Lang>,
@@ -33,7 +34,6 @@ pub struct PrivacyFile {
 
 /// The controller (GDPR art. 13(1)(a)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Organisation {
     pub name: String,
     /// Organisation number in the national register (Brønnøysund in Norway).
@@ -53,7 +53,6 @@ pub struct Organisation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Dpo {
     pub role: Text,
     pub email: String,
@@ -62,7 +61,6 @@ pub struct Dpo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Authority {
     pub name: Text,
     pub url: String,
@@ -72,7 +70,6 @@ pub struct Authority {
 
 /// How long a choice lasts and how Global Privacy Control is honoured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConsentSettings {
     /// How long an acceptance (full or partial) lasts before the visitor is asked again.
     #[serde(default = "default_accept_duration")]
@@ -107,7 +104,6 @@ fn default_true() -> bool {
 
 /// A website served by the banner. Each has its own revision and its own consent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Site {
     /// Short id used in URLs (`/s/{id}.js`): lower-case letters, digits and `-`.
     pub id: String,
@@ -126,7 +122,6 @@ pub struct Site {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SiteLinks {
     #[serde(default)]
     pub privacy_notice: Option<Text>,
@@ -139,7 +134,6 @@ pub const NECESSARY: &str = "necessary";
 
 /// A consent category such as `functional`, `analytics` or `marketing`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Category {
     pub id: String,
     pub label: Text,
@@ -151,7 +145,6 @@ pub struct Category {
 
 /// A third-party or first-party tool that sets cookies or sends data: Google Analytics, a pixel…
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Service {
     pub id: String,
     pub name: String,
@@ -177,7 +170,6 @@ pub struct Service {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Provider {
     /// Legal entity, e.g. "Google Ireland Limited".
     pub name: String,
@@ -189,7 +181,6 @@ pub struct Provider {
 
 /// A transfer of personal data to a third country (art. 13(1)(f), 30(1)(e)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// ISO 3166-1 alpha-2 country.
     pub country: String,
@@ -251,7 +242,6 @@ impl ConsentModeType {
 
 /// A cookie or storage key a service sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Cookie {
     /// Exact name, or the prefix when `prefix = true` (e.g. `_ga_` for `_ga_ABC123`).
     pub name: String,
@@ -294,7 +284,6 @@ pub enum Party {
 
 /// A processing activity: one row of the record of processing (art. 30(1)(a)–(g)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Activity {
     pub id: String,
     pub name: Text,
@@ -344,7 +333,6 @@ pub struct Activity {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Processor {
     pub name: String,
     pub country: String,
@@ -385,14 +373,12 @@ impl LegalBasis {
 
 /// Operator-written additions to the generated privacy notice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Notice {
     #[serde(default)]
     pub sections: Vec<NoticeSection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NoticeSection {
     pub title: Text,
     /// Plain text; blank lines separate paragraphs. Never HTML.

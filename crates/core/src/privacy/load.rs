@@ -1,0 +1,166 @@
+//! Loading a privacy file: TOML syntax, then the typed model (collecting every unknown key rather
+//! than stopping at the first), then the semantic checks in `validate`. Every problem carries
+//! file:line:column and a hint. Nothing half-valid is returned: either a whole `PrivacyFile` or
+//! all its problems.
+
+use toml::de::{DeTable, Deserializer};
+
+use super::locate::{FieldPath, SourceMap, Step};
+use super::model::PrivacyFile;
+use super::problem::{Problem, Problems, line_column};
+use super::validate::{self, Finding};
+
+/// Parses and validates `source`; `file_name` is used in the problems' positions.
+pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
+    let place = |offset: usize, message: String, hint: String| {
+        let (line, column) = line_column(source, offset);
+        Problem {
+            file: file_name.to_owned(),
+            line,
+            column,
+            message,
+            hint,
+        }
+    };
+
+    let tree = match DeTable::parse(source) {
+        Ok(tree) => tree,
+        Err(error) => {
+            let offset = error.span().map_or(0, |span| span.start);
+            return Err(Problems(vec![place(
+                offset,
+                format!("invalid TOML: {}", error.message()),
+                "fix the TOML syntax at this position (strings need double quotes, tables \
+                 `[name]`, lists of tables `[[name]]`)"
+                    .to_owned(),
+            )]));
+        }
+    };
+    let map = SourceMap::new(tree.clone());
+
+    let mut unknown: Vec<FieldPath> = Vec::new();
+    let parsed: Result<PrivacyFile, toml::de::Error> =
+        serde_ignored::deserialize(Deserializer::from(tree), |path| {
+            unknown.push(field_path(&path));
+        });
+
+    let mut findings: Vec<Finding> = unknown.into_iter().map(validate::unknown_key).collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    let file = match parsed {
+        Ok(file) => Some(file),
+        Err(error) => {
+            let offset = error.span().map_or(0, |span| span.start);
+            problems.push(place(
+                offset,
+                error.message().to_owned(),
+                type_hint(error.message()),
+            ));
+            None
+        }
+    };
+    if let Some(file) = &file {
+        findings.extend(validate::validate(file));
+    }
+    for finding in findings {
+        let offset = map.span(&finding.path, finding.target).start;
+        problems.push(place(offset, finding.message, finding.hint));
+    }
+
+    match file {
+        Some(file) if problems.is_empty() => Ok(file),
+        _ => {
+            problems.sort_by_key(|problem| (problem.line, problem.column));
+            problems.dedup();
+            Err(Problems(problems))
+        }
+    }
+}
+
+/// A hint for the type errors serde reports while reading the model.
+fn type_hint(message: &str) -> String {
+    if message.starts_with("missing field") {
+        "add the field; see docs/privacy-file.md for what it holds".to_owned()
+    } else if message.starts_with("unknown variant") {
+        "use one of the values listed in the message".to_owned()
+    } else if message.starts_with("invalid type") {
+        "write the value with the type named in the message (texts are tables like \
+         `{ nb = \"…\", nn = \"…\", en = \"…\" }`, lists are `[…]`)"
+            .to_owned()
+    } else {
+        "see docs/privacy-file.md for this key".to_owned()
+    }
+}
+
+fn field_path(path: &serde_ignored::Path<'_>) -> FieldPath {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => FieldPath::root(),
+        Path::Seq { parent, index } => {
+            let mut steps = field_path(parent);
+            steps.0.push(Step::Index(*index));
+            steps
+        }
+        Path::Map { parent, key } => {
+            let mut steps = field_path(parent);
+            steps.0.push(Step::Key(key.clone()));
+            steps
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"languages = ["en"]
+
+[organisation]
+name = "Example AS"
+org_number = "999 888 777"
+address = "Storgata 1, 0101 Oslo"
+country = "NO"
+email = "personvern@example.no"
+
+[[sites]]
+id = "www"
+name = "Example"
+domains = ["localhost"]
+"#;
+
+    #[test]
+    fn a_small_file_loads() {
+        let file = load(SMALL, "small.toml").unwrap();
+        assert_eq!(file.sites[0].id, "www");
+        assert_eq!(file.categories_with_necessary()[0].id, "necessary");
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_its_position() {
+        let source = SMALL.replace("country = \"NO\"", "contry = \"NO\"\ncountry = \"NO\"")
+            + "colour = \"blue\"\n";
+        let problems = load(&source, "small.toml").unwrap_err();
+        let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("small.toml:7:1: unknown key `contry` in organisation"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with("small.toml:16:1: unknown key `colour` in sites[0]"),
+            "{shown:#?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let problems = load("languages = [\"en\"\n", "bad.toml").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems.0[0].message.starts_with("invalid TOML"),
+            "{problems}"
+        );
+    }
+}
