@@ -1,1 +1,2 @@
 //! kapsel-server
+pub mod banner;

@@ -1,0 +1,188 @@
+//! Banner delivery: `GET /s/{site}.js`, the consent banner with that site's configuration and
+//! texts inline. Every site's script is assembled, hashed (ETag) and compressed with brotli and
+//! gzip once when the server starts; a request only picks the encoding and answers.
+//!
+//! The browser code itself lives in `banner/src/` (kapsel.js, kapsel.css, texts.json) and is
+//! embedded here at compile time. What a site's script contains is decided in `projection`.
+
+pub mod projection;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kapsel_core::privacy::PrivacyFile;
+use sha2::{Digest, Sha256};
+
+const SCRIPT: &str = include_str!("../../../../banner/src/kapsel.js");
+const STYLE: &str = include_str!("../../../../banner/src/kapsel.css");
+const CACHE_CONTROL: &str = "public, max-age=300";
+
+/// Why the banner scripts could not be prepared at start.
+#[derive(Debug, thiserror::Error)]
+pub enum BannerError {
+    #[error("{field} = {value:?} is not a duration the banner can use (write e.g. \"12 months\")")]
+    Duration { field: String, value: String },
+    #[error("the banner's interface texts (banner/src/texts.json) are not valid JSON: {0}")]
+    Texts(#[source] serde_json::Error),
+    #[error("could not serialize the banner configuration: {0}")]
+    Config(#[source] serde_json::Error),
+    #[error("could not compress the banner script: {0}")]
+    Compress(#[source] std::io::Error),
+}
+
+/// One site's script in every encoding we serve.
+#[derive(Debug)]
+struct PreparedScript {
+    identity: Vec<u8>,
+    brotli: Vec<u8>,
+    gzip: Vec<u8>,
+    etag: HeaderValue,
+}
+
+/// Every site's banner script, ready to serve.
+#[derive(Debug, Default)]
+pub struct BannerScripts {
+    by_site: HashMap<String, PreparedScript>,
+}
+
+impl BannerScripts {
+    /// Assemble and compress the script of every site in `file`; `revision_of(site_id)` gives
+    /// the site's current revision.
+    pub fn build(file: &PrivacyFile, revision_of: impl Fn(&str) -> String) -> Result<Self, BannerError> {
+        let mut by_site = HashMap::new();
+        for site in &file.sites {
+            let revision = revision_of(&site.id);
+            let config = projection::project(file, site, &revision)?;
+            let bytes = assemble(&config)?;
+            by_site.insert(site.id.clone(), prepare(bytes)?);
+        }
+        Ok(BannerScripts { by_site })
+    }
+
+    /// The uncompressed script of a site (for tests and benchmarks).
+    pub fn script(&self, site: &str) -> Option<&[u8]> {
+        self.by_site.get(site).map(|prepared| prepared.identity.as_slice())
+    }
+}
+
+/// `GET /s/{site}.js`, with its state already attached: merge into any router.
+pub fn routes<S: Clone + Send + Sync + 'static>(scripts: Arc<BannerScripts>) -> Router<S> {
+    Router::new().route("/s/{file}", get(get_site_script)).with_state(scripts)
+}
+
+/// The script source, the config JSON and the CSS as a JSON string: `(function(C,css){…})(config,css);`.
+fn assemble(config: &projection::BannerConfig<'_>) -> Result<Vec<u8>, BannerError> {
+    let config = serde_json::to_string(config).map_err(BannerError::Config)?;
+    let style = serde_json::to_string(&compact_css(STYLE)).map_err(BannerError::Config)?;
+    Ok(format!("{}({config},{style});\n", compact_js(SCRIPT)).into_bytes())
+}
+
+/// Drops indentation and whole-line `//` comments; the script is written so that this is safe
+/// (no multi-line strings or template literals).
+fn compact_js(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Drops whole-line comments and line breaks; the stylesheet is written one rule per line.
+fn compact_css(source: &str) -> String {
+    source.lines().map(str::trim).filter(|line| !line.starts_with("/*")).collect()
+}
+
+fn prepare(identity: Vec<u8>) -> Result<PreparedScript, BannerError> {
+    let mut brotli = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
+        writer.write_all(&identity).map_err(BannerError::Compress)?;
+    }
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&identity).map_err(BannerError::Compress)?;
+    let gzip = gzip.finish().map_err(BannerError::Compress)?;
+    let digest = Sha256::digest(&identity);
+    let etag = format!("\"{}\"", hex::encode(digest.get(..12).unwrap_or_default()));
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"kapsel\""));
+    Ok(PreparedScript { identity, brotli, gzip, etag })
+}
+
+/// Which stored encoding to send for an `Accept-Encoding` header: brotli, then gzip, else none.
+fn pick_encoding(headers: &HeaderMap) -> Option<&'static str> {
+    let accepted = headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
+    let accepts = |name: &str| {
+        accepted.split(',').any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|param| {
+                param.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+            });
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    ["br", "gzip"].into_iter().find(|name| accepts(name))
+}
+
+async fn get_site_script(
+    State(scripts): State<Arc<BannerScripts>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(prepared) = file.strip_suffix(".js").and_then(|site| scripts.by_site.get(site)) else {
+        return unknown_site(&file);
+    };
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == prepared.etag.to_str().unwrap_or_default()));
+    let encoding = pick_encoding(&headers);
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = match encoding {
+            Some("br") => prepared.brotli.clone(),
+            Some(_) => prepared.gzip.clone(),
+            None => prepared.identity.clone(),
+        };
+        Response::new(Body::from(body))
+    };
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    out.insert(header::ETAG, prepared.etag.clone());
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let (Some(coding), false) = (encoding, not_modified) {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    response
+}
+
+/// RFC 9457 problem for a script name that is no site of the privacy file.
+fn unknown_site(file: &str) -> Response {
+    let site = file.strip_suffix(".js").unwrap_or(file);
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": "Unknown site",
+        "status": 404,
+        "detail": format!("no site with id {site:?} in the privacy file; the script is /s/{{site}}.js with a site id from [[sites]]"),
+        "parameter": "site",
+    });
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests;
