@@ -1,0 +1,1 @@
+//! Broken privacy files under tests/fixtures/broken, each with its exact problems.
