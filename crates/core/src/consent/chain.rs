@@ -39,6 +39,9 @@ pub enum BreakKind {
     SeqGap { expected: i64 },
     /// The record belongs to another chain.
     WrongChain { found: String },
+    /// The chain ends before the head its writer recorded: records were removed from the end,
+    /// or the last record was rewritten.
+    HeadMismatch { recorded_seq: i64, recorded_hash: String, found_hash: String },
 }
 
 impl fmt::Display for BreakKind {
@@ -57,6 +60,11 @@ impl fmt::Display for BreakKind {
                 "sequence gap: expected seq {expected} here, so records were removed or reordered"
             ),
             BreakKind::WrongChain { found } => write!(f, "record belongs to chain {found}"),
+            BreakKind::HeadMismatch { recorded_seq, recorded_hash, found_hash } => write!(
+                f,
+                "the writer recorded head seq {recorded_seq} with hash {recorded_hash}, but the \
+                 chain ends here with hash {found_hash}: records were removed from the end or rewritten"
+            ),
         }
     }
 }
@@ -112,6 +120,29 @@ impl ChainVerifier {
 
     pub fn finish(self) -> ChainSummary {
         ChainSummary { chain_id: self.chain_id, records: self.records, head_hash: self.head_hash }
+    }
+
+    /// Like [`finish`](Self::finish), but also checks that the chain ends at the head its writer
+    /// recorded separately (seq and hash), which catches records cut from the end.
+    pub fn finish_at_head(
+        self,
+        recorded_seq: i64,
+        recorded_hash: &str,
+    ) -> Result<ChainSummary, ChainBreak> {
+        let last_seq = self.next_seq - 1;
+        if last_seq != recorded_seq || self.head_hash != recorded_hash {
+            return Err(ChainBreak {
+                chain_id: self.chain_id.clone(),
+                seq: last_seq,
+                record_id: String::new(),
+                problem: BreakKind::HeadMismatch {
+                    recorded_seq,
+                    recorded_hash: recorded_hash.to_string(),
+                    found_hash: self.head_hash,
+                },
+            });
+        }
+        Ok(self.finish())
     }
 }
 
@@ -187,6 +218,20 @@ mod tests {
         let err = verify(&records).unwrap_err();
         assert_eq!((err.seq, err.problem.clone()), (3, BreakKind::SeqGap { expected: 2 }));
         assert!(err.to_string().contains("records were removed"), "{err}");
+    }
+
+    #[test]
+    fn a_cut_tail_is_caught_by_the_recorded_head() {
+        let records = chain(5);
+        let head = records[4].hash.clone();
+        let mut verifier = ChainVerifier::new("chain-a");
+        for record in &records[..4] {
+            verifier.push(record).unwrap();
+        }
+        let err = verifier.clone().finish_at_head(5, &head).unwrap_err();
+        assert!(matches!(err.problem, BreakKind::HeadMismatch { recorded_seq: 5, .. }), "{err}");
+        verifier.push(&records[4]).unwrap();
+        assert_eq!(verifier.finish_at_head(5, &head).unwrap().records, 5);
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! Per-dialect migrations, embedded from `migrations/{sqlite,postgres}/` (same file names in both).
+//! Applied by `Store::migrate` at start and by `kapsel migrate`; applying twice is a no-op.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+struct Source {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const SOURCES: &[Source] = &[
+    Source {
+        version: 1,
+        description: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0001_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0001_ledger.sql"),
+    },
+    Source {
+        version: 2,
+        description: "revisions",
+        sqlite: include_str!("../migrations/sqlite/0002_revisions.sql"),
+        postgres: include_str!("../migrations/postgres/0002_revisions.sql"),
+    },
+];
+
+/// The SQL dialect of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The migrator for `dialect`.
+pub fn migrator(dialect: Dialect) -> Migrator {
+    let migrations: Vec<Migration> = SOURCES
+        .iter()
+        .map(|source| {
+            let sql = match dialect {
+                Dialect::Sqlite => source.sqlite,
+                Dialect::Postgres => source.postgres,
+            };
+            Migration::new(
+                source.version,
+                Cow::Borrowed(source.description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
+}
