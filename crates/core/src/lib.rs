@@ -8,6 +8,8 @@ pub mod catalogue;
 pub mod clock;
 pub mod consent;
 pub mod privacy;
+pub mod scan_classify;
+pub mod scan_report;
 pub mod text;
 
 pub use clock::{Clock, Millis};
