@@ -1,0 +1,117 @@
+// Test harness for browser tests: starts the REAL kapsel binary on a free loopback port, drives
+// the Debian Chromium with playwright-core, and runs axe-core in a page. Exported for every
+// browser test in the repository (the document pages' axe test reuses start/stop/newPage/axe).
+//
+// The binary must be built first: `npm test` in banner/ runs `cargo build -p kapsel` before
+// `node --test test/`; when target/debug/kapsel is missing the harness builds it itself.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const EXAMPLE = join(ROOT, 'examples', 'kapsel.toml');
+const BINARY = join(ROOT, 'target', 'debug', 'kapsel');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** True when Chromium can run here; otherwise prints a loud SKIP (or fails with KAPSEL_REQUIRE_ALL=1). */
+export function chromiumAvailable() {
+  if (existsSync(CHROMIUM)) return true;
+  const message = `${CHROMIUM} is missing (apt-get install chromium)`;
+  if (process.env.KAPSEL_REQUIRE_ALL === '1') throw new Error(`KAPSEL_REQUIRE_ALL=1 but ${message}`);
+  console.log(`\n!!!!!!!! SKIP browser tests: ${message} !!!!!!!!\n`);
+  return false;
+}
+
+/**
+ * Starts `kapsel serve --config FILE --data TMP --listen 127.0.0.1:0` and waits for its
+ * `kapsel listening on http://ADDR` line. Returns { origin, port, base (http://localhost:PORT), stop }.
+ */
+export async function start({ config = EXAMPLE, timeoutMs = 60_000 } = {}) {
+  if (!existsSync(BINARY)) {
+    const build = spawnSync('cargo', ['build', '-p', 'kapsel'], { cwd: ROOT, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('cargo build -p kapsel failed');
+  }
+  const data = mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
+  const child = spawn(BINARY, ['serve', '--config', config, '--data', data, '--listen', '127.0.0.1:0'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`kapsel serve printed no address in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /kapsel listening on (http:\/\/\S+)/.exec(out);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kapsel serve exited with ${code}\n${stderr}`)); });
+  });
+  const port = new URL(origin).port;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(data, { recursive: true, force: true });
+  };
+  return { origin, port, base: `http://localhost:${port}`, other: `http://127.0.0.1:${port}`, data, stop, stderr: () => stderr };
+}
+
+/** Stops a server returned by start(). */
+export async function stop(server) {
+  if (server) await server.stop();
+}
+
+/** Launches headless Chromium with the project's flags. */
+export async function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 30_000 });
+}
+
+/**
+ * A fresh context (own cookie jar) and page. Options: gpc (navigator.globalPrivacyControl = true),
+ * reducedMotion, viewport, and any playwright context option.
+ */
+export async function newPage(browser, { gpc = false, ...options } = {}) {
+  const context = await browser.newContext({ reducedMotion: 'reduce', ...options });
+  if (gpc) {
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+  }
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+const AXE_SOURCE = readFileSync(join(ROOT, 'banner', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.0–2.2 A and AA rules) in the page, optionally limited to `include`
+ * selectors. Returns the violations with their nodes, ready for an assertion message.
+ */
+export async function axe(page, { include } = {}) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (include) => {
+    const context = include ? { include: include.map((s) => [s]) } : document;
+    const result = await window.axe.run(context, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  }, include ?? null);
+}
+
+/** All cookies the browser holds for this context, first and third party. */
+export async function cookies(page) {
+  return page.context().cookies();
+}
+
+/** Local and session storage entries of the page's origin. */
+export async function storage(page) {
+  return page.evaluate(() => ({ local: Object.keys(localStorage), session: Object.keys(sessionStorage) }));
+}
