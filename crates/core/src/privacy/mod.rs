@@ -11,6 +11,7 @@ pub mod locate;
 pub mod model;
 pub mod problem;
 pub mod query;
+pub mod revision;
 pub mod validate;
 
 pub use duration::Duration;
@@ -18,3 +19,4 @@ pub use load::load;
 pub use model::*;
 pub use problem::{Problem, Problems};
 pub use query::default_necessary;
+pub use revision::{Revision, site_revision};

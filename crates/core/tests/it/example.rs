@@ -17,7 +17,11 @@ fn the_example_loads_clean() {
     let www = file.site("www").expect("site www");
     assert!(www.domains.iter().any(|d| d == "localhost"));
     assert!(www.domains.iter().any(|d| d == "127.0.0.1"));
-    let ids: Vec<&str> = file.services_for_site("www").iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = file
+        .services_for_site("www")
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
     for wanted in [
         "google-analytics",
         "google-ads",
@@ -41,7 +45,11 @@ fn the_consent_cookie_is_declared_necessary_and_lasts_as_long_as_a_choice() {
     let kapsel = file.service("kapsel-consent").unwrap();
     assert_eq!(kapsel.category, NECESSARY);
     assert!(kapsel.justification.is_some());
-    let cookie = kapsel.cookies.iter().find(|c| c.name == "kapsel_consent").unwrap();
+    let cookie = kapsel
+        .cookies
+        .iter()
+        .find(|c| c.name == "kapsel_consent")
+        .unwrap();
     assert_eq!(
         Duration::parse(&cookie.duration).unwrap(),
         Duration::parse(&file.consent.accept_duration).unwrap()
