@@ -19,9 +19,16 @@ export function useServerAndBrowser() {
   });
 }
 
-/** A fresh browser context on the demo page (served on localhost; trackers on 127.0.0.1). */
+/**
+ * A fresh browser context on the demo page (served on localhost; trackers on 127.0.0.1).
+ * `page.thirdParty` collects the paths of every request to the tracker host name.
+ */
 export async function openDemo({ lang = 'nb', ...options } = {}) {
   const page = await newPage(env.browser, options);
+  page.thirdParty = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(env.server.other)) page.thirdParty.push(new URL(request.url()).pathname);
+  });
   await page.goto(`${env.server.base}/demo/?lang=${lang}`);
   await page.waitForFunction(() => document.readyState === 'complete');
   return page;
