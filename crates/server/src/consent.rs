@@ -1,0 +1,130 @@
+//! `POST /v1/consent`: records a visitor's choice in the ledger and answers `201 Created` with the
+//! receipt. The body must be `application/json`; `text/plain` is refused too, because the banner
+//! sends with `fetch(…, {keepalive: true})`, which can carry JSON, and needs no `sendBeacon`.
+//!
+//! Order of checks: rate limit (middleware), content type (415), size (413), JSON (400), schema
+//! and privacy-file references (422), origin against the site's domains (403), revision (409),
+//! previous receipt exists (422). Only then is anything written, and a 201 means it is fsync'd.
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use axum::body::Bytes;
+use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id, ua};
+
+use crate::client::ClientPrefix;
+use crate::consent_body::parse_choice;
+use crate::cors::origin_allowed;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `POST /v1/consent`.
+pub async fn post_consent(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientPrefix>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    require_json(&headers)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit: state.body_limit }
+        } else {
+            ApiError::MalformedJson { reason: rejection.body_text() }
+        }
+    })?;
+    let choice = parse_choice(&body, &state.privacy)?;
+    check_origin(&state, &headers, &choice)?;
+    check_revision(&state, &choice)?;
+    if let Some(previous) = &choice.previous_receipt {
+        let exists = state
+            .store
+            .get_record(previous)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .is_some();
+        if !exists {
+            return Err(ApiError::field("previous_receipt", format!("no receipt {previous:?} is recorded")));
+        }
+    }
+    let context = RecordContext {
+        ip_prefix: client.0,
+        ua_family: ua::family(
+            headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
+        )
+        .to_owned(),
+    };
+    let action = choice.action;
+    let site = choice.site.clone();
+    let id = receipt_id(rand::random());
+    let receipt = state
+        .ledger
+        .append(id, choice, context, state.lifetimes)
+        .await
+        .map_err(ledger_error)?;
+    metrics::counter!("kapsel_consent_records_total", "site" => site, "action" => action.as_str())
+        .increment(1);
+    let location = HeaderValue::try_from(format!("/v1/receipts/{}", receipt.id))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = (StatusCode::CREATED, Json(receipt)).into_response();
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+fn ledger_error(error: kapsel_store::LedgerError) -> ApiError {
+    match error {
+        kapsel_store::LedgerError::ShuttingDown => ApiError::Unavailable,
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// 415 unless the body is declared `application/json` (parameters such as charset allowed).
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    match media_type {
+        Some(m) if m.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType),
+    }
+}
+
+/// A browser calling for site A from site B's pages is refused; requests without `Origin`
+/// (servers, tests, curl) pass.
+fn check_origin(state: &AppState, headers: &HeaderMap, choice: &ConsentChoice) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+    let allowed = match (origin.to_str(), state.sites.get(&choice.site)) {
+        (Ok(origin), Some(site)) => origin_allowed(origin, site.domains.iter().map(String::as_str)),
+        _ => false,
+    };
+    if allowed { Ok(()) } else { Err(ApiError::ForeignOrigin { site: choice.site.clone() }) }
+}
+
+fn check_revision(state: &AppState, choice: &ConsentChoice) -> Result<(), ApiError> {
+    match state.sites.get(&choice.site) {
+        Some(site) if site.knows(&choice.revision) => Ok(()),
+        _ => Err(ApiError::UnknownRevision {
+            site: choice.site.clone(),
+            revision: choice.revision.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_type_with_parameters_is_accepted() {
+        let mut headers = HeaderMap::new();
+        assert!(require_json(&headers).is_err());
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        assert!(require_json(&headers).is_ok());
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(require_json(&headers).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! The strict schema of `POST /v1/consent`: a JSON body read field by field into a
+//! [`ConsentChoice`], so every problem names its field and all problems are reported together.
+//! Checks against the privacy file (known site, category, service, language) happen here too;
+//! the revision check needs the store and lives in the handler.
+
+use std::collections::BTreeMap;
+
+use kapsel_core::consent::{ConsentAction, ConsentChoice, is_receipt_id};
+use kapsel_core::privacy::{NECESSARY, PrivacyFile};
+use kapsel_core::text::Lang;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldError};
+
+const FIELDS: [&str; 8] =
+    ["site", "revision", "language", "action", "categories", "services", "previous_receipt", "gpc"];
+
+/// Longest accepted string for ids, revisions and languages; longer is certainly not declared.
+const MAX_TOKEN_LEN: usize = 128;
+
+/// Parses the raw body: 400 for bytes that are not JSON, 422 naming each bad field otherwise.
+pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|err| ApiError::MalformedJson {
+        reason: format!("{err}"),
+    })?;
+    let Value::Object(object) = value else {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    };
+    let mut errors = Vec::new();
+    for key in object.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                key.clone(),
+                format!("unknown field; expected one of {}", FIELDS.join(", ")),
+            ));
+        }
+    }
+
+    let site_id = required_string(&object, "site", &mut errors);
+    let site = site_id.and_then(|id| {
+        let found = privacy.sites.iter().find(|s| s.id == id);
+        if found.is_none() {
+            errors.push(FieldError::new("site", format!("unknown site {id:?}")));
+        }
+        found
+    });
+    let revision = required_string(&object, "revision", &mut errors);
+    let language = required_string(&object, "language", &mut errors).and_then(|tag| {
+        let known = privacy.languages.iter().any(|l| l.as_str() == tag);
+        if !known {
+            let declared: Vec<&str> = privacy.languages.iter().map(Lang::as_str).collect();
+            errors.push(FieldError::new(
+                "language",
+                format!("unknown language {tag:?}; declared: {}", declared.join(", ")),
+            ));
+        }
+        known.then(|| Lang::new(tag))
+    });
+    let action = required_string(&object, "action", &mut errors).and_then(|name| {
+        let action = ConsentAction::parse(name);
+        if action.is_none() {
+            let names: Vec<&str> = ConsentAction::ALL.iter().map(|a| a.as_str()).collect();
+            errors.push(FieldError::new(
+                "action",
+                format!("unknown action {name:?}; expected one of {}", names.join(", ")),
+            ));
+        }
+        action
+    });
+
+    let categories = choice_map(&object, "categories", &mut errors, |id| {
+        id == NECESSARY || privacy.categories.iter().any(|c| c.id == id)
+    });
+    if categories.get(NECESSARY) == Some(&false) {
+        errors.push(FieldError::new(
+            "categories.necessary",
+            "strictly necessary storage cannot be refused; send true or leave it out",
+        ));
+    }
+    let site_services: Option<&Vec<String>> = site.and_then(|s| s.services.as_ref());
+    let services = choice_map(&object, "services", &mut errors, |id| {
+        privacy.services.iter().any(|s| s.id == id)
+            && site_services.is_none_or(|listed| listed.iter().any(|l| l == id))
+    });
+
+    let previous_receipt = match object.get("previous_receipt") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if is_receipt_id(id) => Some(id.clone()),
+        Some(Value::String(_)) => {
+            errors.push(FieldError::new(
+                "previous_receipt",
+                "must be a receipt id (26 characters of Crockford base32)",
+            ));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new("previous_receipt", "must be a string or null"));
+            None
+        }
+    };
+    let gpc = match object.get("gpc") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => {
+            errors.push(FieldError::new("gpc", "must be true or false"));
+            false
+        }
+    };
+
+    match (site_id, revision, language, action) {
+        (Some(site), Some(revision), Some(language), Some(action)) if errors.is_empty() => {
+            let mut categories = categories;
+            categories.insert(NECESSARY.to_owned(), true);
+            Ok(ConsentChoice {
+                site: site.to_owned(),
+                revision: revision.to_owned(),
+                language,
+                action,
+                categories,
+                services,
+                previous_receipt,
+                gpc,
+            })
+        }
+        _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+fn required_string<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
+    match object.get(field) {
+        Some(Value::String(text)) if text.is_empty() => {
+            errors.push(FieldError::new(field, "must not be empty"));
+            None
+        }
+        Some(Value::String(text)) if text.len() > MAX_TOKEN_LEN => {
+            errors.push(FieldError::new(field, format!("must be at most {MAX_TOKEN_LEN} characters")));
+            None
+        }
+        Some(Value::String(text)) => Some(text),
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be a string"));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(field, "is required"));
+            None
+        }
+    }
+}
+
+/// An optional `{ "id": true|false }` object whose keys must all be `known`.
+fn choice_map(
+    object: &Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    known: impl Fn(&str) -> bool,
+) -> BTreeMap<String, bool> {
+    let mut out = BTreeMap::new();
+    match object.get(field) {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(entries)) => {
+            for (id, granted) in entries {
+                let path = format!("{field}.{id}");
+                if !known(id) {
+                    let what = if field == "categories" { "category" } else { "service on this site" };
+                    errors.push(FieldError::new(path, format!("unknown {what} {id:?}")));
+                } else if let Value::Bool(granted) = granted {
+                    out.insert(id.clone(), *granted);
+                } else {
+                    errors.push(FieldError::new(path, "must be true or false"));
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new(field, "must be an object of id → true/false")),
+    }
+    out
+}

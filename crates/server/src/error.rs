@@ -1,0 +1,167 @@
+//! The server's one error type and its one conversion to HTTP: an RFC 9457
+//! `application/problem+json` body. Client mistakes are 4xx naming the field in `detail` and in an
+//! `errors: [{field, message}]` extension; internal failures are logged and answered with a clean
+//! 500 that reveals nothing.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The JSON field (dotted for nested: `categories.analytics`), header or path parameter.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the request body is not valid JSON: {reason}")]
+    MalformedJson { reason: String },
+    /// The body is JSON but breaks the schema or names something the privacy file does not declare.
+    #[error("{}", summary(.0))]
+    Invalid(Vec<FieldError>),
+    /// The revision shown to the visitor is neither the current one nor a known earlier one.
+    #[error("revision {revision:?} is neither the current nor a known earlier revision of site {site:?}")]
+    UnknownRevision { site: String, revision: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("the request's Origin is not one of site {site:?}'s declared domains")]
+    ForeignOrigin { site: String },
+    #[error("too many requests from this network; retry after {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("Authorization must carry a valid admin bearer token")]
+    Unauthorized,
+    #[error("the server is shutting down")]
+    Unavailable,
+    /// A failure that is not the client's fault. The text is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ApiError {
+    /// A single-field validation error.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnknownRevision { .. } => StatusCode::CONFLICT,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The short, stable problem type slug (`/problems/{slug}` in `type`).
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::MalformedJson { .. } => "malformed-json",
+            ApiError::Invalid(_) => "invalid-request",
+            ApiError::UnknownRevision { .. } => "unknown-revision",
+            ApiError::NotFound { .. } => "not-found",
+            ApiError::ForeignOrigin { .. } => "foreign-origin",
+            ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The fields this error names, for the `errors` extension.
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            ApiError::Invalid(errors) => errors.clone(),
+            ApiError::UnsupportedMediaType => {
+                vec![FieldError::new("Content-Type", "must be application/json")]
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                vec![FieldError::new("body", format!("must be at most {limit} bytes"))]
+            }
+            ApiError::MalformedJson { reason } => vec![FieldError::new("body", reason.clone())],
+            ApiError::UnknownRevision { .. } => vec![FieldError::new(
+                "revision",
+                "is neither the current nor a known earlier revision of this site; reload the banner",
+            )],
+            ApiError::ForeignOrigin { .. } => {
+                vec![FieldError::new("Origin", "is not one of the site's declared domains")]
+            }
+            ApiError::Unauthorized => {
+                vec![FieldError::new("Authorization", "must be `Bearer <admin token>`")]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Internal(reason) => {
+                tracing::error!(%reason, "internal error");
+                "the server could not complete the request; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ProblemBody {
+            kind: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            errors: self.field_errors(),
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut response = (status, json).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let ApiError::RateLimited { retry_after_s } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+        }
+        if let ApiError::Unauthorized = self {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

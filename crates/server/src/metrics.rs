@@ -1,0 +1,90 @@
+//! Prometheus metrics: the process-wide recorder (installed once, shared by every server in the
+//! process), a middleware counting requests and timing them by route and status, and `/metrics`
+//! — on the public listener only with `Authorization: Bearer <admin token>`, on the admin
+//! listener without. Labels never carry personal data (routes are templates, not paths).
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Request-duration buckets in seconds: 100 µs to 5 s.
+const LATENCY_BUCKETS: [f64; 14] =
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process-wide Prometheus handle, installing the recorder on first use. If another recorder
+/// is already installed, a detached one is returned (its output is then empty but valid).
+pub fn handle() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new();
+            let builder = match builder.set_buckets(&LATENCY_BUCKETS) {
+                Ok(with_buckets) => with_buckets,
+                Err(_) => PrometheusBuilder::new(),
+            };
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+/// Middleware: counts and times every request by matched route and status.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let elapsed = started.elapsed().as_secs_f64();
+    metrics::histogram!("kapsel_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
+        .record(elapsed);
+    metrics::counter!("kapsel_http_requests_total", "route" => route, "method" => method, "status" => status)
+        .increment(1);
+    response
+}
+
+fn render(handle: &PrometheusHandle) -> Response {
+    let mut response = handle.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// `GET /metrics` on the public listener: requires the admin bearer token.
+pub async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&state.admin_token, presented) {
+        (Some(token), Some(candidate)) if token.matches(candidate) => Ok(render(&state.metrics)),
+        (None, _) => Err(ApiError::NotFound {
+            what: "/metrics on this listener (no admin token is set; use the admin listener)".to_owned(),
+        }),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// `GET /metrics` on the admin listener: no token, the listener itself is the boundary.
+pub async fn get_metrics_open(State(state): State<AppState>) -> Response {
+    render(&state.metrics)
+}

@@ -1,0 +1,36 @@
+//! The OpenAPI description is served, is OpenAPI 3.1, and describes every route in router.rs.
+
+use serde_json::Value;
+
+use super::harness::TestServer;
+
+const ROUTER_SOURCE: &str = include_str!("../../src/router.rs");
+
+/// Every path given to `.route("…"` in router.rs.
+fn routes_in_router() -> Vec<String> {
+    ROUTER_SOURCE
+        .split(".route(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_is_described_and_the_document_is_served() {
+    let server = TestServer::start().await;
+    let response = server.client.get(server.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    let routes = routes_in_router();
+    assert!(routes.len() >= 5, "router.rs parsing found only {routes:?}");
+    for route in routes {
+        assert!(paths.contains_key(&route), "route {route} is missing from docs/openapi.json");
+    }
+    let health = server.client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    server.stop().await;
+}
