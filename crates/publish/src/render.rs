@@ -1,0 +1,288 @@
+//! Rendering the documents with minijinja templates embedded in the binary (`templates/`).
+//! `.html` templates escape every value (texts from the privacy file are data, never HTML);
+//! `.md` templates escape table cells with the `md_cell` filter.
+
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use kapsel_core::privacy::PrivacyFile;
+use kapsel_core::{Lang, Millis};
+
+use crate::words::{date_in_words, iso_date, labels};
+use crate::{ChangeLog, CookieDeclaration, PrivacyNotice, PublishError, RecordOfProcessing};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    (
+        "declaration_fragment.html",
+        include_str!("../templates/declaration_fragment.html"),
+    ),
+    (
+        "declaration.html",
+        include_str!("../templates/declaration.html"),
+    ),
+    (
+        "declaration.md",
+        include_str!("../templates/declaration.md"),
+    ),
+    ("notice.html", include_str!("../templates/notice.html")),
+    ("notice.md", include_str!("../templates/notice.md")),
+    ("ropa.html", include_str!("../templates/ropa.html")),
+    ("changes.html", include_str!("../templates/changes.html")),
+    ("changes.md", include_str!("../templates/changes.md")),
+];
+
+/// Which page is shown; decides the language links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Cookies,
+    Privacy,
+    Changes,
+    Ropa,
+}
+
+/// Links between the generated pages of one site in one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageLinks {
+    pub cookies: String,
+    pub privacy: String,
+    pub changes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LanguageLink {
+    pub code: String,
+    /// The language's name in itself ("Norsk nynorsk").
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// What every page needs besides its document: language, site, links, "last updated".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    pub lang: String,
+    pub site_id: String,
+    pub site_name: String,
+    /// "3. mars 2026"; `None` before the first publication.
+    pub updated: Option<String>,
+    pub updated_iso: Option<String>,
+    pub links: PageLinks,
+    pub languages: Vec<LanguageLink>,
+}
+
+fn language_name(code: &str) -> String {
+    match code {
+        "nb" => "Norsk bokmål".to_owned(),
+        "nn" => "Norsk nynorsk".to_owned(),
+        "en" => "English".to_owned(),
+        "se" => "Davvisámegiella".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn path(site_id: &str, kind: PageKind, lang: &str) -> String {
+    match kind {
+        PageKind::Cookies => format!("/sites/{site_id}/cookies?lang={lang}"),
+        PageKind::Privacy => format!("/sites/{site_id}/privacy?lang={lang}"),
+        PageKind::Changes => format!("/sites/{site_id}/changes?lang={lang}"),
+        PageKind::Ropa => format!("/ropa?lang={lang}"),
+    }
+}
+
+impl Page {
+    /// The page context for `site_id` (any site for the record of processing) in `lang`, with
+    /// links as the server serves them and `updated_ms` from the revision's first publication.
+    pub fn new(
+        file: &PrivacyFile,
+        site_id: &str,
+        lang: &Lang,
+        kind: PageKind,
+        updated_ms: Option<Millis>,
+    ) -> Page {
+        let site_name = file
+            .site(site_id)
+            .map_or_else(|| file.organisation.name.clone(), |site| site.name.clone());
+        Page {
+            lang: lang.to_string(),
+            site_id: site_id.to_owned(),
+            site_name,
+            updated: updated_ms.map(|ms| date_in_words(ms, lang)),
+            updated_iso: updated_ms.map(iso_date),
+            links: PageLinks {
+                cookies: path(site_id, PageKind::Cookies, lang.as_str()),
+                privacy: path(site_id, PageKind::Privacy, lang.as_str()),
+                changes: path(site_id, PageKind::Changes, lang.as_str()),
+            },
+            languages: file
+                .languages
+                .iter()
+                .map(|other| LanguageLink {
+                    code: other.to_string(),
+                    name: language_name(other.as_str()),
+                    href: path(site_id, kind, other.as_str()),
+                    current: other == lang,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Escapes a value for a Markdown table cell or line: pipes, line breaks, and characters that
+/// would start emphasis or HTML.
+fn md_cell(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Holds the compiled templates; build once and share.
+#[derive(Debug)]
+pub struct Publisher {
+    env: Environment<'static>,
+}
+
+impl Default for Publisher {
+    fn default() -> Self {
+        Publisher::new()
+    }
+}
+
+impl Publisher {
+    pub fn new() -> Publisher {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_filter("md_cell", md_cell);
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary and covered by the snapshot tests; a broken
+            // one shows up as a render error naming it.
+            if let Err(error) = env.add_template(name, source) {
+                tracing_free_log(name, &error);
+            }
+        }
+        Publisher { env }
+    }
+
+    fn render(
+        &self,
+        template: &str,
+        kind: &str,
+        document: Value,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        let lang = Lang::new(&page.lang);
+        let failed = |error: minijinja::Error| PublishError::Template {
+            template: template.to_owned(),
+            message: format!("{error:#}"),
+        };
+        self.env
+            .get_template(template)
+            .map_err(failed)?
+            .render(context! { doc => document, page => page, kind => kind, t => labels(&lang) })
+            .map_err(failed)
+    }
+
+    pub fn declaration_page(
+        &self,
+        doc: &CookieDeclaration,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        self.render(
+            "declaration.html",
+            "cookies",
+            Value::from_serialize(doc),
+            page,
+        )
+    }
+
+    /// The declaration without `<html>`, `<head>` or styles, for the operator's own page.
+    /// Class names start with `kapsel-`.
+    pub fn declaration_fragment(
+        &self,
+        doc: &CookieDeclaration,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        self.render(
+            "declaration_fragment.html",
+            "cookies",
+            Value::from_serialize(doc),
+            page,
+        )
+    }
+
+    pub fn declaration_markdown(
+        &self,
+        doc: &CookieDeclaration,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        self.render(
+            "declaration.md",
+            "cookies",
+            Value::from_serialize(doc),
+            page,
+        )
+    }
+
+    pub fn notice_page(&self, doc: &PrivacyNotice, page: &Page) -> Result<String, PublishError> {
+        self.render("notice.html", "privacy", Value::from_serialize(doc), page)
+    }
+
+    pub fn notice_markdown(
+        &self,
+        doc: &PrivacyNotice,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        self.render("notice.md", "privacy", Value::from_serialize(doc), page)
+    }
+
+    pub fn ropa_page(&self, doc: &RecordOfProcessing, page: &Page) -> Result<String, PublishError> {
+        self.render("ropa.html", "ropa", Value::from_serialize(doc), page)
+    }
+
+    pub fn change_log_page(&self, doc: &ChangeLog, page: &Page) -> Result<String, PublishError> {
+        self.render("changes.html", "changes", Value::from_serialize(doc), page)
+    }
+
+    pub fn change_log_markdown(
+        &self,
+        doc: &ChangeLog,
+        page: &Page,
+    ) -> Result<String, PublishError> {
+        self.render("changes.md", "changes", Value::from_serialize(doc), page)
+    }
+}
+
+/// Template syntax errors can only come from this crate's own files; they are reported when the
+/// template is used (`get_template` fails with its name), so nothing is printed here.
+fn tracing_free_log(_name: &str, _error: &minijinja::Error) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(
+            md_cell("a|b\nc _x_ <b>".to_owned()),
+            "a\\|b c \\_x\\_ \\<b\\>"
+        );
+    }
+}

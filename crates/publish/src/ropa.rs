@@ -1,0 +1,192 @@
+//! The record of processing activities (GDPR art. 30(1)(a)–(g)) for the authority: controller,
+//! DPO and one row per activity. Exported as JSON (serde of these structs), CSV (one row per
+//! activity, headers in the chosen language) and a print-friendly HTML page.
+
+use serde::Serialize;
+
+use kapsel_core::Lang;
+use kapsel_core::privacy::PrivacyFile;
+
+use crate::PublishError;
+use crate::notice::{ActivityRecord, Controller, DpoContact, activity_record, controller, dpo};
+use crate::words::Tongue;
+
+/// The whole record in one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordOfProcessing {
+    pub lang: String,
+    /// Art. 30(1)(a).
+    pub controller: Controller,
+    pub dpo: Option<DpoContact>,
+    pub activities: Vec<ActivityRecord>,
+}
+
+/// Builds the record in `lang`.
+pub fn record_of_processing(
+    file: &PrivacyFile,
+    lang: &Lang,
+) -> Result<RecordOfProcessing, PublishError> {
+    crate::check_lang(file, lang)?;
+    Ok(RecordOfProcessing {
+        lang: lang.to_string(),
+        controller: controller(file),
+        dpo: dpo(file, lang),
+        activities: file
+            .activities
+            .iter()
+            .map(|a| activity_record(a, lang, file))
+            .collect(),
+    })
+}
+
+/// Column headers with the art. 30(1) point each answers.
+fn headers(lang: &Lang) -> Vec<&'static str> {
+    let t = Tongue::of(lang);
+    vec![
+        "id",
+        t.pick(
+            "Behandlingsaktivitet",
+            "Behandlingsaktivitet",
+            "Processing activity",
+        ),
+        t.pick(
+            "Behandlingsansvarlig (a)",
+            "Behandlingsansvarleg (a)",
+            "Controller (a)",
+        ),
+        t.pick("Kontakt (a)", "Kontakt (a)", "Contact (a)"),
+        t.pick(
+            "Personvernombud (a)",
+            "Personvernombod (a)",
+            "Data protection officer (a)",
+        ),
+        t.pick("Formål (b)", "Føremål (b)", "Purpose (b)"),
+        t.pick("Behandlingsgrunnlag", "Behandlingsgrunnlag", "Legal basis"),
+        t.pick(
+            "Berettiget interesse",
+            "Berettiga interesse",
+            "Legitimate interest",
+        ),
+        t.pick(
+            "Art. 9 nr. 2 bokstav",
+            "Art. 9 nr. 2 bokstav",
+            "Art. 9(2) point",
+        ),
+        t.pick("Registrerte (c)", "Registrerte (c)", "Data subjects (c)"),
+        t.pick(
+            "Personopplysninger (c)",
+            "Personopplysningar (c)",
+            "Personal data (c)",
+        ),
+        t.pick("Mottakere (d)", "Mottakarar (d)", "Recipients (d)"),
+        t.pick(
+            "Databehandlere (d)",
+            "Databehandlarar (d)",
+            "Processors (d)",
+        ),
+        t.pick(
+            "Overføringer og garantier (e)",
+            "Overføringar og garantiar (e)",
+            "Transfers and safeguards (e)",
+        ),
+        t.pick("Sletting (f)", "Sletting (f)", "Erasure time limits (f)"),
+        t.pick(
+            "Sikkerhetstiltak (g)",
+            "Tryggingstiltak (g)",
+            "Security measures (g)",
+        ),
+        t.pick("Kilde", "Kjelde", "Source"),
+    ]
+}
+
+/// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+impl RecordOfProcessing {
+    /// RFC 4180 CSV, one row per activity; lists inside a cell are separated by "; ".
+    pub fn to_csv(&self) -> String {
+        let lang = Lang::new(&self.lang);
+        let mut out = csv_line(
+            &headers(&lang)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>(),
+        );
+        let controller = format!("{} ({})", self.controller.name, self.controller.org_number);
+        let contact = format!("{}, {}", self.controller.address, self.controller.email);
+        let dpo = self
+            .dpo
+            .as_ref()
+            .map_or_else(String::new, |d| format!("{}, {}", d.role, d.email));
+        for activity in &self.activities {
+            let processors = activity
+                .processors
+                .iter()
+                .map(|p| format!("{} ({})", p.name, p.country))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let transfers = activity
+                .transfers
+                .iter()
+                .map(|t| format!("{}: {}", t.country, t.safeguard_label))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let retention = match &activity.retention_period {
+                Some(period) => format!("{} ({period})", activity.retention),
+                None => activity.retention.clone(),
+            };
+            out.push_str(&csv_line(&[
+                activity.id.clone(),
+                activity.name.clone(),
+                controller.clone(),
+                contact.clone(),
+                dpo.clone(),
+                activity.purpose.clone(),
+                activity.legal_basis_label.clone(),
+                activity.legitimate_interest.clone().unwrap_or_default(),
+                activity
+                    .special_categories_condition
+                    .clone()
+                    .unwrap_or_default(),
+                activity.data_subjects.clone(),
+                activity.data_categories.clone(),
+                activity.recipients.clone().unwrap_or_default(),
+                processors,
+                transfers,
+                retention,
+                activity.security_measures.clone().unwrap_or_default(),
+                activity.source.clone().unwrap_or_default(),
+            ]));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_what_needs_quoting() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}
