@@ -10,9 +10,16 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot use the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("stored record {id} is unreadable: column {column}: {reason}")]
-    CorruptRow { id: String, column: &'static str, reason: String },
+    CorruptRow {
+        id: String,
+        column: &'static str,
+        reason: String,
+    },
     #[error("invalid database URL: {0}")]
     BadUrl(String),
 }
@@ -22,7 +29,9 @@ pub enum StoreError {
 pub enum LedgerError {
     #[error("the ledger is shutting down")]
     ShuttingDown,
-    #[error("chain {0} is being written by another Kapsel instance; give each instance its own chain id")]
+    #[error(
+        "chain {0} is being written by another Kapsel instance; give each instance its own chain id"
+    )]
     ChainInUse(String),
     #[error("cannot compute the expiry: {0}")]
     Expiry(#[from] ExpiryError),

@@ -2,9 +2,9 @@
 //! and time filters, and verification of every chain.
 
 use futures::Stream;
+use kapsel_core::Millis;
 use kapsel_core::consent::chain::ChainVerifier;
 use kapsel_core::consent::{ChainBreak, ChainSummary, ConsentRecord};
-use kapsel_core::Millis;
 
 use crate::queries::{postgres, sqlite};
 use crate::{Store, StoreError};
@@ -44,7 +44,9 @@ impl Store {
     /// Every record of the receipt `id` and its replacements, oldest first: `id` itself, then
     /// the record that named it as previous receipt, and so on. Empty when `id` is unknown.
     pub async fn receipt_lineage(&self, id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
-        let Some(first) = self.get_record(id).await? else { return Ok(Vec::new()) };
+        let Some(first) = self.get_record(id).await? else {
+            return Ok(Vec::new());
+        };
         let mut lineage = vec![first];
         while lineage.len() < MAX_LINEAGE {
             let Some(last) = lineage.last() else { break };
@@ -89,13 +91,22 @@ impl Store {
             let store = store.clone();
             let filter = filter.clone();
             async move {
-                let Some(after) = state else { return Ok::<_, StoreError>(None) };
+                let Some(after) = state else {
+                    return Ok::<_, StoreError>(None);
+                };
                 let page = store.export_page(&filter, after.as_ref(), PAGE).await?;
-                let next = if (page.len() as i64) < PAGE { None } else { Some(page.last().cloned()) };
+                let next = if (page.len() as i64) < PAGE {
+                    None
+                } else {
+                    Some(page.last().cloned())
+                };
                 if page.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some((futures::stream::iter(page.into_iter().map(Ok)), next)))
+                Ok(Some((
+                    futures::stream::iter(page.into_iter().map(Ok)),
+                    next,
+                )))
             }
         });
         futures::TryStreamExt::try_flatten(pages)

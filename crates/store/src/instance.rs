@@ -43,7 +43,10 @@ impl Store {
 
 fn instance_id_in_dir(dir: &Path, fresh: &str) -> Result<String, StoreError> {
     let path = dir.join(INSTANCE_ID_FILE);
-    let io_error = |source| StoreError::DataDir { path: path.display().to_string(), source };
+    let io_error = |source| StoreError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
     match std::fs::read_to_string(&path) {
         Ok(existing) if !existing.trim().is_empty() => Ok(existing.trim().to_string()),
         Ok(_) => write_id(&path, fresh).map_err(io_error),

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use kapsel_core::Clock;
 use kapsel_core::consent::chain::seal;
 use kapsel_core::consent::{
     ConsentChoice, ConsentRecord, GENESIS_HASH, Lifetimes, Receipt, RecordContext,
 };
-use kapsel_core::Clock;
 use sqlx::Connection as _;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -31,7 +31,10 @@ pub struct LedgerOptions {
 
 impl Default for LedgerOptions {
     fn default() -> Self {
-        LedgerOptions { max_batch: 1024, queue_capacity: 16_384 }
+        LedgerOptions {
+            max_batch: 1024,
+            queue_capacity: 16_384,
+        }
     }
 }
 
@@ -94,10 +97,17 @@ impl Ledger {
         let (stopped_tx, stopped) = watch::channel(false);
         let stats = writer.stats.clone();
         tokio::spawn(async move {
-            writer.run(receiver, shutdown, options.max_batch.max(1)).await;
+            writer
+                .run(receiver, shutdown, options.max_batch.max(1))
+                .await;
             let _ = stopped_tx.send(true);
         });
-        Ok(Ledger { queue, chain_id: chain_id.into(), stats, stopped })
+        Ok(Ledger {
+            queue,
+            chain_id: chain_id.into(),
+            stats,
+            stopped,
+        })
     }
 
     /// Appends a record of `choice` with receipt id `id`. The ledger stamps the time and the
@@ -110,8 +120,17 @@ impl Ledger {
         lifetimes: Lifetimes,
     ) -> Result<Receipt, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let pending = Pending { id, choice, context, lifetimes, reply };
-        self.queue.send(pending).await.map_err(|_| LedgerError::ShuttingDown)?;
+        let pending = Pending {
+            id,
+            choice,
+            context,
+            lifetimes,
+            reply,
+        };
+        self.queue
+            .send(pending)
+            .await
+            .map_err(|_| LedgerError::ShuttingDown)?;
         answer.await.map_err(|_| LedgerError::ShuttingDown)?
     }
 
@@ -151,7 +170,9 @@ impl Writer {
     /// Opens the writer connection, takes the chain lock (PostgreSQL) and loads the head.
     async fn connect(&mut self) -> Result<(), LedgerError> {
         let mut conn = match &self.store {
-            Store::Sqlite(pool) => WriterConn::Sqlite(pool.acquire().await.map_err(StoreError::from)?.detach()),
+            Store::Sqlite(pool) => {
+                WriterConn::Sqlite(pool.acquire().await.map_err(StoreError::from)?.detach())
+            }
             Store::Postgres(pool) => {
                 let mut conn = pool.acquire().await.map_err(StoreError::from)?.detach();
                 if !postgres::try_lock_chain(&mut conn, &self.chain_id).await? {
@@ -169,7 +190,12 @@ impl Writer {
         Ok(())
     }
 
-    async fn run(&mut self, mut queue: mpsc::Receiver<Pending>, shutdown: CancellationToken, max: usize) {
+    async fn run(
+        &mut self,
+        mut queue: mpsc::Receiver<Pending>,
+        shutdown: CancellationToken,
+        max: usize,
+    ) {
         let mut batch = Vec::with_capacity(max);
         loop {
             let first = tokio::select! {
@@ -211,15 +237,17 @@ impl Writer {
         if batch.is_empty() {
             return;
         }
-        if self.conn.is_none() {
-            if let Err(err) = self.connect().await {
-                tracing::error!(chain = %self.chain_id, error = %err, "ledger writer cannot reconnect");
-                let reason = err.to_string();
-                for pending in batch.drain(..) {
-                    let _ = pending.reply.send(Err(LedgerError::BatchFailed(reason.clone())));
-                }
-                return;
+        if self.conn.is_none()
+            && let Err(err) = self.connect().await
+        {
+            tracing::error!(chain = %self.chain_id, error = %err, "ledger writer cannot reconnect");
+            let reason = err.to_string();
+            for pending in batch.drain(..) {
+                let _ = pending
+                    .reply
+                    .send(Err(LedgerError::BatchFailed(reason.clone())));
             }
+            return;
         }
         let now = self.clock.now_ms();
         let mut records = Vec::with_capacity(batch.len());
@@ -227,7 +255,10 @@ impl Writer {
         let mut prev_hash = self.head_hash.clone();
         for pending in batch.drain(..) {
             let expires_at_ms =
-                match pending.lifetimes.expires_at(pending.choice.action, &pending.choice, now) {
+                match pending
+                    .lifetimes
+                    .expires_at(pending.choice.action, &pending.choice, now)
+                {
                     Ok(at) => at,
                     Err(err) => {
                         let _ = pending.reply.send(Err(err.into()));
@@ -245,7 +276,11 @@ impl Writer {
                 prev_hash: String::new(),
                 hash: String::new(),
             };
-            seal(&mut record, self.head_seq + 1 + records.len() as i64, &prev_hash);
+            seal(
+                &mut record,
+                self.head_seq + 1 + records.len() as i64,
+                &prev_hash,
+            );
             prev_hash.clone_from(&record.hash);
             records.push(record);
             replies.push(pending.reply);
@@ -266,7 +301,9 @@ impl Writer {
                 self.head_seq = last_seq;
                 self.head_hash = last_hash;
                 self.stats.batches.fetch_add(1, Ordering::Relaxed);
-                self.stats.records.fetch_add(records.len() as u64, Ordering::Relaxed);
+                self.stats
+                    .records
+                    .fetch_add(records.len() as u64, Ordering::Relaxed);
                 for (record, reply) in records.iter().zip(replies) {
                     let _ = reply.send(Ok(record.receipt()));
                 }

@@ -69,8 +69,8 @@ impl Store {
 
     /// Connects to PostgreSQL at `url` (`postgres://user@host:5432/db`).
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|err| StoreError::BadUrl(format!("{err}")))?;
+        let options =
+            PgConnectOptions::from_str(url).map_err(|err| StoreError::BadUrl(format!("{err}")))?;
         Store::open_postgres_with(options).await
     }
 

@@ -34,14 +34,21 @@ pub enum BreakKind {
     /// The record's stored hash does not match its content: the record was changed.
     HashMismatch { stored: String, computed: String },
     /// The record does not point at its predecessor's hash: reordered, replaced or inserted.
-    BrokenLink { expected_prev: String, found_prev: String },
+    BrokenLink {
+        expected_prev: String,
+        found_prev: String,
+    },
     /// A sequence number is missing: records were removed (or the order was changed).
     SeqGap { expected: i64 },
     /// The record belongs to another chain.
     WrongChain { found: String },
     /// The chain ends before the head its writer recorded: records were removed from the end,
     /// or the last record was rewritten.
-    HeadMismatch { recorded_seq: i64, recorded_hash: String, found_hash: String },
+    HeadMismatch {
+        recorded_seq: i64,
+        recorded_hash: String,
+        found_hash: String,
+    },
 }
 
 impl fmt::Display for BreakKind {
@@ -51,7 +58,10 @@ impl fmt::Display for BreakKind {
                 f,
                 "content was changed: stored hash {stored} but the content hashes to {computed}"
             ),
-            BreakKind::BrokenLink { expected_prev, found_prev } => write!(
+            BreakKind::BrokenLink {
+                expected_prev,
+                found_prev,
+            } => write!(
                 f,
                 "link broken: prev_hash is {found_prev} but the previous record's hash is {expected_prev}"
             ),
@@ -60,7 +70,11 @@ impl fmt::Display for BreakKind {
                 "sequence gap: expected seq {expected} here, so records were removed or reordered"
             ),
             BreakKind::WrongChain { found } => write!(f, "record belongs to chain {found}"),
-            BreakKind::HeadMismatch { recorded_seq, recorded_hash, found_hash } => write!(
+            BreakKind::HeadMismatch {
+                recorded_seq,
+                recorded_hash,
+                found_hash,
+            } => write!(
                 f,
                 "the writer recorded head seq {recorded_seq} with hash {recorded_hash}, but the \
                  chain ends here with hash {found_hash}: records were removed from the end or rewritten"
@@ -97,14 +111,21 @@ impl ChainVerifier {
             problem,
         };
         if record.chain_id != self.chain_id {
-            return Err(broken(BreakKind::WrongChain { found: record.chain_id.clone() }));
+            return Err(broken(BreakKind::WrongChain {
+                found: record.chain_id.clone(),
+            }));
         }
         if record.seq != self.next_seq {
-            return Err(broken(BreakKind::SeqGap { expected: self.next_seq }));
+            return Err(broken(BreakKind::SeqGap {
+                expected: self.next_seq,
+            }));
         }
         let computed = record.compute_hash();
         if computed != record.hash {
-            return Err(broken(BreakKind::HashMismatch { stored: record.hash.clone(), computed }));
+            return Err(broken(BreakKind::HashMismatch {
+                stored: record.hash.clone(),
+                computed,
+            }));
         }
         if record.prev_hash != self.head_hash {
             return Err(broken(BreakKind::BrokenLink {
@@ -119,7 +140,11 @@ impl ChainVerifier {
     }
 
     pub fn finish(self) -> ChainSummary {
-        ChainSummary { chain_id: self.chain_id, records: self.records, head_hash: self.head_hash }
+        ChainSummary {
+            chain_id: self.chain_id,
+            records: self.records,
+            head_hash: self.head_hash,
+        }
     }
 
     /// Like [`finish`](Self::finish), but also checks that the chain ends at the head its writer
@@ -149,7 +174,10 @@ impl ChainVerifier {
 /// Verifies a whole chain given in seq order. An empty slice is an empty (valid) chain with an
 /// empty chain id.
 pub fn verify(records: &[ConsentRecord]) -> Result<ChainSummary, ChainBreak> {
-    let chain_id = records.first().map(|r| r.chain_id.as_str()).unwrap_or_default();
+    let chain_id = records
+        .first()
+        .map(|r| r.chain_id.as_str())
+        .unwrap_or_default();
     let mut verifier = ChainVerifier::new(chain_id);
     for record in records {
         verifier.push(record)?;
@@ -195,10 +223,16 @@ mod tests {
     #[test]
     fn a_changed_record_is_named_by_seq() {
         let mut records = chain(5);
-        records[2].choice.categories.insert("marketing".into(), true);
+        records[2]
+            .choice
+            .categories
+            .insert("marketing".into(), true);
         let err = verify(&records).unwrap_err();
         assert_eq!(err.seq, 3);
-        assert!(matches!(err.problem, BreakKind::HashMismatch { .. }), "{err}");
+        assert!(
+            matches!(err.problem, BreakKind::HashMismatch { .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -216,7 +250,10 @@ mod tests {
         let mut records = chain(5);
         records.remove(1);
         let err = verify(&records).unwrap_err();
-        assert_eq!((err.seq, err.problem.clone()), (3, BreakKind::SeqGap { expected: 2 }));
+        assert_eq!(
+            (err.seq, err.problem.clone()),
+            (3, BreakKind::SeqGap { expected: 2 })
+        );
         assert!(err.to_string().contains("records were removed"), "{err}");
     }
 
@@ -229,7 +266,16 @@ mod tests {
             verifier.push(record).unwrap();
         }
         let err = verifier.clone().finish_at_head(5, &head).unwrap_err();
-        assert!(matches!(err.problem, BreakKind::HeadMismatch { recorded_seq: 5, .. }), "{err}");
+        assert!(
+            matches!(
+                err.problem,
+                BreakKind::HeadMismatch {
+                    recorded_seq: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         verifier.push(&records[4]).unwrap();
         assert_eq!(verifier.finish_at_head(5, &head).unwrap().records, 5);
     }

@@ -73,7 +73,10 @@ fn parse_span(field: &'static str, input: &str) -> Result<Duration, ExpiryError>
             field,
             reason: format!("{input:?} is not a length of time; write e.g. \"12 months\""),
         }),
-        Err(err) => Err(ExpiryError::BadDuration { field, reason: err.to_string() }),
+        Err(err) => Err(ExpiryError::BadDuration {
+            field,
+            reason: err.to_string(),
+        }),
     }
 }
 
@@ -170,7 +173,10 @@ mod tests {
     fn month_end_is_clamped() {
         let start = ms(datetime!(2027-01-31 12:00:00 UTC));
         let one_month = Duration::parse("1 month").unwrap();
-        assert_eq!(add(start, one_month), Ok(ms(datetime!(2027-02-28 12:00:00 UTC))));
+        assert_eq!(
+            add(start, one_month),
+            Ok(ms(datetime!(2027-02-28 12:00:00 UTC)))
+        );
         let days = Duration::parse("2 days").unwrap();
         assert_eq!(add(start, days), Ok(ms(datetime!(2027-02-02 12:00:00 UTC))));
     }
@@ -182,12 +188,18 @@ mod tests {
             ..ConsentSettings::default()
         };
         let err = Lifetimes::from_settings(&settings).unwrap_err();
-        assert!(err.to_string().starts_with("consent.accept_duration:"), "{err}");
+        assert!(
+            err.to_string().starts_with("consent.accept_duration:"),
+            "{err}"
+        );
         let settings = ConsentSettings {
             reject_duration: "6 moons".into(),
             ..ConsentSettings::default()
         };
         let err = Lifetimes::from_settings(&settings).unwrap_err();
-        assert!(err.to_string().starts_with("consent.reject_duration:"), "{err}");
+        assert!(
+            err.to_string().starts_with("consent.reject_duration:"),
+            "{err}"
+        );
     }
 }

@@ -35,7 +35,11 @@ pub fn canonical_encoding(record: &ConsentRecord) -> String {
     field_str(&mut out, "action", choice.action.as_str());
     field_map(&mut out, "categories", &choice.categories);
     field_map(&mut out, "services", &choice.services);
-    field_opt(&mut out, "previous_receipt", choice.previous_receipt.as_deref());
+    field_opt(
+        &mut out,
+        "previous_receipt",
+        choice.previous_receipt.as_deref(),
+    );
     field_bool(&mut out, "gpc", choice.gpc);
     field_opt(&mut out, "ip_prefix", context.ip_prefix.as_deref());
     field_str(&mut out, "ua_family", &context.ua_family);
@@ -87,7 +91,7 @@ fn field_map(out: &mut String, name: &str, map: &BTreeMap<String, bool>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::consent::{ConsentAction, ConsentChoice, GENESIS_HASH, RecordContext};
     use crate::text::Lang;
@@ -104,8 +108,11 @@ mod tests {
                 revision: "r1".into(),
                 language: Lang::new("nb"),
                 action: ConsentAction::Custom,
-                categories: [("analytics".to_string(), true), ("marketing".to_string(), false)]
-                    .into(),
+                categories: [
+                    ("analytics".to_string(), true),
+                    ("marketing".to_string(), false),
+                ]
+                .into(),
                 services: [("ga4".to_string(), true)].into(),
                 previous_receipt: None,
                 gpc: false,
@@ -178,7 +185,11 @@ mod tests {
         for (n, edit) in edits.iter().enumerate() {
             let mut changed = base.clone();
             edit(&mut changed);
-            assert_ne!(changed.compute_hash(), base.hash, "edit {n} did not change the hash");
+            assert_ne!(
+                changed.compute_hash(),
+                base.hash,
+                "edit {n} did not change the hash"
+            );
         }
     }
 

@@ -37,12 +37,18 @@ mod tests {
 
     #[test]
     fn ipv6_keeps_48_bits() {
-        assert_eq!(truncate("2001:db8:1:2:3:4:5:6".parse().unwrap()), "2001:db8:1::/48");
+        assert_eq!(
+            truncate("2001:db8:1:2:3:4:5:6".parse().unwrap()),
+            "2001:db8:1::/48"
+        );
         assert_eq!(truncate("::1".parse().unwrap()), "::/48");
     }
 
     #[test]
     fn mapped_ipv4_is_truncated_as_ipv4() {
-        assert_eq!(truncate("::ffff:198.51.100.9".parse().unwrap()), "198.51.100.0/24");
+        assert_eq!(
+            truncate("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
     }
 }

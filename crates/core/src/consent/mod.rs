@@ -96,7 +96,9 @@ pub struct ConsentChoice {
 impl ConsentChoice {
     /// True when anything beyond what is strictly necessary was granted.
     pub fn grants_anything(&self) -> bool {
-        self.categories.iter().any(|(id, granted)| *granted && id != "necessary")
+        self.categories
+            .iter()
+            .any(|(id, granted)| *granted && id != "necessary")
             || self.services.values().any(|granted| *granted)
     }
 }
