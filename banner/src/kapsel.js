@@ -116,7 +116,7 @@
       vars = { name: s ? s.name : tx(cat && cat.label) || id, provider: s ? s.provider : '' },
       ph = h('div', { class: 'kapsel-ph', role: 'group', 'aria-label': vars.name, lang: lang },
         h('p', {}, ui('placeholder', vars)),
-        h('button', { type: 'button', 'data-kapsel-load': id }, ui('load', vars)));
+        h('button', { type: 'button', class: 'kapsel-load', 'data-kapsel-load': id }, ui('load', vars)));
     if (f.width) ph.style.width = 'min(100%,' + f.width + 'px)';
     if (f.height) ph.style.minHeight = f.height + 'px';
     f.kapselPh = ph;
@@ -147,9 +147,9 @@
     if (reload) sent.then(function () { location.reload(); });
   }
   function send() {
-    var s = state, body = { site: C.site, revision: s.rev, lang: lang, action: s.pending, gpc: s.gpc, categories: {}, services: {} };
+    var s = state, body = { site: C.site, revision: s.rev, language: lang, action: s.pending, gpc: s.gpc, categories: {}, services: {} };
     if (!s.pending) return Promise.resolve();
-    if (s.rid) body.previous = s.rid;
+    if (s.rid) body.previous_receipt = s.rid;
     C.categories.forEach(function (c) { if (c.id !== NEC) body.categories[c.id] = allowed(c.id); });
     C.services.forEach(function (v) { body.services[v.id] = allowed(v.id); });
     return fetch(api, {

@@ -14,7 +14,8 @@ test('withdraw: declared first-party cookies and storage deleted, page reloaded,
   // Variants a real tracker leaves behind: another path, the parent domain, a declared storage key.
   await page.evaluate(() => {
     document.cookie = '_ga=other-path;Path=/demo;Max-Age=600';
-    localStorage.setItem('intercom.intercom-state', 'x');
+    localStorage.setItem('yt-remote-device-id', 'x');
+    localStorage.setItem('site-own-key', 'kept');
   });
   assert.ok((await cookieNames(page)).includes('_ga@localhost'));
   await page.click('[data-kapsel-open]');
@@ -24,6 +25,7 @@ test('withdraw: declared first-party cookies and storage deleted, page reloaded,
   await page.waitForFunction(() => document.readyState === 'complete');
   const names = await page.evaluate(() => document.cookie.split('; ').map((c) => c.split('=')[0]));
   assert.deepEqual(names, ['kapsel_consent'], `left behind: ${names}`);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ['site-own-key'], 'declared storage keys go, others stay');
   const state = await demoState(page);
   assert.deepEqual([state.banner, state.analytics, state.pixel], [false, 0, 0]);
   const second = await receiptCookie(page);

@@ -159,7 +159,7 @@ async fn get_demo_video() -> Response {
     let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], VIDEO).into_response();
     let out = response.headers_mut();
     out.append(header::SET_COOKIE, third_party_cookie("YSC", "demo-video", None));
-    out.append(header::SET_COOKIE, third_party_cookie("VISITOR_INFO1_LIVE", "demo-visitor", Some(180 * 86_400)));
+    out.append(header::SET_COOKIE, third_party_cookie("VISITOR_INFO1_LIVE", "demo-visitor", Some(179 * 86_400)));
     response
 }
 
