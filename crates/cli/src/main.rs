@@ -18,12 +18,18 @@ struct Cli {
 enum Command {
     /// Serve the consent API, the banner and the generated documents.
     Serve(cmd::serve::ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(cmd::migrate::MigrateArgs),
+    /// Verify or export the consent ledger.
+    Ledger(cmd::ledger::LedgerArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Migrate(args) => cmd::migrate::run(args),
+        Command::Ledger(args) => cmd::ledger::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,5 @@
 //! One module per `kapsel` subcommand; each exposes its clap `Args` and a `run` returning an exit code.
 
+pub mod ledger;
+pub mod migrate;
 pub mod serve;
