@@ -179,6 +179,17 @@ impl Publisher {
         document: Value,
         page: &Page,
     ) -> Result<String, PublishError> {
+        self.render_with(template, kind, false, document, page)
+    }
+
+    fn render_with(
+        &self,
+        template: &str,
+        kind: &str,
+        embedded: bool,
+        document: Value,
+        page: &Page,
+    ) -> Result<String, PublishError> {
         let lang = Lang::new(&page.lang);
         let failed = |error: minijinja::Error| PublishError::Template {
             template: template.to_owned(),
@@ -187,7 +198,7 @@ impl Publisher {
         self.env
             .get_template(template)
             .map_err(failed)?
-            .render(context! { doc => document, page => page, kind => kind, t => labels(&lang) })
+            .render(context! { doc => document, page => page, kind => kind, embedded => embedded, t => labels(&lang) })
             .map_err(failed)
     }
 
@@ -211,9 +222,10 @@ impl Publisher {
         doc: &CookieDeclaration,
         page: &Page,
     ) -> Result<String, PublishError> {
-        self.render(
+        self.render_with(
             "declaration_fragment.html",
             "cookies",
+            true,
             Value::from_serialize(doc),
             page,
         )

@@ -133,6 +133,8 @@ pub fn activity_record(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> 
         .collect();
     let mut processors: Vec<ProcessorEntry> = services
         .iter()
+        // The controller running its own service is not its own processor.
+        .filter(|service| service.provider.name != file.organisation.name)
         .map(|service| ProcessorEntry {
             name: service.provider.name.clone(),
             country: service.provider.country.to_ascii_uppercase(),
@@ -151,8 +153,13 @@ pub fn activity_record(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> 
         transfers.extend(declared_transfers(&service.transfers, lang, file));
     }
     transfers.extend(declared_transfers(&activity.transfers, lang, file));
-    transfers
-        .dedup_by(|a, b| a.country == b.country && a.safeguard == b.safeguard && a.note == b.note);
+    let mut seen = Vec::new();
+    transfers.retain(|t| {
+        let key = (t.country.clone(), t.safeguard, t.note.clone());
+        let first = !seen.contains(&key);
+        seen.push(key);
+        first
+    });
     ActivityRecord {
         id: activity.id.clone(),
         name: text(&activity.name),
