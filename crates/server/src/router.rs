@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 use crate::{banner, client, consent, cors, demo, health, metrics, openapi, receipt};
 
-/// The public listener: consent API, receipts, health, OpenAPI, token-guarded metrics.
+/// The public listener: consent API, receipts, health, OpenAPI, token-guarded metrics, the
+/// banner script (`/s/{site}.js`) and the demo site (`/demo/`).
 pub fn public(state: AppState) -> Router {
     let consent_api = Router::new()
         .route("/v1/consent", post(consent::post_consent))
