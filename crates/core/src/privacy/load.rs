@@ -5,7 +5,7 @@
 
 use toml::de::{DeTable, Deserializer};
 
-use super::locate::{FieldPath, SourceMap, Step};
+use super::locate::{FieldPath, SourceMap, Step, Target};
 use super::model::PrivacyFile;
 use super::problem::{Problem, Problems, line_column};
 use super::validate::{self, Finding};
@@ -50,16 +50,19 @@ pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
         Ok(file) => Some(file),
         Err(error) => {
             let offset = error.span().map_or(0, |span| span.start);
-            problems.push(place(
-                offset,
-                error.message().to_owned(),
-                type_hint(error.message()),
-            ));
+            let within = map.path_at(offset);
+            let message = if within.0.is_empty() {
+                format!("{} at the top level", error.message())
+            } else {
+                format!("{} in {within}", error.message())
+            };
+            problems.push(place(offset, message, type_hint(error.message())));
             None
         }
     };
     if let Some(file) = &file {
-        findings.extend(validate::validate(file));
+        let line_of = |path: &FieldPath| line_column(source, map.span(path, Target::Value).start).0;
+        findings.extend(validate::validate(file, &line_of));
     }
     for finding in findings {
         let offset = map.span(&finding.path, finding.target).start;
@@ -149,7 +152,7 @@ domains = ["localhost"]
             "{shown:#?}"
         );
         assert!(
-            shown[1].starts_with("small.toml:16:1: unknown key `colour` in sites[0]"),
+            shown[1].starts_with("small.toml:15:1: unknown key `colour` in sites[0]"),
             "{shown:#?}"
         );
     }

@@ -53,7 +53,7 @@ impl FieldPath {
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
-            return f.write_str("(top level)");
+            return f.write_str("the top level");
         }
         for (position, step) in self.0.iter().enumerate() {
             match step {
@@ -125,6 +125,78 @@ impl<'i> SourceMap<'i> {
         }
         best
     }
+
+    /// The path of the deepest key, array element or table section containing the byte
+    /// `offset`; for naming the table a serde error (such as a missing field) is about.
+    pub fn path_at(&self, offset: usize) -> FieldPath {
+        let mut path = FieldPath::root();
+        let mut table: &DeTable<'i> = self.root.get_ref();
+        loop {
+            let Some((key, index, inner)) = step_towards(table, offset) else {
+                return path;
+            };
+            path = path.key(key);
+            if let Some(index) = index {
+                path = path.index(index);
+            }
+            match inner {
+                Some(inner) => table = inner,
+                None => return path,
+            }
+        }
+    }
+}
+
+type StepInto<'t, 'i> = (&'t str, Option<usize>, Option<&'t DeTable<'i>>);
+
+/// One step from `table` towards `offset`: the entry whose key or value contains it, or else the
+/// table section (`[name]`, `[[name]]`) that starts last before it — sections only span their
+/// header, their keys follow it.
+fn step_towards<'t, 'i>(table: &'t DeTable<'i>, offset: usize) -> Option<StepInto<'t, 'i>> {
+    let inside = |span: Range<usize>| span.start <= offset && offset < span.end.max(span.start + 1);
+    for (key, value) in table.iter() {
+        if !(inside(key.span()) || inside(value.span())) {
+            continue;
+        }
+        let key = key.get_ref().as_ref();
+        return Some(match value.get_ref() {
+            DeValue::Table(inner) => (key, None, Some(inner)),
+            DeValue::Array(items) => match items
+                .iter()
+                .enumerate()
+                .find(|(_, item)| inside(item.span()))
+            {
+                Some((index, item)) => (key, Some(index), item.get_ref().as_table()),
+                None => (key, None, None),
+            },
+            _ => (key, None, None),
+        });
+    }
+    let mut best: Option<(usize, StepInto<'t, 'i>)> = None;
+    let mut consider = |start: usize, step: StepInto<'t, 'i>| {
+        if start <= offset
+            && best
+                .as_ref()
+                .is_none_or(|(best_start, _)| start >= *best_start)
+        {
+            best = Some((start, step));
+        }
+    };
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        match value.get_ref() {
+            DeValue::Table(inner) => consider(value.span().start, (name, None, Some(inner))),
+            DeValue::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(inner) = item.get_ref().as_table() {
+                        consider(item.span().start, (name, Some(index), Some(inner)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|(_, step)| step)
 }
 
 #[cfg(test)]
@@ -158,6 +230,19 @@ mod tests {
             locate(source, &services.index(1).key("id"), Target::Value),
             "\"b\""
         );
+    }
+
+    #[test]
+    fn offsets_map_back_to_paths() {
+        let source =
+            "[[services]]\nid = \"a\"\n[[services]]\nid = \"b\"\nprovider = { name = \"x\" }\n";
+        let map = SourceMap::new(DeTable::parse(source).unwrap());
+        let offset = source.find("name").unwrap();
+        assert_eq!(map.path_at(offset).to_string(), "services[1].provider.name");
+        let header = source.rfind("[[services]]").unwrap();
+        assert_eq!(map.path_at(header).to_string(), "services[1]");
+        let id = source.rfind("\"b\"").unwrap();
+        assert_eq!(map.path_at(id).to_string(), "services[1].id");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! consent depends on.
 
 pub mod duration;
+mod known_keys;
 pub mod load;
 pub mod locate;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod problem;
 pub mod query;
 pub mod revision;
 pub mod validate;
+mod validate_texts;
 
 pub use duration::Duration;
 pub use load::load;

@@ -1,1 +1,161 @@
-//! Broken privacy files under tests/fixtures/broken, each with its exact problems.
+//! Broken privacy files under tests/fixtures/broken, each with every problem `load` must report:
+//! exact message, line and column. The expected output is what `kapsel check` prints.
+
+use kapsel_core::privacy;
+
+fn problems_of(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/broken/{name}", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    match privacy::load(&source, name) {
+        Ok(_) => panic!("{name} loaded without problems"),
+        Err(problems) => problems.to_string(),
+    }
+}
+
+/// Every fixture in the folder, so a new file cannot be forgotten in the table below.
+fn fixture_names() -> Vec<String> {
+    let folder = format!("{}/tests/fixtures/broken", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_broken_file_reports_exactly_its_problems() {
+    let mut failures = Vec::new();
+    let names = fixture_names();
+    assert!(names.len() >= 14, "only {} fixtures", names.len());
+    for name in &names {
+        let Some((_, expected)) = EXPECTED.iter().find(|(fixture, _)| fixture == name) else {
+            failures.push(format!("{name}: no expected output in EXPECTED; it reports:\n{}", problems_of(name)));
+            continue;
+        };
+        let actual = problems_of(name);
+        if actual != *expected {
+            failures.push(format!("{name}:\n--- expected\n{expected}\n--- actual\n{actual}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const EXPECTED: &[(&str, &str)] = &[
+    (
+        "01-syntax.toml",
+        r#"01-syntax.toml:5:20: invalid TOML: invalid basic string, expected `"`
+  hint: fix the TOML syntax at this position (strings need double quotes, tables `[name]`, lists of tables `[[name]]`)"#,
+    ),
+    (
+        "02-unknown-keys.toml",
+        r#"02-unknown-keys.toml:2:1: unknown key `colour` at the top level
+  hint: remove it; the top level accepts `languages`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`
+02-unknown-keys.toml:9:1: unknown key `contry` in organisation
+  hint: did you mean `country`?
+02-unknown-keys.toml:33:1: unknown key `purpos` in services[0].cookies[0]
+  hint: did you mean `purpose`?"#,
+    ),
+    (
+        "03-missing-field.toml",
+        r#"03-missing-field.toml:21:1: missing field `purpose` in services[0]
+  hint: add the field; see docs/privacy-file.md for what it holds"#,
+    ),
+    (
+        "04-wrong-type.toml",
+        r#"04-wrong-type.toml:14:11: invalid type: string "www.example.no", expected a sequence in sites[0].domains
+  hint: write the value with the type named in the message (texts are tables like `{ nb = "…", nn = "…", en = "…" }`, lists are `[…]`)"#,
+    ),
+    (
+        "05-unknown-variant.toml",
+        r#"05-unknown-variant.toml:27:44: unknown variant `dpf`, expected one of `adequacy`, `sccs`, `bcr`, `other` in services[0].transfers[0].safeguard
+  hint: use one of the values listed in the message"#,
+    ),
+    (
+        "06-dangling-references.toml",
+        r#"06-dangling-references.toml:15:24: site `www` lists service `matomo`, which is not declared
+  hint: declare it under [[services]] or use one of: `analyse`
+06-dangling-references.toml:25:12: service `analyse` is in category `statistics`, which is not declared
+  hint: use one of: `necessary`, `analytics`, or declare it under [[categories]]
+06-dangling-references.toml:40:24: activity `web-analytics` uses service `hotjar`, which is not declared
+  hint: declare it under [[services]] or use one of: `analyse`"#,
+    ),
+    (
+        "07-duplicate-ids.toml",
+        r#"07-duplicate-ids.toml:22:6: duplicate site id `www` (first declared on line 12)
+  hint: give each site its own id
+07-duplicate-ids.toml:27:6: duplicate category id `analytics` (first declared on line 17)
+  hint: give each category its own id
+07-duplicate-ids.toml:43:6: duplicate service id `analyse` (first declared on line 32)
+  hint: give each service its own id
+07-duplicate-ids.toml:54:8: service `analyse` declares cookie `_an` twice (first on line 50)
+  hint: remove one of them, or give them different `domain`s"#,
+    ),
+    (
+        "08-bad-ids.toml",
+        r#"08-bad-ids.toml:12:6: site id `Hoved side` may only hold lower-case letters a–z, digits and `-`
+  hint: write it like `hoved-side`
+08-bad-ids.toml:22:6: service id `Google_Analytics` may only hold lower-case letters a–z, digits and `-`
+  hint: write it like `google-analytics`"#,
+    ),
+    (
+        "09-missing-texts.toml",
+        r#"09-missing-texts.toml:18:9: categories[0].label has no text in en
+  hint: add en = "…"; every declared language needs a text
+09-missing-texts.toml:26:11: services[0].purpose has no text in nb
+  hint: add nb = "…"; every declared language needs a text
+09-missing-texts.toml:31:51: services[0].cookies[0].purpose has a text in `de`, which is not in languages
+  hint: add the language to `languages` or remove this text"#,
+    ),
+    (
+        "10-bad-durations.toml",
+        r#"10-bad-durations.toml:22:19: cannot read duration "1 yr": unknown unit
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months"
+10-bad-durations.toml:33:12: cannot read duration "13 moons": unknown unit
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months"
+10-bad-durations.toml:37:12: cannot read duration "forever": expected a number and a unit
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months"
+10-bad-durations.toml:47:20: cannot read duration "5": expected a number and a unit
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months""#,
+    ),
+    (
+        "11-necessary-without-justification.toml",
+        r#"11-necessary-without-justification.toml:24:12: service `session` is in `necessary` but has no justification
+  hint: add justification = { … } saying why the site cannot work without it, or move it to a category that asks for consent"#,
+    ),
+    (
+        "12-legitimate-interests.toml",
+        r#"12-legitimate-interests.toml:40:13: activity `web-analytics` claims legitimate interests, but service `analyse` is in category `analytics`, which needs consent
+  hint: cookies and tracking outside `necessary` need consent (ekomloven § 3-15): set legal_basis = "consent", or move the service to `necessary` if the site cannot work without it
+12-legitimate-interests.toml:47:15: activity `security-logs` claims legitimate interests without saying which
+  hint: add legitimate_interest = { … } describing the interest (GDPR art. 13(1)(d))"#,
+    ),
+    (
+        "13-empty-languages.toml",
+        r#"13-empty-languages.toml:2:13: `languages` is empty
+  hint: declare at least one language, the default first: languages = ["nb", "nn", "en"]"#,
+    ),
+    (
+        "14-unknown-language.toml",
+        r#"14-unknown-language.toml:2:26: unknown language tag `nk` in languages
+  hint: use a lower-case ISO 639-1 code: nb (bokmål), nn (nynorsk), en (English), se (North Sami), …
+14-unknown-language.toml:2:32: language `no` does not say which written Norwegian
+  hint: use nb (bokmål) and/or nn (nynorsk)"#,
+    ),
+    (
+        "15-site-without-domains.toml",
+        r#"15-site-without-domains.toml:14:11: site `www` has no domains
+  hint: list the host names it is served on, e.g. domains = ["www.example.no"]"#,
+    ),
+    (
+        "16-necessary-marketing.toml",
+        r#"16-necessary-marketing.toml:25:13: category `necessary` cannot be a marketing category
+  hint: remove `marketing = true`: necessary is always on, marketing needs consent"#,
+    ),
+    (
+        "17-transfer-other.toml",
+        r#"17-transfer-other.toml:27:84: transfer to IN with safeguard `other` has no note
+  hint: add note = { … } naming the safeguard or derogation (art. 46 or 49 GDPR)"#,
+    ),
+];
