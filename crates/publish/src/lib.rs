@@ -10,6 +10,7 @@ pub mod changelog;
 pub mod changes;
 pub mod declaration;
 pub mod notice;
+pub mod projection;
 pub mod render;
 pub mod ropa;
 pub mod words;
@@ -21,6 +22,7 @@ pub use changelog::{ChangeLog, PublishedRevision, change_log};
 pub use changes::{Change, diff};
 pub use declaration::{CookieDeclaration, cookie_declaration};
 pub use notice::{PrivacyNotice, privacy_notice};
+pub use projection::file_from_projection;
 pub use render::{Page, Publisher};
 pub use ropa::{RecordOfProcessing, record_of_processing};
 

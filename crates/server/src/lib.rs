@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod ratelimit;
 pub mod receipt;
 pub mod router;

@@ -8,7 +8,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::state::AppState;
-use crate::{banner, client, consent, cors, demo, health, metrics, openapi, receipt};
+use crate::{banner, client, consent, cors, demo, health, metrics, openapi, pages, receipt};
 
 /// The public listener: consent API, receipts, health, OpenAPI, token-guarded metrics, the
 /// banner script (`/s/{site}.js`) and the demo site (`/demo/`).
@@ -25,6 +25,7 @@ pub fn public(state: AppState) -> Router {
         .route("/metrics", get(metrics::get_metrics))
         .merge(consent_api)
         .merge(banner::routes_for(&state))
+        .merge(pages::routes())
         .merge(demo::routes(demo::DemoSite::from_file(&state.privacy)))
         .layer(from_fn(metrics::track))
         .with_state(state)

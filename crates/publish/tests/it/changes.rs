@@ -292,3 +292,19 @@ fn other_sites_services_do_not_show() {
     assert!(diff(&old, &new, "pamelding").is_empty());
     assert!(!diff(&old, &new, SITE).is_empty());
 }
+
+#[test]
+fn stored_revision_documents_diff_like_the_files() {
+    use kapsel_core::privacy::revision::consent_projection;
+    use kapsel_publish::file_from_projection;
+    let old = example();
+    let mut new = old.clone();
+    new.services.retain(|s| s.id != "intercom");
+    let read_back = |file: &kapsel_core::privacy::PrivacyFile| {
+        file_from_projection(&consent_projection(file, SITE).unwrap().to_string()).unwrap()
+    };
+    let (old_back, new_back) = (read_back(&old), read_back(&new));
+    assert_eq!(diff(&old_back, &old_back, SITE), vec![]);
+    let changes = diff(&old_back, &new_back, SITE);
+    assert!(matches!(&changes[..], [Change::ServiceRemoved { service, .. }] if service == "Intercom"), "{changes:?}");
+}

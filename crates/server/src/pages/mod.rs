@@ -1,0 +1,240 @@
+//! The generated documents as pages: `GET /sites/{site}/cookies` (and `/cookies/fragment` to
+//! embed), `/sites/{site}/privacy`, `/sites/{site}/changes`, and `/ropa` (the record of
+//! processing, behind the admin bearer token like `/metrics`). `?lang=nb|nn|en` picks the
+//! language (default: the file's first); `/ropa?format=csv|json` exports. The documents are
+//! built by `kapsel-publish`; this module only picks the language, the revision dates and the
+//! response type.
+
+mod problem;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use kapsel_core::Lang;
+use kapsel_core::privacy::PrivacyFile;
+use kapsel_publish::render::PageKind;
+use kapsel_publish::{
+    Page, PublishedRevision, Publisher, change_log, cookie_declaration, file_from_projection,
+    privacy_notice, record_of_processing,
+};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+pub use problem::PageError;
+
+/// The routes of this module, for `router::public`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sites/{site}/cookies", get(get_cookies))
+        .route("/sites/{site}/cookies/fragment", get(get_cookies_fragment))
+        .route("/sites/{site}/privacy", get(get_privacy))
+        .route("/sites/{site}/changes", get(get_changes))
+        .route("/ropa", get(get_ropa))
+}
+
+fn publisher() -> &'static Publisher {
+    static PUBLISHER: OnceLock<Publisher> = OnceLock::new();
+    PUBLISHER.get_or_init(Publisher::new)
+}
+
+/// The `lang` parameter, or the file's first language.
+fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, PageError> {
+    match query.get("lang") {
+        None => file
+            .languages
+            .first()
+            .cloned()
+            .ok_or(PageError::BadParameter {
+                field: "lang",
+                message: "the privacy file declares no language".to_owned(),
+            }),
+        Some(tag) => {
+            let lang = Lang::new(tag.trim());
+            if file.languages.contains(&lang) {
+                Ok(lang)
+            } else {
+                Err(PageError::BadParameter {
+                    field: "lang",
+                    message: format!(
+                        "unknown language `{tag}`; use one of {}",
+                        file.languages
+                            .iter()
+                            .map(Lang::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+            }
+        }
+    }
+}
+
+fn html(body: String) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+fn typed(body: String, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The site's kept revisions, oldest first, read back for the change log.
+async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRevision>, PageError> {
+    let stored = state
+        .store
+        .revisions(site)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))?;
+    stored
+        .into_iter()
+        .map(|published| {
+            Ok(PublishedRevision {
+                file: file_from_projection(&published.document)?,
+                revision: published.revision,
+                published_ms: published.first_published_ms,
+            })
+        })
+        .collect()
+}
+
+/// When the site's current revision was first published ("last updated" on every page).
+async fn current_published_ms(state: &AppState, site: &str) -> Result<Option<i64>, PageError> {
+    let Some(current) = state.sites.get(site).map(|s| s.current_revision.clone()) else {
+        return Ok(None);
+    };
+    let stored = state
+        .store
+        .revisions(site)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))?;
+    Ok(stored
+        .into_iter()
+        .find(|r| r.revision == current)
+        .map(|r| r.first_published_ms))
+}
+
+/// Checks the site and the language and finds "last updated".
+async fn prepare(
+    state: &AppState,
+    site: &str,
+    query: &HashMap<String, String>,
+    kind: PageKind,
+) -> Result<(Lang, Page), PageError> {
+    let file = &state.privacy;
+    if file.site(site).is_none() {
+        return Err(PageError::unknown_site(site));
+    }
+    let lang = language(file, query)?;
+    let updated = current_published_ms(state, site).await?;
+    let page = Page::new(file, site, &lang, kind, updated);
+    Ok((lang, page))
+}
+
+pub async fn get_cookies(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
+    let doc = cookie_declaration(&state.privacy, &site, &lang)?;
+    Ok(html(publisher().declaration_page(&doc, &page)?))
+}
+
+/// The declaration without `<html>`: CORS-open so an operator's page can fetch and embed it.
+pub async fn get_cookies_fragment(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
+    let doc = cookie_declaration(&state.privacy, &site, &lang)?;
+    let mut response = html(publisher().declaration_fragment(&doc, &page)?);
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(response)
+}
+
+pub async fn get_privacy(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (lang, page) = prepare(&state, &site, &query, PageKind::Privacy).await?;
+    let doc = privacy_notice(&state.privacy, &site, &lang)?;
+    Ok(html(publisher().notice_page(&doc, &page)?))
+}
+
+pub async fn get_changes(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (lang, page) = prepare(&state, &site, &query, PageKind::Changes).await?;
+    let revisions = kept_revisions(&state, &site).await?;
+    let log = change_log(&state.privacy, &revisions, &site, &lang)?;
+    Ok(html(publisher().change_log_page(&log, &page)?))
+}
+
+/// The record of processing: HTML, `?format=csv` or `?format=json`. Needs the admin token.
+pub async fn get_ropa(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&state.admin_token, presented) {
+        (Some(token), Some(candidate)) if token.matches(candidate) => {}
+        (None, _) => {
+            return Err(ApiError::NotFound {
+                what: "/ropa (no admin token is set; export it with `kapsel ropa export`)"
+                    .to_owned(),
+            }
+            .into());
+        }
+        _ => return Err(ApiError::Unauthorized.into()),
+    }
+    let file = &state.privacy;
+    let lang = language(file, &query)?;
+    let record = record_of_processing(file, &lang)?;
+    match query.get("format").map(String::as_str) {
+        None | Some("html") => {
+            let first_site = file.sites.first().map_or("", |s| s.id.as_str());
+            let updated = current_published_ms(&state, first_site).await?;
+            let page = Page::new(file, first_site, &lang, PageKind::Ropa, updated);
+            Ok(html(publisher().ropa_page(&record, &page)?))
+        }
+        Some("csv") => Ok(typed(record.to_csv(), "text/csv; charset=utf-8")),
+        Some("json") => Ok(typed(
+            serde_json::to_string_pretty(&record).map_err(kapsel_publish::PublishError::from)?,
+            "application/json",
+        )),
+        Some(other) => Err(PageError::BadParameter {
+            field: "format",
+            message: format!("unknown format `{other}`; use html, csv or json"),
+        }),
+    }
+}
