@@ -1,7 +1,8 @@
-/*! Kapsel consent banner (Apache-2.0). The server appends (config, css). docs/web-teams.md */
+/*! Kapsel consent banner (Apache-2.0). docs/web-teams.md */
 // Owns, in the browser: Consent Mode defaults, the first layer, the preference centre, gating of
 // data-kapsel elements, the consent cookie, recording choices, withdrawal clean-up and window.kapsel.
-// Written compact by hand so that no build step stands between this file and what browsers run.
+// banner/build.sh minifies this file with esbuild into dist/ (committed); the server embeds dist/
+// and replaces KAPSEL_CONFIG and KAPSEL_CSS with the site's configuration and the styles.
 (function (C, css) {
   'use strict';
   var w = window, d = document, de = d.documentElement, nav = navigator, NEC = 'necessary',
@@ -355,4 +356,4 @@
     if (decided && state.pending) send();
   }
   if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', start); else start();
-})
+})(KAPSEL_CONFIG, KAPSEL_CSS);

@@ -2,8 +2,9 @@
 //! texts inline. Every site's script is assembled, hashed (ETag) and compressed with brotli and
 //! gzip once when the server starts; a request only picks the encoding and answers.
 //!
-//! The browser code itself lives in `banner/src/` (kapsel.js, kapsel.css, texts.json) and is
-//! embedded here at compile time. What a site's script contains is decided in `projection`.
+//! The browser code lives in `banner/src/` (kapsel.js, kapsel.css, texts.json); `banner/build.sh`
+//! minifies it into `banner/dist/` (committed), which is embedded here at compile time. What a
+//! site's script contains is decided in `projection`.
 
 pub mod projection;
 
@@ -20,8 +21,11 @@ use axum::routing::get;
 use kapsel_core::privacy::PrivacyFile;
 use sha2::{Digest, Sha256};
 
-const SCRIPT: &str = include_str!("../../../../banner/src/kapsel.js");
-const STYLE: &str = include_str!("../../../../banner/src/kapsel.css");
+const SCRIPT: &str = include_str!("../../../../banner/dist/kapsel.min.js");
+const STYLE: &str = include_str!("../../../../banner/dist/kapsel.min.css");
+/// Where the minified script takes its arguments: replaced by JSON at start.
+const CONFIG_PLACEHOLDER: &str = "KAPSEL_CONFIG";
+const STYLE_PLACEHOLDER: &str = "KAPSEL_CSS";
 const CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Why the banner scripts could not be prepared at start.
@@ -92,27 +96,14 @@ pub fn routes<S: Clone + Send + Sync + 'static>(scripts: Arc<BannerScripts>) -> 
     Router::new().route("/s/{file}", get(get_site_script)).with_state(scripts)
 }
 
-/// The script source, the config JSON and the CSS as a JSON string: `(function(C,css){…})(config,css);`.
+/// The minified script with its two placeholders filled: the site's configuration as a JSON
+/// object and the styles as a JSON string. The styles go in first, so that no text from the
+/// privacy file can ever be taken for a placeholder.
 fn assemble(config: &projection::BannerConfig<'_>) -> Result<Vec<u8>, BannerError> {
     let config = serde_json::to_string(config).map_err(BannerError::Config)?;
-    let style = serde_json::to_string(&compact_css(STYLE)).map_err(BannerError::Config)?;
-    Ok(format!("{}({config},{style});\n", compact_js(SCRIPT)).into_bytes())
-}
-
-/// Drops indentation and whole-line `//` comments; the script is written so that this is safe
-/// (no multi-line strings or template literals).
-fn compact_js(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Drops whole-line comments and line breaks; the stylesheet is written one rule per line.
-fn compact_css(source: &str) -> String {
-    source.lines().map(str::trim).filter(|line| !line.starts_with("/*")).collect()
+    let style = serde_json::to_string(STYLE.trim_end()).map_err(BannerError::Config)?;
+    let script = SCRIPT.trim_end().replacen(STYLE_PLACEHOLDER, &style, 1).replacen(CONFIG_PLACEHOLDER, &config, 1);
+    Ok(format!("{script}\n").into_bytes())
 }
 
 fn prepare(identity: Vec<u8>) -> Result<PreparedScript, BannerError> {
