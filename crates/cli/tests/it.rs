@@ -4,6 +4,7 @@
 mod it {
     pub mod harness;
 
+    mod check;
     mod crash;
     mod serve;
 }
