@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
-use chromiumoxide::cdp::browser_protocol::network::SetCookieControlsParams;
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
 use tokio::task::JoinHandle;
@@ -20,6 +19,33 @@ use crate::ScanError;
 
 /// The Debian package's binary.
 pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Command-line switches, written without `--` (the driver adds it): quiet, no background traffic of the browser's own,
+/// frames of every site in the page's process.
+const SWITCHES: [&str; 12] = [
+    "disable-gpu",
+    "disable-quic",
+    "no-first-run",
+    "no-default-browser-check",
+    "disable-background-networking",
+    "disable-component-update",
+    "disable-sync",
+    "disable-dev-shm-usage",
+    "password-store=basic",
+    "use-mock-keychain",
+    "disable-site-isolation-trials",
+    "disable-renderer-backgrounding",
+];
+
+const DISABLED_FEATURES: [&str; 7] = [
+    "IsolateOrigins",
+    "site-per-process",
+    "SitePerProcess",
+    "Translate",
+    "OptimizationHints",
+    "MediaRouter",
+    "ThirdPartyStoragePartitioning",
+];
 
 /// A running Chromium and the task that pumps its DevTools connection.
 pub struct Chromium {
@@ -36,28 +62,15 @@ impl Chromium {
             return Err(ScanError::NoBrowser(executable.to_path_buf()));
         }
         let profile = tempfile_dir::TempProfile::new()?;
+        allow_third_party_cookies(profile.path())?;
         let config = BrowserConfig::builder()
             .chrome_executable(executable)
             .user_data_dir(profile.path())
             .no_sandbox()
             .disable_default_args()
-            .args([
-                "--headless=new",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--disable-dev-shm-usage",
-                "--mute-audio",
-                "--password-store=basic",
-                "--use-mock-keychain",
-                "--disable-site-isolation-trials",
-                "--disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter,ThirdPartyStoragePartitioning",
-            ])
+            .new_headless_mode()
+            .args(SWITCHES)
+            .arg(("disable-features", DISABLED_FEATURES.join(",").as_str()))
             .build()
             .map_err(ScanError::Launch)?;
         let (browser, mut handler) =
@@ -101,16 +114,6 @@ impl Chromium {
                 return Err(ScanError::browser("open a tab")(error));
             }
         };
-        // Off-the-record contexts block third-party cookies by default; a visitor's ordinary
-        // browser does not, and the scanner must see what such a visitor gets.
-        if let Ok(controls) = SetCookieControlsParams::builder()
-            .enable_third_party_cookie_restriction(false)
-            .disable_third_party_cookie_metadata(false)
-            .disable_third_party_cookie_heuristics(false)
-            .build()
-        {
-            let _ = page.execute(controls).await;
-        }
         Ok(Tab { page, context })
     }
 
@@ -131,6 +134,17 @@ impl Chromium {
     pub(crate) fn browser(&self) -> &Browser {
         &self.browser
     }
+}
+
+/// Chrome's default blocks third-party cookies in incognito contexts ("cookie controls mode"
+/// 2); an ordinary visitor's browser allows them, so the scanner's profile switches that off.
+fn allow_third_party_cookies(profile: &Path) -> std::io::Result<()> {
+    let default = profile.join("Default");
+    std::fs::create_dir_all(&default)?;
+    std::fs::write(
+        default.join("Preferences"),
+        r#"{"profile":{"cookie_controls_mode":0,"block_third_party_cookies":false}}"#,
+    )
 }
 
 /// A tab in a profile of its own.

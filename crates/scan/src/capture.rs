@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, FrameId, GetFrameTreeParams};
 use chromiumoxide::cdp::browser_protocol::storage::GetCookiesParams;
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EvaluateParams, ExecutionContextId};
 use chromiumoxide::Page;
@@ -96,7 +97,7 @@ async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timin
             .cookie_setter(&cookie.name)
             .map(|r| SetBy::Response { url: strip_query(&r.url), initiator: r.initiator.as_deref().map(strip_query) })
             .or_else(|| log.script_writer("cookie", &cookie.name, None).map(|s| SetBy::Script { url: strip_query(s) }));
-        let expires = (!cookie.session && cookie.expires > 0.0).then(|| (cookie.expires * 1000.0) as i64);
+        let expires = (!cookie.session && cookie.expires > 0.0).then_some((cookie.expires * 1000.0) as i64);
         findings.push(Finding::Cookie(CookieFinding {
             party: if domain_site == page_site { Party::First } else { Party::Third },
             name: cookie.name,
@@ -207,12 +208,12 @@ struct FrameStorage {
 /// Web storage keys and IndexedDB names of every frame's origin, deduplicated.
 async fn read_storage(page: &Page) -> Vec<(String, StorageArea, String)> {
     let mut found: Vec<(String, StorageArea, String)> = Vec::new();
-    let frames = page.frames().await.unwrap_or_default();
-    for frame in frames {
-        let context = match page.frame_execution_context(frame).await {
-            Ok(Some(context)) => context,
-            _ => continue,
-        };
+    for frame in frame_ids(page).await {
+        // An isolated world of our own per frame: the page's scripts cannot interfere with it.
+        let world = CreateIsolatedWorldParams::builder().frame_id(frame).world_name("kapsel-scan").build();
+        let Ok(world) = world else { continue };
+        let Ok(created) = page.execute(world).await else { continue };
+        let context = created.result.execution_context_id;
         let Some(serde_json::Value::String(json)) = evaluate(page, Some(context), STORAGE_SCRIPT).await else { continue };
         let Ok(storage) = serde_json::from_str::<FrameStorage>(&json) else { continue };
         if storage.origin == "null" {
@@ -229,6 +230,18 @@ async fn read_storage(page: &Page) -> Vec<(String, StorageArea, String)> {
         }
     }
     found
+}
+
+/// Every frame of the page, main frame first.
+async fn frame_ids(page: &Page) -> Vec<FrameId> {
+    let Ok(tree) = page.execute(GetFrameTreeParams::default()).await else { return Vec::new() };
+    let mut ids = Vec::new();
+    let mut pending = vec![tree.result.frame_tree.clone()];
+    while let Some(node) = pending.pop() {
+        ids.push(node.frame.id.clone());
+        pending.extend(node.child_frames.unwrap_or_default());
+    }
+    ids
 }
 
 /// Evaluates `expression` (awaiting a promise) and returns its value, or `None` on any failure.

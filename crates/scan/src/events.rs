@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::network::{
-    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceivedExtraInfo, Initiator,
+    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
+    EventResponseReceivedExtraInfo, Initiator, ResourceType,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EventBindingCalled;
 use futures::StreamExt;
@@ -95,12 +96,21 @@ impl Recorder {
         let finished = page.event_listener::<EventLoadingFinished>().await.map_err(&err)?;
         let failed = page.event_listener::<EventLoadingFailed>().await.map_err(&err)?;
         let bindings = page.event_listener::<EventBindingCalled>().await.map_err(&err)?;
+        let responses = page.event_listener::<EventResponseReceived>().await.map_err(&err)?;
         let streams: Vec<BoxStream<'static, Event>> = vec![
             requests.map(Event::Request).boxed(),
             extra.map(Event::ExtraInfo).boxed(),
             finished.map(|e| Event::Finished(e.request_id.inner().clone())).boxed(),
             failed.map(|e| Event::Finished(e.request_id.inner().clone())).boxed(),
             bindings.map(Event::Binding).boxed(),
+            // A frame's document is handed to the frame once its response arrives; DevTools does
+            // not always report its end on the parent's session, so it counts as done here.
+            responses
+                .filter_map(|e| {
+                    let document = e.r#type == ResourceType::Document;
+                    futures::future::ready(document.then(|| Event::Finished(e.request_id.inner().clone())))
+                })
+                .boxed(),
         ];
         let log = Arc::new(Mutex::new(TabLog::new()));
         let sink = Arc::clone(&log);

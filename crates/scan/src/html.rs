@@ -36,9 +36,9 @@ pub fn render(report: &Report) -> String {
         escape(&title),
         escape(&title)
     );
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<p>{} · {} · {} pages · site: {}</p>\n",
+        "<p>{} · {} · {} pages · site: {}</p>",
         escape(&report.scanner),
         escape(&report.browser),
         report.pages.len(),

@@ -1,0 +1,26 @@
+//! Helpers: finding Chromium (or skipping loudly), scan options tuned for loopback fixtures.
+
+use std::time::Duration;
+
+use kapsel_scan::{ScanOptions, chromium_path};
+use url::Url;
+
+/// Whether Chromium is here; prints a SKIP line when not, and panics when
+/// `KAPSEL_REQUIRE_ALL=1` demands every test to run.
+pub fn chromium_available(test: &str) -> bool {
+    if chromium_path().exists() {
+        return true;
+    }
+    if std::env::var("KAPSEL_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!("{test}: Chromium is required (KAPSEL_REQUIRE_ALL=1) but {} is missing", chromium_path().display());
+    }
+    eprintln!("\n!!!!!!!! SKIP {test}: no Chromium at {} !!!!!!!!\n", chromium_path().display());
+    false
+}
+
+pub fn options(start: &str, pages: usize) -> ScanOptions {
+    let mut options = ScanOptions::new(vec![Url::parse(start).unwrap()]);
+    options.max_pages = pages;
+    options.time_budget = Duration::from_secs(120);
+    options
+}
