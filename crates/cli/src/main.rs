@@ -24,6 +24,18 @@ enum Command {
     Migrate(cmd::migrate::MigrateArgs),
     /// Verify or export the consent ledger.
     Ledger(cmd::ledger::LedgerArgs),
+    /// Export the cookie declaration of a site (HTML page, fragment, JSON, Markdown).
+    Declaration(cmd::declaration::DeclarationArgs),
+    /// Export the privacy notice of a site (HTML, JSON, Markdown).
+    Notice(cmd::notice::NoticeArgs),
+    /// Export the record of processing activities (CSV, JSON, HTML).
+    Ropa(cmd::ropa::RopaArgs),
+    /// What changed for visitors between two privacy files.
+    Diff(cmd::diff::DiffArgs),
+    /// Load the cookie catalogue (built-in + Open Cookie Database), report counts, look names up.
+    Catalogue(cmd::catalogue::CatalogueArgs),
+    /// Check declared cookies against the catalogue and propose entries for undeclared ones.
+    Suggest(cmd::suggest::SuggestArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +45,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
+        Command::Declaration(args) => cmd::declaration::run(args),
+        Command::Notice(args) => cmd::notice::run(args),
+        Command::Ropa(args) => cmd::ropa::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Catalogue(args) => cmd::catalogue::run(args),
+        Command::Suggest(args) => cmd::suggest::run(args),
     };
     match result {
         Ok(code) => code,

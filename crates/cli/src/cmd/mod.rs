@@ -1,6 +1,12 @@
 //! One module per `kapsel` subcommand; each exposes its clap `Args` and a `run` returning an exit code.
 
+pub mod catalogue;
 pub mod check;
+pub mod declaration;
+pub mod diff;
 pub mod ledger;
 pub mod migrate;
+pub mod notice;
+pub mod ropa;
 pub mod serve;
+pub mod suggest;
