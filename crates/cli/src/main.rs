@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Validate privacy files; print every problem with file:line:column, or each site's revision.
     Check(cmd::check::CheckArgs),
+    /// Crawl a site with real Chromium in every consent phase and report violations.
+    Scan(cmd::scan::ScanArgs),
     /// Serve the consent API, the banner and the generated documents.
     Serve(cmd::serve::ServeArgs),
     /// Apply the database migrations and exit.
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(args),
+        Command::Scan(args) => cmd::scan::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),

@@ -8,5 +8,6 @@ pub mod ledger;
 pub mod migrate;
 pub mod notice;
 pub mod ropa;
+pub mod scan;
 pub mod serve;
 pub mod suggest;
