@@ -1,0 +1,110 @@
+// Measures the banner's cost in real Chromium (see run.sh). For each page variant and run: a fresh
+// context loads the page from a loopback static server; Kapsel's script comes from the real
+// `kapsel serve`. Reported per variant, median over runs:
+//   visible  ms from the moment the banner script starts to the first frame with the banner in it
+//   script   main-thread script time of the whole page load (CDP Performance.getMetrics ScriptDuration)
+//   tasks    main-thread task time of the whole page load (TaskDuration)
+//   cls      cumulative layout shift (layout-shift entries without recent input)
+// Kapsel's own cost is its row minus the baseline row, measured in the same run.
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, start } from '../../banner/test/harness.mjs';
+
+const runs = Number(process.argv[2] ?? 15);
+const peers = process.env.PEERS_DIR;
+
+const probe = `<script>
+window.__bench = { start: 0, visible: 0, cls: 0 };
+new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) __bench.cls += e.value; })
+  .observe({ type: 'layout-shift', buffered: true });
+new MutationObserver((ms, mo) => {
+  if (document.querySelector(window.__bannerSelector)) {
+    mo.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { __bench.visible = performance.now() - __bench.start; }));
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });
+</script>`;
+const article = '<main><h1>Artikkel</h1>' + '<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(3) + '</p>'.repeat(1) +
+  Array.from({ length: 30 }, (_, i) => `<p>Avsnitt ${i}: ${'tekst '.repeat(40)}</p>`).join('') + '</main>';
+// The start mark goes right before the banner's script: in <head> for Kapsel (its documented
+// place), at the end of <body> for vanilla-cookieconsent (run() needs document.body).
+const mark = '<script>__bench.start = performance.now();</script>';
+const page = ({ head = '', tail = '' }, selector) => `<!doctype html><html lang="nb"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>bench</title>
+<script>window.__bannerSelector = ${JSON.stringify(selector)};</script>${probe}
+${head ? mark : ''}${head}</head><body>${article}${tail ? mark : ''}${tail}</body></html>`;
+
+const server = await start();
+const variants = {
+  'baseline (no banner)': page({}, '#never'),
+  Kapsel: page({ head: `<script src="${server.origin}/s/www.js"></script>` }, '#kapsel-banner'),
+};
+if (peers) {
+  variants['vanilla-cookieconsent 3.1.0'] = page({ tail: `<link rel="stylesheet" href="/peer/cookieconsent.css">
+<script src="/peer/cookieconsent.umd.js"></script>
+<script>CookieConsent.run({ hideFromBots: false, categories: { necessary: { enabled: true, readOnly: true }, analytics: {}, marketing: {} },
+language: { default: 'en', translations: { en: { consentModal: { title: 'We use cookies', description: 'Some cookies are needed.',
+acceptAllBtn: 'Accept all', acceptNecessaryBtn: 'Reject all', showPreferencesBtn: 'Settings' },
+preferencesModal: { title: 'Privacy settings', acceptAllBtn: 'Accept all', acceptNecessaryBtn: 'Reject all', savePreferencesBtn: 'Save',
+sections: [{ title: 'Analytics', linkedCategory: 'analytics' }, { title: 'Marketing', linkedCategory: 'marketing' }] } } } } });</script>` }, '#cc-main .cm');
+}
+const files = peers ? {
+  '/peer/cookieconsent.css': ['text/css', readFileSync(join(peers, 'vanilla-cookieconsent/dist/cookieconsent.css'))],
+  '/peer/cookieconsent.umd.js': ['text/javascript', readFileSync(join(peers, 'vanilla-cookieconsent/dist/cookieconsent.umd.js'))],
+} : {};
+const names = Object.keys(variants);
+const http = createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const file = files[url.pathname];
+  if (file) { res.writeHead(200, { 'content-type': file[0] }); return res.end(file[1]); }
+  const variant = names[Number(url.searchParams.get('v'))];
+  if (variant === undefined) { res.writeHead(404); return res.end(); }
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(variants[variant]);
+});
+await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${http.address().port}`;
+
+const browser = await launch();
+const results = Object.fromEntries(names.map((n) => [n, { visible: [], script: [], tasks: [], cls: [] }]));
+try {
+  for (let run = 0; run < runs + 1; run++) {
+    for (const [index, name] of names.entries()) {
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send('Performance.enable');
+      await tab.goto(`${base}/?v=${index}`, { waitUntil: 'load' });
+      if (name !== names[0]) await tab.waitForFunction(() => __bench.visible > 0, null, { timeout: 10_000 })
+        .catch((e) => { throw new Error(`${name}: banner never became visible (${e.message})`); });
+      await tab.waitForTimeout(300);
+      const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+      const bench = await tab.evaluate(() => __bench);
+      await context.close();
+      if (run === 0) continue; // warm-up: first load compiles and fills caches
+      results[name].visible.push(bench.visible);
+      results[name].script.push(metrics.ScriptDuration * 1000);
+      results[name].tasks.push(metrics.TaskDuration * 1000);
+      results[name].cls.push(bench.cls);
+    }
+  }
+} finally {
+  await browser.close();
+  http.close();
+  await server.stop();
+}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const f = (x) => x.toFixed(1);
+console.log(`Median of ${runs} runs (after one warm-up), headless Chromium ${browser.version?.() ?? ''}`);
+console.log('| page | script start → banner visible (ms) | main-thread script (ms) | main-thread tasks (ms) | CLS |');
+console.log('|---|---:|---:|---:|---:|');
+for (const name of names) {
+  const r = results[name];
+  console.log(`| ${name} | ${name === names[0] ? '—' : f(median(r.visible))} | ${f(median(r.script))} | ${f(median(r.tasks))} | ${median(r.cls).toFixed(4)} |`);
+}
+const base0 = results[names[0]];
+for (const name of names.slice(1)) {
+  const r = results[name];
+  console.log(`${name}: +${f(median(r.script) - median(base0.script))} ms script, +${f(median(r.tasks) - median(base0.tasks))} ms tasks over the baseline`);
+}
