@@ -14,6 +14,7 @@ pub mod problem;
 pub mod query;
 pub mod revision;
 pub mod validate;
+mod validate_sites;
 mod validate_texts;
 
 pub use duration::Duration;

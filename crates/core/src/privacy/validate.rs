@@ -1,11 +1,13 @@
 //! Semantic checks of a parsed privacy file: ids, references, durations, legal bases, sites and
-//! transfers (texts and languages are in `validate_texts`). Each check yields a `Finding` with
+//! transfers (sites and their domains are in `validate_sites`, texts and languages in
+//! `validate_texts`). Each check yields a `Finding` with
 //! the path of what it is about; `load` turns paths into line:column.
 
 use super::duration::{DURATION_GRAMMAR, Duration};
 use super::known_keys::{keys_of, suggestion};
 use super::locate::{FieldPath, Target};
 use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
+use super::validate_sites::check_sites;
 use super::validate_texts::{check_languages, check_texts};
 
 /// A problem before it has a position.
@@ -53,7 +55,7 @@ pub fn unknown_key(path: FieldPath) -> Finding {
     }
 }
 
-fn list(keys: &[&str]) -> String {
+pub(super) fn list(keys: &[&str]) -> String {
     keys.iter()
         .map(|key| format!("`{key}`"))
         .collect::<Vec<_>>()
@@ -156,40 +158,7 @@ fn suggested_id(id: &str) -> String {
     }
 }
 
-fn check_sites(file: &PrivacyFile, findings: &mut Vec<Finding>) {
-    let sites = FieldPath::root().key("sites");
-    if file.sites.is_empty() {
-        findings.push(Finding::at(
-            sites.clone(),
-            "no sites are declared".to_owned(),
-            "add a [[sites]] table with id, name and domains",
-        ));
-    }
-    for (i, site) in file.sites.iter().enumerate() {
-        let path = sites.index(i);
-        if site.domains.iter().all(|domain| domain.trim().is_empty()) {
-            findings.push(Finding::at(
-                path.key("domains"),
-                format!("site `{}` has no domains", site.id),
-                "list the host names it is served on, e.g. domains = [\"www.example.no\"]",
-            ));
-        }
-        for (j, service_id) in site.services.iter().flatten().enumerate() {
-            if file.service(service_id).is_none() {
-                findings.push(Finding::at(
-                    path.key("services").index(j),
-                    format!(
-                        "site `{}` lists service `{service_id}`, which is not declared",
-                        site.id
-                    ),
-                    &known_services(file),
-                ));
-            }
-        }
-    }
-}
-
-fn known_services(file: &PrivacyFile) -> String {
+pub(super) fn known_services(file: &PrivacyFile) -> String {
     let ids: Vec<&str> = file.services.iter().map(|s| s.id.as_str()).collect();
     format!(
         "declare it under [[services]] or use one of: {}",

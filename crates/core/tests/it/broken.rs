@@ -2,9 +2,15 @@
 //! exact message, line and column. The expected output is what `kapsel check` prints.
 
 use kapsel_core::privacy;
+use proptest::prelude::*;
+
+use super::example::example_source;
 
 fn problems_of(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/broken/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/broken/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let source = std::fs::read_to_string(&path).unwrap();
     match privacy::load(&source, name) {
         Ok(_) => panic!("{name} loaded without problems"),
@@ -31,15 +37,80 @@ fn every_broken_file_reports_exactly_its_problems() {
     assert!(names.len() >= 14, "only {} fixtures", names.len());
     for name in &names {
         let Some((_, expected)) = EXPECTED.iter().find(|(fixture, _)| fixture == name) else {
-            failures.push(format!("{name}: no expected output in EXPECTED; it reports:\n{}", problems_of(name)));
+            failures.push(format!(
+                "{name}: no expected output in EXPECTED; it reports:\n{}",
+                problems_of(name)
+            ));
             continue;
         };
         let actual = problems_of(name);
         if actual != *expected {
-            failures.push(format!("{name}:\n--- expected\n{expected}\n--- actual\n{actual}"));
+            failures.push(format!(
+                "{name}:\n--- expected\n{expected}\n--- actual\n{actual}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Damage to the example: a line dropped, a line doubled, or text spliced in somewhere.
+#[derive(Debug, Clone)]
+enum Damage {
+    DropLine(usize),
+    DoubleLine(usize),
+    Splice(usize, String),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<usize>().prop_map(Damage::DropLine),
+        any::<usize>().prop_map(Damage::DoubleLine),
+        (any::<usize>(), "[a-z_=\\[\\]{}\",. \n#ø0-9-]{1,12}")
+            .prop_map(|(at, text)| Damage::Splice(at, text)),
+    ]
+}
+
+fn apply(source: &str, damage: &Damage) -> String {
+    let mut lines: Vec<&str> = source.lines().collect();
+    match damage {
+        Damage::DropLine(at) => {
+            lines.remove(at % lines.len());
+            lines.join("\n")
+        }
+        Damage::DoubleLine(at) => {
+            let at = at % lines.len();
+            lines.insert(at, lines[at]);
+            lines.join("\n")
+        }
+        Damage::Splice(at, text) => {
+            let mut at = at % source.len();
+            while !source.is_char_boundary(at) {
+                at -= 1;
+            }
+            format!("{}{text}{}", &source[..at], &source[at..])
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever the damage, loading answers (never panics), and every problem points inside the
+    /// file and says how to fix it.
+    #[test]
+    fn damaged_files_get_positioned_problems(damage in damage()) {
+        let source = apply(&example_source(), &damage);
+        if let Err(problems) = privacy::load(&source, "damaged.toml") {
+            prop_assert!(!problems.is_empty());
+            let line_count = source.lines().count() + 1;
+            for problem in &problems {
+                prop_assert!(problem.line >= 1 && problem.line <= line_count, "{problem}");
+                let line = source.lines().nth(problem.line - 1).unwrap_or("");
+                prop_assert!(problem.column >= 1 && problem.column <= line.chars().count() + 1, "{problem}");
+                prop_assert!(!problem.message.is_empty() && !problem.hint.is_empty(), "{problem}");
+            }
+        }
+    }
 }
 
 const EXPECTED: &[(&str, &str)] = &[
@@ -144,11 +215,6 @@ const EXPECTED: &[(&str, &str)] = &[
   hint: use nb (bokmål) and/or nn (nynorsk)"#,
     ),
     (
-        "15-site-without-domains.toml",
-        r#"15-site-without-domains.toml:14:11: site `www` has no domains
-  hint: list the host names it is served on, e.g. domains = ["www.example.no"]"#,
-    ),
-    (
         "16-necessary-marketing.toml",
         r#"16-necessary-marketing.toml:25:13: category `necessary` cannot be a marketing category
   hint: remove `marketing = true`: necessary is always on, marketing needs consent"#,
@@ -157,5 +223,18 @@ const EXPECTED: &[(&str, &str)] = &[
         "17-transfer-other.toml",
         r#"17-transfer-other.toml:27:84: transfer to IN with safeguard `other` has no note
   hint: add note = { … } naming the safeguard or derogation (art. 46 or 49 GDPR)"#,
+    ),
+    (
+        "18-site-domains.toml",
+        r#"18-site-domains.toml:14:11: site `www` has no domains
+  hint: list the host names it is served on, e.g. domains = ["www.example.no"]
+18-site-domains.toml:19:12: domain "https://shop.example.no/" of site `shop` is not a host name
+  hint: write only the host name, e.g. "www.example.no" (no scheme, port, path or leading dot)
+18-site-domains.toml:19:40: domain "localhost:8080" of site `shop` is not a host name
+  hint: write only the host name, e.g. "www.example.no" (no scheme, port, path or leading dot)
+18-site-domains.toml:20:17: cookie_domain ".example.no" of site `shop` is not a host name
+  hint: write a host name without a leading dot, e.g. "example.no" to cover its subdomains
+18-site-domains.toml:26:17: cookie_domain "example.com" of site `blog` covers none of its domains
+  hint: use one of the site's domains or a parent domain of them, e.g. "example.no" for "www.example.no""#,
     ),
 ];
