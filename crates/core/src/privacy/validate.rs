@@ -1,7 +1,7 @@
-//! Semantic checks of a parsed privacy file: ids, references, durations, legal bases, sites and
-//! transfers (sites and their domains are in `validate_sites`, texts and languages in
-//! `validate_texts`). Each check yields a `Finding` with
-//! the path of what it is about; `load` turns paths into line:column.
+//! Semantic checks of a parsed privacy file: ids, references, durations, legal bases and
+//! transfers; sites and their domains are in `validate_sites`, texts and languages in
+//! `validate_texts`. Each check yields a `Finding` with the path of what it is about; `load`
+//! turns paths into line:column.
 
 use super::duration::{DURATION_GRAMMAR, Duration};
 use super::known_keys::{keys_of, suggestion};
