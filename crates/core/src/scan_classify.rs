@@ -11,7 +11,10 @@
 //! - a cookie living longer than declared, beyond [`EXPIRY_TOLERANCE_PERCENT`] (at least
 //!   [`EXPIRY_TOLERANCE_MIN_MS`]): browsers and servers round expiry, and a cookie read a
 //!   moment after it was set has already lost a little of its life;
-//! - a declared cookie or storage key never seen on any page in any phase (stale).
+//! - a declared service of which nothing (no cookie, storage key or host) was seen on any page
+//!   in any phase (stale). Single entries of a service that was seen are only listed in
+//!   `unseen_entries`: many are conditional (`_fbc` needs an ad click), and a crawl of a few
+//!   pages cannot prove them absent.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +36,8 @@ pub struct Judgement {
     pub violations: Vec<Violation>,
     /// Checks that could not run, with the reason.
     pub skipped_checks: Vec<String>,
+    /// Declared entries not seen, of services that were seen otherwise (informational).
+    pub unseen_entries: Vec<String>,
 }
 
 /// The privacy file and the site the findings are judged against.
@@ -66,7 +71,8 @@ pub fn classify(
             }
         }
     }
-    let mut judgement = Judgement { violations: found.into_violations(), skipped_checks: Vec::new() };
+    let mut judgement =
+        Judgement { violations: found.into_violations(), skipped_checks: Vec::new(), unseen_entries: Vec::new() };
     match declaration {
         None => judgement.skipped_checks.push(
             "undeclared, expiry and stale-declaration checks: no privacy file given".to_owned(),
@@ -283,8 +289,8 @@ pub fn expiry_excess((declared, written): (Duration, String), lifetime_ms: Optio
     }
 }
 
-/// Declared entries no page showed in any phase. Non-necessary entries can only be expected
-/// when "accept all" was driven somewhere; otherwise only necessary ones are checked.
+/// Declared services no page showed a trace of, in any phase. Non-necessary services can only
+/// be expected when "accept all" was driven somewhere; otherwise only necessary ones are checked.
 fn stale_declarations(pages: &[PageResult], services: &[&Service], judgement: &mut Judgement) {
     let accept_driven = pages
         .iter()
@@ -295,36 +301,48 @@ fn stale_declarations(pages: &[PageResult], services: &[&Service], judgement: &m
             "stale declarations of non-necessary services: \"accept all\" was never driven".to_owned(),
         );
     }
-    let seen: Vec<(StorageKind, &str)> = pages
-        .iter()
-        .flat_map(|p| &p.phases)
-        .flat_map(|ph| &ph.findings)
-        .filter_map(|f| match f {
-            Finding::Cookie(c) => Some((StorageKind::Cookie, c.name.as_str())),
-            Finding::Storage(s) => Some((storage_kind(s.storage), s.key.as_str())),
-            Finding::Request(_) => None,
+    let findings: Vec<&Finding> = pages.iter().flat_map(|p| &p.phases).flat_map(|ph| &ph.findings).collect();
+    let seen_entry = |cookie: &crate::privacy::Cookie| {
+        findings.iter().any(|f| match f {
+            Finding::Cookie(c) => cookie.kind == StorageKind::Cookie && name_matches(&c.name, &cookie.name, cookie.prefix),
+            Finding::Storage(s) => {
+                cookie.kind == storage_kind(s.storage) && name_matches(&s.key, &cookie.name, cookie.prefix)
+            }
+            Finding::Request(_) => false,
         })
-        .collect();
+    };
+    let seen_host = |service: &Service| {
+        findings.iter().any(|f| matches!(f, Finding::Request(r) if service.hosts.iter().any(|h| host_matches(&r.host, h))))
+    };
     for service in services {
         if !accept_driven && service.category != NECESSARY {
             continue;
         }
-        for cookie in service.cookies.iter().filter(|c| c.kind != StorageKind::Pixel) {
-            let was_seen = seen.iter().any(|(kind, name)| *kind == cookie.kind && name_matches(name, &cookie.name, cookie.prefix));
-            if !was_seen {
-                let shown = if cookie.prefix { format!("{}*", cookie.name) } else { cookie.name.clone() };
-                judgement.violations.push(Violation {
-                    kind: ViolationKind::StaleDeclaration,
-                    page: None,
-                    phase: None,
-                    subject: cookie.name.clone(),
-                    evidence: format!("declared by service \"{}\" as {}", service.id, kind_words(cookie.kind)),
-                    detail: format!(
-                        "{} {shown} is declared but was not seen on any scanned page in any phase",
-                        kind_words(cookie.kind)
-                    ),
-                    pages_seen: 0,
-                });
+        let entries: Vec<&crate::privacy::Cookie> =
+            service.cookies.iter().filter(|c| c.kind != StorageKind::Pixel).collect();
+        if entries.is_empty() && service.hosts.is_empty() {
+            continue;
+        }
+        let shown = |c: &crate::privacy::Cookie| if c.prefix { format!("{}*", c.name) } else { c.name.clone() };
+        let unseen: Vec<&&crate::privacy::Cookie> = entries.iter().filter(|c| !seen_entry(c)).collect();
+        if unseen.len() == entries.len() && !seen_host(service) {
+            let names: Vec<String> = entries.iter().map(|c| shown(c)).collect();
+            let hosts = if service.hosts.is_empty() { "none".to_owned() } else { service.hosts.join(", ") };
+            judgement.violations.push(Violation {
+                kind: ViolationKind::StaleDeclaration,
+                page: None,
+                phase: None,
+                subject: service.id.clone(),
+                evidence: format!("declared entries: {}; hosts: {hosts}", if names.is_empty() { "none".to_owned() } else { names.join(", ") }),
+                detail: format!(
+                    "service \"{}\" ({}) is declared for this site, but none of its cookies, storage keys or hosts was seen on any scanned page in any phase",
+                    service.id, service.category
+                ),
+                pages_seen: 0,
+            });
+        } else {
+            for cookie in unseen {
+                judgement.unseen_entries.push(format!("{} {} (service \"{}\")", kind_words(cookie.kind), shown(cookie), service.id));
             }
         }
     }

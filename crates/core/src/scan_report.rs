@@ -36,6 +36,10 @@ pub struct Report {
     /// Limits that ended the crawl early (page count, time budget).
     #[serde(default)]
     pub limits_reached: Vec<String>,
+    /// Declared entries not seen, of services that were otherwise seen: informational, since
+    /// many entries are conditional and a crawl cannot prove them absent.
+    #[serde(default)]
+    pub unseen_declarations: Vec<String>,
 }
 
 impl Report {
@@ -253,7 +257,8 @@ pub struct Violation {
     /// The first page it was seen on; `None` for stale declarations.
     pub page: Option<String>,
     pub phase: Option<Phase>,
-    /// The cookie name, storage key, request host or declared entry concerned.
+    /// The cookie name, storage key or request host concerned; the service id for stale
+    /// declarations.
     pub subject: String,
     /// What the browser showed: who set it, which request, which script.
     pub evidence: String,
@@ -276,7 +281,7 @@ pub enum ViolationKind {
     Undeclared,
     /// A cookie that lives longer than its declared duration (beyond the tolerance).
     ExpiryLongerThanDeclared,
-    /// A declared cookie or storage key never seen in any phase on any page.
+    /// A declared service of which nothing was seen in any phase on any page.
     StaleDeclaration,
 }
 

@@ -131,6 +131,7 @@ pub async fn scan(
         violations: judgement.violations,
         skipped_checks: judgement.skipped_checks,
         limits_reached,
+        unseen_declarations: judgement.unseen_entries,
     })
 }
 

@@ -50,7 +50,7 @@ async fn every_planted_fault_is_found_and_nothing_else() {
         (ViolationKind::NonNecessaryAfterReject, "tp_seen", Some(Phase::AfterReject), Some(about.as_str())),
         (ViolationKind::TrackingRequestBeforeChoice, "127.0.0.1", Some(Phase::BeforeChoice), Some(about.as_str())),
         (ViolationKind::NonNecessaryAfterReject, "127.0.0.1", Some(Phase::AfterReject), Some(about.as_str())),
-        (ViolationKind::StaleDeclaration, "kx_video", None, None),
+        (ViolationKind::StaleDeclaration, "video", None, None),
     ];
     expected.sort();
     assert_eq!(found, expected, "violations:\n{:#?}", report.violations);
