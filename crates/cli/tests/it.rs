@@ -6,5 +6,6 @@ mod it {
 
     mod check;
     mod crash;
+    mod scan;
     mod serve;
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use kapsel_core::privacy::PrivacyFile;
-use kapsel_core::scan_classify::Declaration;
+use kapsel_core::scan_classify::{Declaration, EXPIRY_TOLERANCE_MIN_MS, EXPIRY_TOLERANCE_PERCENT};
 use kapsel_core::scan_report::{Finding, Report, StorageArea, ViolationKind};
 use kapsel_scan::{Progress, ScanOptions};
 use url::Url;
@@ -227,19 +227,28 @@ pub fn suggestions(report: &Report) -> String {
     out
 }
 
-/// A lifetime as the privacy file writes it, rounded up to a whole unit.
+/// A lifetime as the privacy file writes it: the nearest whole unit, or one more when the
+/// nearest would fall short of what was observed beyond the scanner's expiry tolerance.
 fn observed_duration(lifetime_ms: Option<i64>) -> String {
     let Some(ms) = lifetime_ms else { return "session".to_owned() };
-    let ceil = |unit: i64| (ms.max(1) + unit - 1) / unit;
-    let (minute, hour, day) = (60_000, 3_600_000, 86_400_000);
-    let month = 2_629_800_000;
-    let (count, unit) = match ms {
-        ms if ms < hour => (ceil(minute), "minute"),
-        ms if ms < 2 * day => (ceil(hour), "hour"),
-        ms if ms < 60 * day => (ceil(day), "day"),
-        ms if ms < 24 * month => (ceil(month), "month"),
-        _ => (ceil(12 * month), "year"),
+    let ms = ms.max(1);
+    let (minute, hour, day) = (60_000_i64, 3_600_000_i64, 86_400_000_i64);
+    let month = 2_629_800_000_i64;
+    let (unit_ms, unit) = match ms {
+        ms if ms < hour => (minute, "minute"),
+        ms if ms < 2 * day => (hour, "hour"),
+        ms if ms < 60 * day => (day, "day"),
+        ms if ms < 24 * month => (month, "month"),
+        _ => (12 * month, "year"),
     };
+    let mut count = ((ms + unit_ms / 2) / unit_ms).max(1);
+    let allowed = |count: i64| {
+        let declared = count * unit_ms;
+        declared + (declared / 100 * EXPIRY_TOLERANCE_PERCENT).max(EXPIRY_TOLERANCE_MIN_MS)
+    };
+    if allowed(count) < ms {
+        count += 1;
+    }
     format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
@@ -248,12 +257,13 @@ mod tests {
     use super::observed_duration;
 
     #[test]
-    fn observed_lifetimes_round_up_to_a_whole_unit() {
+    fn observed_lifetimes_round_to_a_unit_the_expiry_check_accepts() {
         assert_eq!(observed_duration(None), "session");
         assert_eq!(observed_duration(Some(29 * 60_000 + 5)), "30 minutes");
         assert_eq!(observed_duration(Some(86_400_000)), "24 hours");
         assert_eq!(observed_duration(Some(30 * 86_400_000 - 1000)), "30 days");
-        assert_eq!(observed_duration(Some(400 * 86_400_000)), "14 months");
+        assert_eq!(observed_duration(Some(400 * 86_400_000)), "13 months");
+        assert_eq!(observed_duration(Some(2 * 86_400_000 + 40_000_000)), "3 days");
         assert_eq!(observed_duration(Some(2 * 31_557_600_000)), "2 years");
     }
 }
