@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn observed_lifetimes_round_to_a_unit_the_expiry_check_accepts() {
         assert_eq!(observed_duration(None), "session");
-        assert_eq!(observed_duration(Some(29 * 60_000 + 5)), "30 minutes");
+        assert_eq!(observed_duration(Some(30 * 60_000 - 5_000)), "30 minutes");
         assert_eq!(observed_duration(Some(86_400_000)), "24 hours");
         assert_eq!(observed_duration(Some(30 * 86_400_000 - 1000)), "30 days");
         assert_eq!(observed_duration(Some(400 * 86_400_000)), "13 months");
