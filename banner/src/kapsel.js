@@ -98,16 +98,26 @@
         } else if (!el.kapselPh) placeholder(el, id);
       } else if (tag === 'TEMPLATE' && ok) {
         ran.add(id);
-        el.replaceWith(d.importNode(el.content, true));
+        el.removeAttribute('data-kapsel');
+        chain = chain.then(function () { // after the scripts before it, like any markup in order
+          var frag = d.importNode(el.content, true);
+          frag.querySelectorAll('script:not([data-kapsel])').forEach(function (o) { o.replaceWith(fresh(o, 1)); });
+          el.replaceWith(frag);
+        });
       }
     });
   }
+  function fresh(old, keepType) { // a script element the browser will run (copies may not)
+    var s = d.createElement('script');
+    [].forEach.call(old.attributes, function (a) { if (keepType || a.name !== 'type') s.setAttribute(a.name, a.value); });
+    if (old.dataset.type) s.type = old.dataset.type;
+    if (s.src) s.async = false; else s.text = old.text;
+    return s;
+  }
   function run(old) {
     return new Promise(function (done) {
-      var s = d.createElement('script');
-      [].forEach.call(old.attributes, function (a) { if (a.name !== 'type') s.setAttribute(a.name, a.value); });
-      if (old.dataset.type) s.type = old.dataset.type;
-      if (s.src) { s.async = false; s.onload = s.onerror = done; } else s.text = old.text;
+      var s = fresh(old);
+      if (s.src) s.onload = s.onerror = done;
       old.replaceWith(s);
       if (!s.src) done();
     });

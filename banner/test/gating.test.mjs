@@ -68,6 +68,7 @@ test('accept all: scripts in order, iframe, template, first-party cookies, third
   const order = state.lines.filter((l) => !l.startsWith('kapsel:'));
   assert.deepEqual(order.slice(0, 3), ['analytics loaded', 'analytics configured', 'ad pixel loaded'],
     'gated scripts run in document order, each src script before the next');
+  assert.equal(order.filter((l) => l === 'visitor counter shown').length, 1, 'the template\'s script ran once');
   const names = await cookieNames(page);
   for (const expected of ['_ga@localhost', '_ga_DEMO123@localhost', '_fbp@localhost', 'kapsel_consent@localhost']) {
     assert.ok(names.includes(expected), `${expected} missing in ${names}`);
@@ -135,7 +136,7 @@ test('elements added later are gated too, and run when consent allows', { skip }
     f.title = 'late video';
     const t = document.createElement('template');
     t.dataset.kapsel = 'google-analytics';
-    t.innerHTML = '<p id="late-template">late</p>';
+    t.innerHTML = '<p id="late-template">late</p><script>window.lateTemplateRuns = (window.lateTemplateRuns || 0) + 1</script>';
     document.body.append(s, f, t);
   });
   await add();
@@ -147,6 +148,7 @@ test('elements added later are gated too, and run when consent allows', { skip }
   await act(page, 'save', '#kapsel-centre');
   await page.waitForFunction(() => window.lateRuns === 1);
   assert.equal(await page.evaluate(() => !!document.querySelector('#late-template')), true);
+  assert.equal(await page.evaluate(() => window.lateTemplateRuns), 1, 'a script inside a template runs once');
   // Added after the choice: runs at once; the youtube frame stays gated.
   await add();
   await page.waitForFunction(() => window.lateRuns === 2);
