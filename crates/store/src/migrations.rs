@@ -25,6 +25,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0002_revisions.sql"),
         postgres: include_str!("../migrations/postgres/0002_revisions.sql"),
     },
+    Source {
+        version: 3,
+        description: "sparse previous-receipt index",
+        sqlite: include_str!("../migrations/sqlite/0003_sparse_previous_index.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sparse_previous_index.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -332,10 +332,10 @@ pub mod postgres {
     backend_queries!(sqlx::Postgres);
 
     /// Takes the session-level advisory lock that makes this connection the only writer of
-    /// `chain_id`. False when another instance holds it.
+    /// `chain_id` in the current schema. False when another instance holds it.
     pub async fn try_lock_chain(conn: &mut Conn, chain_id: &str) -> Result<bool, StoreError> {
         let row = sqlx::query(
-            "SELECT pg_try_advisory_lock(hashtextextended('kapsel-chain:' || $1, 0)) AS locked",
+            "SELECT pg_try_advisory_lock(hashtextextended('kapsel-chain:' || current_schema() || ':' || $1, 0)) AS locked",
         )
         .bind(chain_id)
         .fetch_one(&mut *conn)

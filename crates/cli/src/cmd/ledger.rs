@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use futures::TryStreamExt;
-use kapsel_core::consent::chain::ChainVerifier;
 use kapsel_core::consent::ConsentRecord;
+use kapsel_core::consent::chain::ChainVerifier;
 use kapsel_store::ExportFilter;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -82,9 +82,11 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn parse_instant(text: &str) -> Result<i64, String> {
-    let at = OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|err| format!("{text:?} is not an RFC 3339 instant such as 2026-03-01T00:00:00Z ({err})"))?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).map_err(|_| format!("{text:?} is out of range"))
+    let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|err| {
+        format!("{text:?} is not an RFC 3339 instant such as 2026-03-01T00:00:00Z ({err})")
+    })?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| format!("{text:?} is out of range"))
 }
 
 async fn verify_store(store_args: &StoreArgs) -> anyhow::Result<ExitCode> {
@@ -105,7 +107,11 @@ async fn verify_store(store_args: &StoreArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!("{} chain(s) verified, {broken} broken", verdicts.len());
-    Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Verifies a full JSONL export: records grouped by chain, sorted by seq, checked as a chain.
@@ -119,7 +125,10 @@ fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
         }
         let record: ConsentRecord = serde_json::from_str(&line)
             .with_context(|| format!("{}:{}: not a consent record", path.display(), index + 1))?;
-        chains.entry(record.chain_id.clone()).or_default().push(record);
+        chains
+            .entry(record.chain_id.clone())
+            .or_default()
+            .push(record);
     }
     let mut broken = 0;
     for (chain_id, mut records) in chains {
@@ -128,7 +137,10 @@ fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
         match records.iter().try_for_each(|r| verifier.push(r)) {
             Ok(()) => {
                 let summary = verifier.finish();
-                println!("chain {chain_id}: ok, {} records, head {}", summary.records, summary.head_hash);
+                println!(
+                    "chain {chain_id}: ok, {} records, head {}",
+                    summary.records, summary.head_hash
+                );
             }
             Err(chain_break) => {
                 broken += 1;
@@ -136,7 +148,11 @@ fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -146,7 +162,11 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         bail!("--since must be before --until");
     }
     let store = args.store.open(false).await?;
-    let filter = ExportFilter { site: args.site.clone(), since_ms: args.since, until_ms: args.until };
+    let filter = ExportFilter {
+        site: args.site.clone(),
+        since_ms: args.since,
+        until_ms: args.until,
+    };
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -172,16 +192,32 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 }
 
 const CSV_HEADER: [&str; 18] = [
-    "id", "chain_id", "seq", "recorded_at", "recorded_at_ms", "expires_at_ms", "site", "revision",
-    "language", "action", "categories", "services", "previous_receipt", "gpc", "ip_prefix",
-    "ua_family", "prev_hash", "hash",
+    "id",
+    "chain_id",
+    "seq",
+    "recorded_at",
+    "recorded_at_ms",
+    "expires_at_ms",
+    "site",
+    "revision",
+    "language",
+    "action",
+    "categories",
+    "services",
+    "previous_receipt",
+    "gpc",
+    "ip_prefix",
+    "ua_family",
+    "prev_hash",
+    "hash",
 ];
 
 fn csv_row(r: &ConsentRecord) -> anyhow::Result<String> {
-    let recorded_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.recorded_at_ms) * 1_000_000)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_default();
+    let recorded_at =
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(r.recorded_at_ms) * 1_000_000)
+            .ok()
+            .and_then(|at| at.format(&Rfc3339).ok())
+            .unwrap_or_default();
     let fields = [
         r.id.clone(),
         r.chain_id.clone(),
@@ -202,7 +238,11 @@ fn csv_row(r: &ConsentRecord) -> anyhow::Result<String> {
         r.prev_hash.clone(),
         r.hash.clone(),
     ];
-    Ok(fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))
+    Ok(fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(","))
 }
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
@@ -221,14 +261,23 @@ mod tests {
     #[test]
     fn instants_are_rfc3339_and_errors_name_the_input() {
         assert_eq!(parse_instant("2026-01-01T00:00:00Z"), Ok(1_767_225_600_000));
-        assert_eq!(parse_instant("2026-01-01T01:00:00+01:00"), Ok(1_767_225_600_000));
+        assert_eq!(
+            parse_instant("2026-01-01T01:00:00+01:00"),
+            Ok(1_767_225_600_000)
+        );
         let err = parse_instant("2026-01-01").unwrap_err();
-        assert!(err.contains("\"2026-01-01\" is not an RFC 3339 instant"), "{err}");
+        assert!(
+            err.contains("\"2026-01-01\" is not an RFC 3339 instant"),
+            "{err}"
+        );
     }
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {
         assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("{\"a\":true,\"b\":false}"), "\"{\"\"a\"\":true,\"\"b\"\":false}\"");
+        assert_eq!(
+            csv_field("{\"a\":true,\"b\":false}"),
+            "\"{\"\"a\"\":true,\"\"b\"\":false}\""
+        );
     }
 }

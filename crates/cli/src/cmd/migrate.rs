@@ -12,7 +12,12 @@ use kapsel_store::Store;
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// Directory holding the embedded SQLite database (kapsel.db).
-    #[arg(long, env = "KAPSEL_DATA", default_value = "./data", conflicts_with = "database_url")]
+    #[arg(
+        long,
+        env = "KAPSEL_DATA",
+        default_value = "./data",
+        conflicts_with = "database_url"
+    )]
     pub data: PathBuf,
     /// PostgreSQL instead of SQLite: postgres://user@host:5432/db.
     #[arg(long, env = "KAPSEL_DATABASE_URL")]
@@ -23,7 +28,9 @@ impl StoreArgs {
     /// Opens the store, creating the SQLite file if `create` is set.
     pub async fn open(&self, create: bool) -> anyhow::Result<Store> {
         match &self.database_url {
-            Some(url) => Store::open_postgres(url).await.context("cannot open PostgreSQL"),
+            Some(url) => Store::open_postgres(url)
+                .await
+                .context("cannot open PostgreSQL"),
             None => {
                 let file = self.data.join(kapsel_store::SQLITE_FILE);
                 if !create && !file.exists() {
@@ -32,9 +39,9 @@ impl StoreArgs {
                         file.display()
                     );
                 }
-                Store::open_data_dir(&self.data)
-                    .await
-                    .with_context(|| format!("cannot open the data directory {}", self.data.display()))
+                Store::open_data_dir(&self.data).await.with_context(|| {
+                    format!("cannot open the data directory {}", self.data.display())
+                })
             }
         }
     }
