@@ -102,7 +102,7 @@ async fn verify_store(store_args: &StoreArgs) -> anyhow::Result<ExitCode> {
             ),
             Err(chain_break) => {
                 broken += 1;
-                println!("chain {}: BROKEN: {chain_break}", chain_break.chain_id);
+                println!("BROKEN: {chain_break}");
             }
         }
     }
@@ -144,7 +144,7 @@ fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
             }
             Err(chain_break) => {
                 broken += 1;
-                println!("chain {chain_id}: BROKEN: {chain_break}");
+                println!("BROKEN: {chain_break}");
             }
         }
     }
