@@ -32,26 +32,39 @@ pub struct Timing {
     pub load_max: Duration,
 }
 
+/// What one visit does: the phases it observes, in one fresh profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Load and observe; no choice.
+    BeforeChoice,
+    /// Observe before any choice, then reject all in the same profile and observe again: the
+    /// same as a fresh profile for "after reject", one page load cheaper.
+    BeforeThenReject,
+    /// Accept all and observe.
+    Accept,
+}
+
+/// One phase as a visit saw it: findings, or why it could not be driven.
+pub type PhaseOutcome = Result<Vec<Finding>, String>;
+
 /// What one visit found.
 #[derive(Debug)]
 pub struct Visit {
-    pub findings: Vec<Finding>,
+    pub phases: Vec<(Phase, PhaseOutcome)>,
     pub kapsel_banner: bool,
-    /// Same-document links (absolute), read in the before-choice phase.
+    /// Links (absolute) on the page as first loaded.
     pub links: Vec<String>,
-    /// Why the phase could not be driven, when it could not.
-    pub not_driven: Option<String>,
 }
 
-/// Visits `url` in a fresh profile in `phase`.
-pub async fn visit(chromium: &Chromium, url: &Url, phase: Phase, timing: Timing) -> Result<Visit, ScanError> {
+/// Visits `url` in a fresh profile, following `plan`.
+pub async fn visit(chromium: &Chromium, url: &Url, plan: Plan, timing: Timing) -> Result<Visit, ScanError> {
     let tab = chromium.fresh_tab().await?;
-    let result = visit_in(chromium, &tab, url, phase, timing).await;
+    let result = visit_in(chromium, &tab, url, plan, timing).await;
     chromium.close_tab(tab).await;
     result
 }
 
-async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timing: Timing) -> Result<Visit, ScanError> {
+async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, plan: Plan, timing: Timing) -> Result<Visit, ScanError> {
     let page = &tab.page;
     let recorder = Recorder::attach(page).await?;
     page.execute(AddBindingParams::new(BINDING)).await.map_err(ScanError::browser("add the hook binding"))?;
@@ -59,9 +72,19 @@ async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timin
 
     load(page, url.as_str(), timing).await?;
     recorder.settle(timing.quiet, timing.settle_max).await;
-    let kapsel_banner = wait_for_banner(page, phase, timing).await;
-    let mut not_driven = None;
-    if let Some(action) = choice_action(phase) {
+    let kapsel_banner = wait_for_banner(page, plan != Plan::BeforeChoice).await;
+    let links = read_links(page).await;
+    let mut phases = Vec::new();
+    if plan != Plan::Accept {
+        phases.push((Phase::BeforeChoice, Ok(observe(chromium, tab, url, &recorder, 0).await?)));
+    }
+    let choice = match plan {
+        Plan::BeforeChoice => None,
+        Plan::BeforeThenReject => Some((Phase::AfterReject, "reject_all")),
+        Plan::Accept => Some((Phase::AfterAccept, "accept_all")),
+    };
+    if let Some((phase, action)) = choice {
+        let mark = recorder.requests_so_far();
         match click_choice(page, action, kapsel_banner).await {
             Ok(()) => {
                 recorder.settle(timing.quiet, timing.settle_max).await;
@@ -71,12 +94,24 @@ async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timin
                     .map_err(|_| ScanError::Timeout(url.to_string()))?
                     .map_err(ScanError::browser("reload after the choice"))?;
                 recorder.settle(timing.quiet, timing.settle_max).await;
+                phases.push((phase, Ok(observe(chromium, tab, url, &recorder, mark).await?)));
             }
-            Err(reason) => not_driven = Some(reason),
+            Err(reason) => phases.push((phase, Err(reason))),
         }
     }
-    let links = if phase == Phase::BeforeChoice { read_links(page).await } else { Vec::new() };
-    let storage = read_storage(page).await;
+    recorder.finish();
+    Ok(Visit { phases, kapsel_banner, links })
+}
+
+/// Everything the profile holds now, and the requests to other sites since request `since`.
+async fn observe(
+    chromium: &Chromium,
+    tab: &Tab,
+    url: &Url,
+    recorder: &Recorder,
+    since: usize,
+) -> Result<Vec<Finding>, ScanError> {
+    let storage = read_storage(&tab.page).await;
     let cookies = chromium
         .browser()
         .execute(GetCookiesParams { browser_context_id: Some(tab.context.clone()) })
@@ -84,10 +119,7 @@ async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timin
         .map_err(ScanError::browser("read cookies"))?
         .result
         .cookies;
-    let log = recorder.finish();
-    if not_driven.is_some() {
-        return Ok(Visit { findings: Vec::new(), kapsel_banner, links, not_driven });
-    }
+    let log = recorder.snapshot();
     let page_site = site_of(url.host_str().unwrap_or_default());
     let now_ms = now_ms();
     let mut findings: Vec<Finding> = Vec::new();
@@ -129,8 +161,8 @@ async fn visit_in(chromium: &Chromium, tab: &Tab, url: &Url, phase: Phase, timin
             classification: Classification::Unknown,
         }));
     }
-    findings.extend(third_party_requests(&log, &page_site));
-    Ok(Visit { findings, kapsel_banner, links, not_driven })
+    findings.extend(third_party_requests(&log, since, &page_site));
+    Ok(findings)
 }
 
 async fn load(page: &Page, url: &str, timing: Timing) -> Result<(), ScanError> {
@@ -141,17 +173,10 @@ async fn load(page: &Page, url: &str, timing: Timing) -> Result<(), ScanError> {
     Ok(())
 }
 
-fn choice_action(phase: Phase) -> Option<&'static str> {
-    match phase {
-        Phase::BeforeChoice => None,
-        Phase::AfterReject => Some("reject_all"),
-        Phase::AfterAccept => Some("accept_all"),
-    }
-}
-
-/// Whether `#kapsel-banner` is on the page; waits a little for it when a choice must be made.
-async fn wait_for_banner(page: &Page, phase: Phase, timing: Timing) -> bool {
-    let tries = if phase == Phase::BeforeChoice { 1 } else { (timing.settle_max.as_millis() / 100).max(1) };
+/// Whether `#kapsel-banner` is on the page; when a choice is to be made, waits up to a second
+/// for a banner that renders late.
+async fn wait_for_banner(page: &Page, patient: bool) -> bool {
+    let tries = if patient { 10 } else { 1 };
     for attempt in 0..tries {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -257,10 +282,11 @@ async fn evaluate(page: &Page, context: Option<ExecutionContextId>, expression: 
     response.result.result.value.clone()
 }
 
-/// Requests to hosts outside the page's site, one finding per URL and type.
-fn third_party_requests(log: &TabLog, page_site: &str) -> Vec<Finding> {
+/// Requests (from number `since` on) to hosts outside the page's site, one finding per URL
+/// and type.
+fn third_party_requests(log: &TabLog, since: usize, page_site: &str) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
-    for request in &log.requests {
+    for request in log.requests.iter().skip(since) {
         let Ok(url) = Url::parse(&request.url) else { continue };
         if !matches!(url.scheme(), "http" | "https") {
             continue;

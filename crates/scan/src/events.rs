@@ -139,18 +139,25 @@ impl Recorder {
         }
     }
 
-    /// Stops recording and hands over what was recorded.
-    pub fn finish(self) -> TabLog {
+    /// How many requests were recorded so far (a mark for [`TabLog::requests`]).
+    pub fn requests_so_far(&self) -> usize {
+        match self.log.lock() {
+            Ok(log) => log.requests.len(),
+            Err(p) => p.into_inner().requests.len(),
+        }
+    }
+
+    /// A copy of what was recorded so far.
+    pub fn snapshot(&self) -> TabLog {
+        match self.log.lock() {
+            Ok(log) => clone_log(&log),
+            Err(p) => clone_log(&p.into_inner()),
+        }
+    }
+
+    /// Stops recording.
+    pub fn finish(self) {
         self.pump.abort();
-        let mut log = match Arc::try_unwrap(self.log) {
-            Ok(mutex) => mutex.into_inner().unwrap_or_else(|p| p.into_inner()),
-            Err(shared) => match shared.lock() {
-                Ok(log) => clone_log(&log),
-                Err(p) => clone_log(&p.into_inner()),
-            },
-        };
-        log.in_flight.clear();
-        log
     }
 }
 

@@ -24,7 +24,7 @@ use kapsel_core::scan_report::{PageResult, Phase, PhaseNotDriven, PhaseResult, R
 use url::Url;
 
 pub use browser::{Chromium, chromium_path};
-pub use capture::Timing;
+pub use capture::{Plan, Timing};
 
 /// Everything that can stop a scan.
 #[derive(Debug, thiserror::Error)]
@@ -211,41 +211,44 @@ async fn seed_frontier(
     Ok(())
 }
 
-/// One page in every phase; the links found before any choice.
+/// One page in every phase, in two fresh profiles at once (before → reject, and accept); the
+/// links found on the page.
 async fn scan_page(chromium: &Chromium, url: Url, options: &ScanOptions) -> (PageResult, Vec<String>) {
     let timing = options.timing;
-    let before = match capture::visit(chromium, &url, Phase::BeforeChoice, timing).await {
+    let (first, accept) = if options.drive_choices {
+        let (first, accept) = futures::join!(
+            capture::visit(chromium, &url, Plan::BeforeThenReject, timing),
+            capture::visit(chromium, &url, Plan::Accept, timing)
+        );
+        (first, Some(accept))
+    } else {
+        (capture::visit(chromium, &url, Plan::BeforeChoice, timing).await, None)
+    };
+    let first = match first {
         Ok(visit) => visit,
         Err(error) => {
             let page = PageResult { url: url.to_string(), kapsel_banner: false, error: Some(error.to_string()), phases: Vec::new() };
             return (page, Vec::new());
         }
     };
-    let mut phases = vec![PhaseResult { phase: Phase::BeforeChoice, not_driven: None, findings: before.findings }];
-    let choices = [Phase::AfterReject, Phase::AfterAccept];
-    if !options.drive_choices {
-        phases.extend(choices.map(|phase| not_driven(phase, "choices were not driven (--no-choices)")));
-    } else if !before.kapsel_banner {
-        phases.extend(choices.map(|phase| {
-            not_driven(phase, "no Kapsel banner (#kapsel-banner) on the page; only \"before any choice\" can be observed")
-        }));
-    } else {
-        let (reject, accept) = futures::join!(
-            capture::visit(chromium, &url, Phase::AfterReject, timing),
-            capture::visit(chromium, &url, Phase::AfterAccept, timing)
-        );
-        for (phase, visit) in [(Phase::AfterReject, reject), (Phase::AfterAccept, accept)] {
-            phases.push(match visit {
-                Ok(visit) => match visit.not_driven {
-                    Some(reason) => not_driven(phase, &reason),
-                    None => PhaseResult { phase, not_driven: None, findings: visit.findings },
-                },
-                Err(error) => not_driven(phase, &error.to_string()),
-            });
-        }
+    let mut outcomes = first.phases;
+    match accept {
+        None => outcomes.extend(
+            [Phase::AfterReject, Phase::AfterAccept].map(|phase| (phase, Err("choices were not driven (--no-choices)".to_owned()))),
+        ),
+        Some(Ok(visit)) => outcomes.extend(visit.phases),
+        Some(Err(error)) => outcomes.push((Phase::AfterAccept, Err(error.to_string()))),
     }
-    let page = PageResult { url: url.to_string(), kapsel_banner: before.kapsel_banner, error: None, phases };
-    (page, before.links)
+    let phases = Phase::ALL
+        .into_iter()
+        .map(|phase| match outcomes.iter().position(|(p, _)| *p == phase).map(|i| outcomes.swap_remove(i).1) {
+            Some(Ok(findings)) => PhaseResult { phase, not_driven: None, findings },
+            Some(Err(reason)) => not_driven(phase, &reason),
+            None => not_driven(phase, "not reached"),
+        })
+        .collect();
+    let page = PageResult { url: url.to_string(), kapsel_banner: first.kapsel_banner, error: None, phases };
+    (page, first.links)
 }
 
 fn not_driven(phase: Phase, reason: &str) -> PhaseResult {
