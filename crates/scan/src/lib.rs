@@ -202,8 +202,9 @@ async fn seed_frontier(
         }
         for sitemap in sitemaps {
             if let Some(xml) = crawl::fetch_text(chromium, start, &sitemap).await? {
-                for loc in crawl::parse_sitemap(&xml) {
-                    frontier.push(&loc);
+                // Locations should be absolute; relative ones are read against the site.
+                for loc in crawl::parse_sitemap(&xml).iter().filter_map(|loc| start.join(loc).ok()) {
+                    frontier.push(loc.as_str());
                 }
             }
         }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod it {
+    pub mod crawl;
     pub mod faulty;
     pub mod fixture;
     pub mod support;
