@@ -221,9 +221,12 @@
     mount(bannerEl);
     spacer = h('div', { 'aria-hidden': 'true', class: 'kapsel-spacer' });
     d.body.append(spacer);
-    fit();
+    // The spacer follows the banner's height after layout (reading offsetHeight here would
+    // force a synchronous layout of the whole page).
+    new ResizeObserver(function (es) {
+      if (spacer) spacer.style.height = es[0].borderBoxSize[0].blockSize + 'px';
+    }).observe(bannerEl);
   }
-  function fit() { if (spacer) spacer.style.height = bannerEl.offsetHeight + 'px'; }
   function hideBanner() {
     if (bannerEl) { bannerEl.remove(); spacer.remove(); bannerEl = spacer = null; }
   }
@@ -344,7 +347,6 @@
     var r = e.target.getBoundingClientRect(), b = bannerEl.getBoundingClientRect();
     if (r.bottom > b.top && r.top < b.bottom) w.scrollBy(0, r.bottom - b.top + 8);
   });
-  w.addEventListener('resize', function () { if (bannerEl) fit(); });
 
   w.kapsel = {
     open: open,
