@@ -59,7 +59,10 @@ pub struct BannerScripts {
 impl BannerScripts {
     /// Assemble and compress the script of every site in `file`; `revision_of(site_id)` gives
     /// the site's current revision.
-    pub fn build(file: &PrivacyFile, revision_of: impl Fn(&str) -> String) -> Result<Self, BannerError> {
+    pub fn build(
+        file: &PrivacyFile,
+        revision_of: impl Fn(&str) -> String,
+    ) -> Result<Self, BannerError> {
         let mut by_site = HashMap::new();
         for site in &file.sites {
             let revision = revision_of(&site.id);
@@ -72,7 +75,9 @@ impl BannerScripts {
 
     /// The uncompressed script of a site (for tests and benchmarks).
     pub fn script(&self, site: &str) -> Option<&[u8]> {
-        self.by_site.get(site).map(|prepared| prepared.identity.as_slice())
+        self.by_site
+            .get(site)
+            .map(|prepared| prepared.identity.as_slice())
     }
 }
 
@@ -80,8 +85,13 @@ impl BannerScripts {
 /// the sites' current revisions. A build error (impossible for a validated file) is logged and
 /// leaves every script a 404 rather than serving a half-configured banner.
 pub fn routes_for<S: Clone + Send + Sync + 'static>(state: &crate::state::AppState) -> Router<S> {
-    let revision_of =
-        |site: &str| state.sites.get(site).map(|site| site.current_revision.clone()).unwrap_or_default();
+    let revision_of = |site: &str| {
+        state
+            .sites
+            .get(site)
+            .map(|site| site.current_revision.clone())
+            .unwrap_or_default()
+    };
     match BannerScripts::build(&state.privacy, revision_of) {
         Ok(scripts) => routes(Arc::new(scripts)),
         Err(error) => {
@@ -93,7 +103,9 @@ pub fn routes_for<S: Clone + Send + Sync + 'static>(state: &crate::state::AppSta
 
 /// `GET /s/{site}.js`, with its state already attached: merge into any router.
 pub fn routes<S: Clone + Send + Sync + 'static>(scripts: Arc<BannerScripts>) -> Router<S> {
-    Router::new().route("/s/{file}", get(get_site_script)).with_state(scripts)
+    Router::new()
+        .route("/s/{file}", get(get_site_script))
+        .with_state(scripts)
 }
 
 /// The minified script with its two placeholders filled: the site's configuration as a JSON
@@ -102,7 +114,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(scripts: Arc<BannerScripts>) -> 
 fn assemble(config: &projection::BannerConfig<'_>) -> Result<Vec<u8>, BannerError> {
     let config = serde_json::to_string(config).map_err(BannerError::Config)?;
     let style = serde_json::to_string(STYLE.trim_end()).map_err(BannerError::Config)?;
-    let script = SCRIPT.trim_end().replacen(STYLE_PLACEHOLDER, &style, 1).replacen(CONFIG_PLACEHOLDER, &config, 1);
+    let script = SCRIPT
+        .trim_end()
+        .replacen(STYLE_PLACEHOLDER, &style, 1)
+        .replacen(CONFIG_PLACEHOLDER, &config, 1);
     Ok(format!("{script}\n").into_bytes())
 }
 
@@ -118,7 +133,12 @@ fn prepare(identity: Vec<u8>) -> Result<PreparedScript, BannerError> {
     let digest = Sha256::digest(&identity);
     let etag = format!("\"{}\"", hex::encode(digest.get(..12).unwrap_or_default()));
     let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"kapsel\""));
-    Ok(PreparedScript { identity, brotli, gzip, etag })
+    Ok(PreparedScript {
+        identity,
+        brotli,
+        gzip,
+        etag,
+    })
 }
 
 /// Which stored encoding to send for an `Accept-Encoding` header: brotli, then gzip, else none.
@@ -129,7 +149,11 @@ fn pick_encoding(headers: &HeaderMap) -> Option<&'static str> {
             let mut parts = item.split(';');
             let coding = parts.next().unwrap_or_default().trim();
             let refused = parts.any(|param| {
-                param.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+                param
+                    .trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
             });
             coding.eq_ignore_ascii_case(name) && !refused
         })
@@ -142,13 +166,20 @@ async fn get_site_script(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(prepared) = file.strip_suffix(".js").and_then(|site| scripts.by_site.get(site)) else {
+    let Some(prepared) = file
+        .strip_suffix(".js")
+        .and_then(|site| scripts.by_site.get(site))
+    else {
         return unknown_site(&file);
     };
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == prepared.etag.to_str().unwrap_or_default()));
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim() == prepared.etag.to_str().unwrap_or_default())
+        });
     let encoding = pick_encoding(&headers);
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
@@ -161,11 +192,20 @@ async fn get_site_script(
         Response::new(Body::from(body))
     };
     let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     out.insert(header::ETAG, prepared.etag.clone());
     out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let (Some(coding), false) = (encoding, not_modified) {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use kapsel_core::privacy::{Cookie, Duration, NECESSARY, Party, PrivacyFile, Safeguard, Service, Site, StorageKind};
+use kapsel_core::privacy::{
+    Cookie, Duration, NECESSARY, Party, PrivacyFile, Safeguard, Service, Site, StorageKind,
+};
 use kapsel_core::text::Text;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -98,13 +100,19 @@ fn is_false(value: &bool) -> bool {
 }
 
 /// The banner configuration for `site`, with its `revision` computed by the caller.
-pub fn project<'a>(file: &'a PrivacyFile, site: &'a Site, revision: &'a str) -> Result<BannerConfig<'a>, BannerError> {
+pub fn project<'a>(
+    file: &'a PrivacyFile,
+    site: &'a Site,
+    revision: &'a str,
+) -> Result<BannerConfig<'a>, BannerError> {
     let langs: Vec<&str> = file.languages.iter().map(|lang| lang.as_str()).collect();
     let services = file.services_for_site(&site.id);
     let categories = file
         .categories_with_necessary()
         .into_iter()
-        .filter(|category| category.id == NECESSARY || services.iter().any(|s| s.category == category.id))
+        .filter(|category| {
+            category.id == NECESSARY || services.iter().any(|s| s.category == category.id)
+        })
         .map(|category| CategoryView {
             id: category.id.clone(),
             label: only_langs(&category.label, &langs),
@@ -121,11 +129,24 @@ pub fn project<'a>(file: &'a PrivacyFile, site: &'a Site, revision: &'a str) -> 
         gpc: file.consent.gpc_disables_marketing,
         cookie_domain: site.cookie_domain.as_deref(),
         links: Links {
-            cookies: link(site.links.cookie_declaration.as_ref(), &langs, &site.id, "cookies"),
-            privacy: link(site.links.privacy_notice.as_ref(), &langs, &site.id, "privacy"),
+            cookies: link(
+                site.links.cookie_declaration.as_ref(),
+                &langs,
+                &site.id,
+                "cookies",
+            ),
+            privacy: link(
+                site.links.privacy_notice.as_ref(),
+                &langs,
+                &site.id,
+                "privacy",
+            ),
         },
         categories,
-        services: services.into_iter().map(service_view).collect::<Result<_, _>>()?,
+        services: services
+            .into_iter()
+            .map(service_view)
+            .collect::<Result<_, _>>()?,
         texts: ui_texts(&langs)?,
         langs,
     })
@@ -135,7 +156,10 @@ fn consent_millis(field: &'static str, value: &str) -> Result<i64, BannerError> 
     Duration::parse(value)
         .ok()
         .and_then(Duration::to_millis)
-        .ok_or_else(|| BannerError::Duration { field: field.to_owned(), value: value.to_owned() })
+        .ok_or_else(|| BannerError::Duration {
+            field: field.to_owned(),
+            value: value.to_owned(),
+        })
 }
 
 /// The site's own link per language, else the page Kapsel generates (`/sites/{site}/{page}?lang=`).
@@ -152,7 +176,13 @@ fn link(own: Option<&Text>, langs: &[&str], site: &str, page: &str) -> BTreeMap<
 }
 
 fn only_langs(text: &Text, langs: &[&str]) -> Text {
-    Text(text.0.iter().filter(|(lang, _)| langs.contains(&lang.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+    Text(
+        text.0
+            .iter()
+            .filter(|(lang, _)| langs.contains(&lang.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
 }
 
 fn service_view(service: &Service) -> Result<ServiceView<'_>, BannerError> {
@@ -177,7 +207,11 @@ fn service_view(service: &Service) -> Result<ServiceView<'_>, BannerError> {
                 },
             })
             .collect(),
-        consent_mode: service.consent_mode.iter().map(|mode| mode.as_str()).collect(),
+        consent_mode: service
+            .consent_mode
+            .iter()
+            .map(|mode| mode.as_str())
+            .collect(),
         cookies: service
             .cookies
             .iter()
@@ -217,6 +251,11 @@ fn ui_texts(langs: &[&str]) -> Result<Map<String, Value>, BannerError> {
     let fallback = all.get(UI_FALLBACK_LANG).cloned().unwrap_or(Value::Null);
     Ok(langs
         .iter()
-        .map(|lang| ((*lang).to_owned(), all.get(*lang).cloned().unwrap_or_else(|| fallback.clone())))
+        .map(|lang| {
+            (
+                (*lang).to_owned(),
+                all.get(*lang).cloned().unwrap_or_else(|| fallback.clone()),
+            )
+        })
         .collect())
 }

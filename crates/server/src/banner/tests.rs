@@ -85,11 +85,20 @@ fn a_site_gets_only_what_it_declares() {
     let www = text(scripts.script("www").unwrap_or_default());
     assert!(www.contains("\"revision\":\"rev-www\""), "{www}");
     assert!(www.contains("Teststatistikk"));
-    assert!(!www.contains("Testannonser"), "a service the site does not list leaks into its script");
-    assert!(!www.contains("\"marketing\""), "a category with no service on the site is sent");
+    assert!(
+        !www.contains("Testannonser"),
+        "a service the site does not list leaks into its script"
+    );
+    assert!(
+        !www.contains("\"marketing\""),
+        "a category with no service on the site is sent"
+    );
     assert!(www.contains("\"cookie_domain\":\"example.no\""));
     assert!(www.contains("\"/sites/www/cookies?lang=nb\""));
-    assert!(!www.contains("\"nn\":{\"title\""), "interface texts of a language the file does not declare are sent");
+    assert!(
+        !www.contains("\"nn\":{\"title\""),
+        "interface texts of a language the file does not declare are sent"
+    );
     let shop = text(scripts.script("shop").unwrap_or_default());
     assert!(shop.contains("Testannonser") && shop.contains("\"marketing\":true"));
     assert!(shop.contains("\"safeguard\":\"sccs\""));
@@ -109,7 +118,10 @@ fn the_script_is_the_banner_called_with_config_and_css() {
     assert!(www.starts_with("/*! Kapsel"));
     assert!(www.trim_end().ends_with(");"));
     assert!(www.contains("#kapsel-banner{"), "css is not inlined");
-    assert!(!www.contains("KAPSEL_CONFIG") && !www.contains("KAPSEL_CSS"), "a placeholder is left");
+    assert!(
+        !www.contains("KAPSEL_CONFIG") && !www.contains("KAPSEL_CSS"),
+        "a placeholder is left"
+    );
 }
 
 #[test]
@@ -145,13 +157,30 @@ async fn get(router: &Router, uri: &str, extra: Option<(header::HeaderName, &str
 async fn served_compressed_with_etag_and_cache_headers() {
     let scripts = Arc::new(scripts());
     let router: Router = routes(scripts.clone());
-    let response = get(&router, "/s/www.js", Some((header::ACCEPT_ENCODING, "gzip, br"))).await;
+    let response = get(
+        &router,
+        "/s/www.js",
+        Some((header::ACCEPT_ENCODING, "gzip, br")),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     let h = response.headers().clone();
-    assert_eq!(h.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()), Some(&b"br"[..]));
-    assert_eq!(h.get(header::CACHE_CONTROL).map(|v| v.as_bytes()), Some(&b"public, max-age=300"[..]));
-    let etag = h.get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let body = to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+    assert_eq!(
+        h.get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+        Some(&b"br"[..])
+    );
+    assert_eq!(
+        h.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+        Some(&b"public, max-age=300"[..])
+    );
+    let etag = h
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
     let mut plain = Vec::new();
     let decoded = brotli::BrotliDecompress(&mut &body[..], &mut plain);
     assert!(decoded.is_ok());
@@ -171,10 +200,20 @@ async fn unknown_site_is_a_404_problem_naming_the_site() {
         let response = get(&router, uri, None).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(
-            response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
             Some(&b"application/problem+json"[..])
         );
-        let body = text(&to_bytes(response.into_body(), 1 << 16).await.unwrap_or_default());
-        assert!(body.contains("\"status\":404") && body.contains("site"), "{body}");
+        let body = text(
+            &to_bytes(response.into_body(), 1 << 16)
+                .await
+                .unwrap_or_default(),
+        );
+        assert!(
+            body.contains("\"status\":404") && body.contains("site"),
+            "{body}"
+        );
     }
 }

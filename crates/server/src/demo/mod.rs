@@ -19,45 +19,70 @@ use serde::Deserialize;
 
 const INDEX: &str = include_str!("../../../../banner/demo/index.html");
 const FILES: [(&str, &str, &str); 4] = [
-    ("demo.css", "text/css; charset=utf-8", include_str!("../../../../banner/demo/demo.css")),
-    ("analytics.js", "text/javascript; charset=utf-8", include_str!("../../../../banner/demo/analytics.js")),
-    ("pixel.js", "text/javascript; charset=utf-8", include_str!("../../../../banner/demo/pixel.js")),
-    ("log.js", "text/javascript; charset=utf-8", include_str!("../../../../banner/demo/log.js")),
+    (
+        "demo.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../../banner/demo/demo.css"),
+    ),
+    (
+        "analytics.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../banner/demo/analytics.js"),
+    ),
+    (
+        "pixel.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../banner/demo/pixel.js"),
+    ),
+    (
+        "log.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../banner/demo/log.js"),
+    ),
 ];
 const VIDEO: &str = include_str!("../../../../banner/demo/video.html");
 /// A transparent 1×1 GIF.
 const PIXEL_GIF: [u8; 43] = [
-    71, 73, 70, 56, 57, 97, 1, 0, 1, 0, 128, 0, 0, 0, 0, 0, 255, 255, 255, 33, 249, 4, 1, 0, 0, 0, 0, 44, 0, 0, 0,
-    0, 1, 0, 1, 0, 0, 2, 2, 68, 1, 0, 59,
+    71, 73, 70, 56, 57, 97, 1, 0, 1, 0, 128, 0, 0, 0, 0, 0, 255, 255, 255, 33, 249, 4, 1, 0, 0, 0,
+    0, 44, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 68, 1, 0, 59,
 ];
 const LANGS: [&str; 3] = ["nb", "nn", "en"];
 
 /// Page texts per language: settings link, title, intro, video heading, log heading, counter.
 const PAGE_TEXTS: [(&str, [&str; 6]); 3] = [
-    ("nb", [
-        "Personverninnstillinger",
-        "Demo av Kapsel",
-        "Denne siden har et falskt analyseverktøy, en falsk annonsepiksel og en video. Ingen av dem kjører før du har samtykket.",
-        "Video",
-        "Hva som har kjørt",
-        "Besøksteller: denne teksten kom fra en mal som bare vises med samtykke til statistikk.",
-    ]),
-    ("nn", [
-        "Personverninnstillingar",
-        "Demo av Kapsel",
-        "Denne sida har eit falskt analyseverktøy, ein falsk annonsepiksel og ein video. Ingen av dei køyrer før du har samtykt.",
-        "Video",
-        "Kva som har køyrt",
-        "Besøksteljar: denne teksten kom frå ein mal som berre blir vist med samtykke til statistikk.",
-    ]),
-    ("en", [
-        "Privacy settings",
-        "Kapsel demo",
-        "This page has a fake analytics tool, a fake ad pixel and a video. None of them runs before you consent.",
-        "Video",
-        "What has run",
-        "Visitor counter: this text came from a template shown only with consent to statistics.",
-    ]),
+    (
+        "nb",
+        [
+            "Personverninnstillinger",
+            "Demo av Kapsel",
+            "Denne siden har et falskt analyseverktøy, en falsk annonsepiksel og en video. Ingen av dem kjører før du har samtykket.",
+            "Video",
+            "Hva som har kjørt",
+            "Besøksteller: denne teksten kom fra en mal som bare vises med samtykke til statistikk.",
+        ],
+    ),
+    (
+        "nn",
+        [
+            "Personverninnstillingar",
+            "Demo av Kapsel",
+            "Denne sida har eit falskt analyseverktøy, ein falsk annonsepiksel og ein video. Ingen av dei køyrer før du har samtykt.",
+            "Video",
+            "Kva som har køyrt",
+            "Besøksteljar: denne teksten kom frå ein mal som berre blir vist med samtykke til statistikk.",
+        ],
+    ),
+    (
+        "en",
+        [
+            "Privacy settings",
+            "Kapsel demo",
+            "This page has a fake analytics tool, a fake ad pixel and a video. None of them runs before you consent.",
+            "Video",
+            "What has run",
+            "Visitor counter: this text came from a template shown only with consent to statistics.",
+        ],
+    ),
 ];
 
 /// What the demo page needs from the privacy file.
@@ -76,10 +101,16 @@ impl DemoSite {
             file.services
                 .iter()
                 .find(|service| service.cookies.iter().any(|c| c.name == cookie))
-                .map_or_else(|| format!("undeclared-{cookie}"), |service| service.id.clone())
+                .map_or_else(
+                    || format!("undeclared-{cookie}"),
+                    |service| service.id.clone(),
+                )
         };
         DemoSite {
-            site: file.sites.first().map_or_else(|| "www".to_owned(), |site| site.id.clone()),
+            site: file
+                .sites
+                .first()
+                .map_or_else(|| "www".to_owned(), |site| site.id.clone()),
             analytics: service_with("_ga"),
             pixel: service_with("_fbp"),
             video: service_with("YSC"),
@@ -103,9 +134,22 @@ struct PageQuery {
     lang: Option<String>,
 }
 
-async fn get_demo_page(State(site): State<Arc<DemoSite>>, Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {
-    let lang = query.lang.as_deref().filter(|lang| LANGS.contains(lang)).unwrap_or("nb");
-    let texts = PAGE_TEXTS.iter().find(|(l, _)| *l == lang).or(PAGE_TEXTS.first()).map(|(_, t)| *t).unwrap_or_default();
+async fn get_demo_page(
+    State(site): State<Arc<DemoSite>>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query
+        .lang
+        .as_deref()
+        .filter(|lang| LANGS.contains(lang))
+        .unwrap_or("nb");
+    let texts = PAGE_TEXTS
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .or(PAGE_TEXTS.first())
+        .map(|(_, t)| *t)
+        .unwrap_or_default();
     let [settings, title, intro, video, log, counter] = texts;
     let page = INDEX
         .replace("{{lang}}", lang)
@@ -123,17 +167,31 @@ async fn get_demo_page(State(site): State<Arc<DemoSite>>, Query(query): Query<Pa
         .replace("{{lang_links_0}}", "/demo/?lang=nb")
         .replace("{{lang_links_1}}", "/demo/?lang=nn")
         .replace("{{lang_links_2}}", "/demo/?lang=en");
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], page).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        page,
+    )
+        .into_response()
 }
 
 /// `http://127.0.0.1:PORT` for a page on `localhost:PORT`, and `http://localhost:PORT` otherwise.
 fn other_origin(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
     let (name, port) = match host.rsplit_once(':') {
         Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => (name, Some(port)),
         _ => (host, None),
     };
-    let other = if name == "localhost" { "127.0.0.1" } else { "localhost" };
+    let other = if name == "localhost" {
+        "127.0.0.1"
+    } else {
+        "localhost"
+    };
     match port {
         Some(port) => format!("http://{other}:{port}"),
         None => format!("http://{other}"),
@@ -150,23 +208,43 @@ async fn get_demo_file(Path(file): Path<String>) -> Response {
 /// Cookies a third party sets from its own host: `SameSite=None; Secure` as real trackers do
 /// (browsers accept `Secure` on loopback).
 fn third_party_cookie(name: &str, value: &str, max_age: Option<u32>) -> HeaderValue {
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
-    HeaderValue::from_str(&format!("{name}={value}{age}; Path=/; SameSite=None; Secure"))
-        .unwrap_or(HeaderValue::from_static("demo=1"))
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}{age}; Path=/; SameSite=None; Secure"
+    ))
+    .unwrap_or(HeaderValue::from_static("demo=1"))
 }
 
 async fn get_demo_video() -> Response {
-    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], VIDEO).into_response();
+    let mut response =
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], VIDEO).into_response();
     let out = response.headers_mut();
-    out.append(header::SET_COOKIE, third_party_cookie("YSC", "demo-video", None));
-    out.append(header::SET_COOKIE, third_party_cookie("VISITOR_INFO1_LIVE", "demo-visitor", Some(179 * 86_400)));
+    out.append(
+        header::SET_COOKIE,
+        third_party_cookie("YSC", "demo-video", None),
+    );
+    out.append(
+        header::SET_COOKIE,
+        third_party_cookie("VISITOR_INFO1_LIVE", "demo-visitor", Some(179 * 86_400)),
+    );
     response
 }
 
 async fn get_demo_pixel() -> Response {
-    let mut response = ([(header::CONTENT_TYPE, "image/gif"), (header::CACHE_CONTROL, "no-store")], PIXEL_GIF.to_vec())
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "image/gif"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        PIXEL_GIF.to_vec(),
+    )
         .into_response();
-    response.headers_mut().append(header::SET_COOKIE, third_party_cookie("fr", "demo-ad", Some(90 * 86_400)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        third_party_cookie("fr", "demo-ad", Some(90 * 86_400)),
+    );
     response
 }
 
@@ -177,5 +255,10 @@ fn not_found(file: &str) -> Response {
         "status": 404,
         "detail": format!("the demo has no file {file:?}"),
     });
-    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
