@@ -2,7 +2,8 @@
 //! Chromium in all three consent phases, beside a baseline that scans the same pages in the
 //! before-choice phase only, in the same run. Run with `bench/scan/run.sh`.
 //!
-//! `PAGES` (default 50) and `CONCURRENCY` (default 3, pages at a time) can be set.
+//! `PAGES` (default 50), `CONCURRENCY` (default 3, pages at a time) and `QUIET_MS` (default 300,
+//! how long the network must be idle) can be set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -25,6 +26,7 @@ async fn run(site: &fixture::FixtureSite, pages: usize, concurrency: usize, driv
     options.concurrency = concurrency;
     options.drive_choices = drive_choices;
     options.time_budget = Duration::from_secs(600);
+    options.timing.quiet = Duration::from_millis(env_number("QUIET_MS", 300) as u64);
     let started = Instant::now();
     let report = scan(&options, None, &Catalogue::builtin(), &|_| {}).await.unwrap();
     let seconds = started.elapsed().as_secs_f64();

@@ -8,11 +8,13 @@
 //! storage are reachable from the page's own DevTools session.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
+use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::ScanError;
@@ -47,17 +49,22 @@ const DISABLED_FEATURES: [&str; 7] = [
     "ThirdPartyStoragePartitioning",
 ];
 
-/// A running Chromium and the task that pumps its DevTools connection.
+/// A running Chromium, the task that pumps its DevTools connection, and a few fresh tabs
+/// prepared ahead (opening one takes a dozen DevTools round trips; done while other tabs wait
+/// for their network to settle, it costs no time of its own).
 pub struct Chromium {
-    browser: Browser,
+    browser: Arc<Browser>,
     handler: JoinHandle<()>,
+    ready: Mutex<mpsc::Receiver<Result<Tab, ScanError>>>,
+    preparer: JoinHandle<()>,
     /// Holds the profile directory for as long as the browser runs.
     _profile: tempfile_dir::TempProfile,
 }
 
 impl Chromium {
-    /// Starts Chromium headless with a throw-away profile directory.
-    pub async fn launch(executable: &Path) -> Result<Chromium, ScanError> {
+    /// Starts Chromium headless with a throw-away profile directory, keeping `ahead` fresh tabs
+    /// prepared.
+    pub async fn launch(executable: &Path, ahead: usize) -> Result<Chromium, ScanError> {
         if !executable.exists() {
             return Err(ScanError::NoBrowser(executable.to_path_buf()));
         }
@@ -84,7 +91,18 @@ impl Chromium {
                 }
             }
         });
-        Ok(Chromium { browser, handler, _profile: profile })
+        let browser = Arc::new(browser);
+        let (prepared, ready) = mpsc::channel(ahead.max(1));
+        let preparing = Arc::clone(&browser);
+        let preparer = tokio::spawn(async move {
+            loop {
+                let tab = open_fresh_tab(&preparing).await;
+                if prepared.send(tab).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Chromium { browser, handler, ready: Mutex::new(ready), preparer, _profile: profile })
     }
 
     /// Product and version, e.g. `Chrome/156.0.8078.79`.
@@ -97,24 +115,10 @@ impl Chromium {
 
     /// A fresh, empty profile with one blank tab in it.
     pub async fn fresh_tab(&self) -> Result<Tab, ScanError> {
-        let context = self
-            .browser
-            .create_browser_context(CreateBrowserContextParams::default())
-            .await
-            .map_err(ScanError::browser("create a browser context"))?;
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context.clone())
-            .build()
-            .map_err(ScanError::Launch)?;
-        let page = match self.browser.new_page(target).await {
-            Ok(page) => page,
-            Err(error) => {
-                let _ = self.browser.dispose_browser_context(context).await;
-                return Err(ScanError::browser("open a tab")(error));
-            }
-        };
-        Ok(Tab { page, context })
+        match self.ready.lock().await.recv().await {
+            Some(tab) => tab,
+            None => open_fresh_tab(&self.browser).await,
+        }
     }
 
     /// Disposes one fresh profile and everything in it.
@@ -125,14 +129,40 @@ impl Chromium {
     }
 
     /// Closes the browser and waits for its process to end.
-    pub async fn close(mut self) {
-        let _ = self.browser.close().await;
-        let _ = self.browser.wait().await;
-        self.handler.abort();
+    pub async fn close(self) {
+        let Chromium { browser, handler, ready, preparer, _profile } = self;
+        preparer.abort();
+        let _ = preparer.await;
+        drop(ready);
+        if let Ok(mut browser) = Arc::try_unwrap(browser) {
+            let _ = browser.close().await;
+            let _ = browser.wait().await;
+        }
+        handler.abort();
     }
 
     pub(crate) fn browser(&self) -> &Browser {
         &self.browser
+    }
+}
+
+/// A new browser context with one blank tab in it.
+async fn open_fresh_tab(browser: &Browser) -> Result<Tab, ScanError> {
+    let context = browser
+        .create_browser_context(CreateBrowserContextParams::default())
+        .await
+        .map_err(ScanError::browser("create a browser context"))?;
+    let target = CreateTargetParams::builder()
+        .url("about:blank")
+        .browser_context_id(context.clone())
+        .build()
+        .map_err(ScanError::Launch)?;
+    match browser.new_page(target).await {
+        Ok(page) => Ok(Tab { page, context }),
+        Err(error) => {
+            let _ = browser.dispose_browser_context(context).await;
+            Err(ScanError::browser("open a tab")(error))
+        }
     }
 }
 

@@ -113,7 +113,7 @@ pub async fn scan(
     }
     let started_at = epoch_ms();
     let started = Instant::now();
-    let chromium = Chromium::launch(&options.chromium).await?;
+    let chromium = Chromium::launch(&options.chromium, options.concurrency.max(1) * 2).await?;
     let browser = chromium.version().await;
     let result = crawl_and_capture(&chromium, options, started, progress).await;
     chromium.close().await;
