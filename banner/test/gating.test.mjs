@@ -167,4 +167,9 @@ test('unknown site is a 404 problem; the script is cacheable and compressed', { 
   const etag = script.headers.get('etag');
   const cached = await fetch(`${env.server.origin}/s/www.js`, { headers: { 'if-none-match': etag } });
   assert.equal(cached.status, 304);
+  const english = await (await fetch(`${env.server.origin}/s/www.js?lang=en`)).text();
+  assert.match(english, /"langs":\["en"\]/);
+  const unknown = await fetch(`${env.server.origin}/s/www.js?lang=xx`);
+  assert.equal(unknown.status, 400);
+  assert.equal((await unknown.json()).parameter, 'lang');
 });

@@ -22,6 +22,7 @@ addr="$(sed -n 's/^kapsel listening on //p' "$scratch/serve.out")"
 [ -n "$addr" ] || { echo "kapsel serve did not start"; cat "$scratch/serve.err"; exit 1; }
 mkdir -p "$scratch/kapsel"
 curl -sf -H 'Accept-Encoding: identity' "$addr/s/www.js" -o "$scratch/kapsel/www.js"
+curl -sf -H 'Accept-Encoding: identity' "$addr/s/www.js?lang=nb" -o "$scratch/kapsel/www.nb.js"
 served_br="$(curl -sf -H 'Accept-Encoding: br' "$addr/s/www.js" | wc -c)"
 
 # Peers, pinned.
@@ -41,6 +42,7 @@ measure() { # name, files…
 echo "| banner (files) | raw | gzip -9 | brotli -q 11 |"
 echo "|---|---:|---:|---:|"
 measure "Kapsel /s/www.js (JS + CSS + config + nb/nn/en texts)" "$scratch/kapsel/www.js"
+measure "Kapsel /s/www.js?lang=nb (JS + CSS + config + nb texts)" "$scratch/kapsel/www.nb.js"
 measure "vanilla-cookieconsent 3.1.0 (umd.js + css)" "$nm/vanilla-cookieconsent/dist/cookieconsent.umd.js" "$nm/vanilla-cookieconsent/dist/cookieconsent.css"
 measure "orejime 3.2.1 (standard-en.js + css)" "$nm/orejime/dist/orejime-standard-en.js" "$nm/orejime/dist/orejime-standard.css"
 measure "klaro 0.7.22 (klaro.js)" "$nm/klaro/dist/klaro.js"

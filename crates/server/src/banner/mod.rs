@@ -1,5 +1,5 @@
 //! Banner delivery: `GET /s/{site}.js`, the consent banner with that site's configuration and
-//! texts inline. Every site's script is assembled, hashed (ETag) and compressed with brotli and
+//! texts inline (`?lang=nb` narrows the texts to one language for single-language pages). Every site's script is assembled, hashed (ETag) and compressed with brotli and
 //! gzip once when the server starts; a request only picks the encoding and answers.
 //!
 //! The browser code lives in `banner/src/` (kapsel.js, kapsel.css, texts.json); `banner/build.sh`
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -53,7 +53,17 @@ struct PreparedScript {
 /// Every site's banner script, ready to serve.
 #[derive(Debug, Default)]
 pub struct BannerScripts {
+    /// Keyed by `site` (every language) and `site?lang=xx` (one language).
     by_site: HashMap<String, PreparedScript>,
+    /// The file's languages, for the error naming the `lang` parameter.
+    languages: Vec<String>,
+}
+
+fn variant_key(site: &str, lang: Option<&str>) -> String {
+    match lang {
+        Some(lang) => format!("{site}?lang={lang}"),
+        None => site.to_owned(),
+    }
 }
 
 impl BannerScripts {
@@ -66,17 +76,27 @@ impl BannerScripts {
         let mut by_site = HashMap::new();
         for site in &file.sites {
             let revision = revision_of(&site.id);
-            let config = projection::project(file, site, &revision)?;
-            let bytes = assemble(&config)?;
-            by_site.insert(site.id.clone(), prepare(bytes)?);
+            let variants =
+                std::iter::once(None).chain(file.languages.iter().map(|lang| Some(lang.as_str())));
+            for only_lang in variants {
+                let config = projection::project(file, site, &revision, only_lang)?;
+                let bytes = assemble(&config)?;
+                by_site.insert(variant_key(&site.id, only_lang), prepare(bytes)?);
+            }
         }
-        Ok(BannerScripts { by_site })
+        let languages = file
+            .languages
+            .iter()
+            .map(|l| l.as_str().to_owned())
+            .collect();
+        Ok(BannerScripts { by_site, languages })
     }
 
-    /// The uncompressed script of a site (for tests and benchmarks).
-    pub fn script(&self, site: &str) -> Option<&[u8]> {
+    /// The uncompressed script of a site, with all its languages or only `lang` (for tests and
+    /// benchmarks).
+    pub fn script(&self, site: &str, lang: Option<&str>) -> Option<&[u8]> {
         self.by_site
-            .get(site)
+            .get(&variant_key(site, lang))
             .map(|prepared| prepared.identity.as_slice())
     }
 }
@@ -164,13 +184,22 @@ fn pick_encoding(headers: &HeaderMap) -> Option<&'static str> {
 async fn get_site_script(
     State(scripts): State<Arc<BannerScripts>>,
     Path(file): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let Some(prepared) = file
+    let Some(site) = file
         .strip_suffix(".js")
-        .and_then(|site| scripts.by_site.get(site))
+        .filter(|site| scripts.by_site.contains_key(*site))
     else {
         return unknown_site(&file);
+    };
+    let lang = query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="));
+    let Some(prepared) = scripts.by_site.get(&variant_key(site, lang)) else {
+        return unknown_language(lang.unwrap_or_default(), &scripts.languages);
     };
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
@@ -210,6 +239,26 @@ async fn get_site_script(
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     response
+}
+
+/// RFC 9457 problem for a `?lang=` the privacy file does not declare.
+fn unknown_language(lang: &str, declared: &[String]) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": "Unknown language",
+        "status": 400,
+        "detail": format!(
+            "lang={lang:?} is not a language of the privacy file; use one of {} or leave it out for all",
+            declared.join(", ")
+        ),
+        "parameter": "lang",
+    });
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// RFC 9457 problem for a script name that is no site of the privacy file.

@@ -61,7 +61,7 @@ pub struct ServiceView<'a> {
     pub category: &'a str,
     pub provider: &'a str,
     pub country: &'a str,
-    pub purpose: &'a Text,
+    pub purpose: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -92,20 +92,25 @@ pub struct CookieView<'a> {
     /// the visitor's language by the script.
     pub duration: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<&'a Text>,
+    pub purpose: Option<Text>,
 }
 
 fn is_false(value: &bool) -> bool {
     !*value
 }
 
-/// The banner configuration for `site`, with its `revision` computed by the caller.
+/// The banner configuration for `site`, with its `revision` computed by the caller; with
+/// `only_lang`, texts in that one language only (the `?lang=` variant of the script).
 pub fn project<'a>(
     file: &'a PrivacyFile,
     site: &'a Site,
     revision: &'a str,
+    only_lang: Option<&'a str>,
 ) -> Result<BannerConfig<'a>, BannerError> {
-    let langs: Vec<&str> = file.languages.iter().map(|lang| lang.as_str()).collect();
+    let langs: Vec<&str> = match only_lang {
+        Some(lang) => vec![lang],
+        None => file.languages.iter().map(|lang| lang.as_str()).collect(),
+    };
     let services = file.services_for_site(&site.id);
     let categories = file
         .categories_with_necessary()
@@ -145,7 +150,7 @@ pub fn project<'a>(
         categories,
         services: services
             .into_iter()
-            .map(service_view)
+            .map(|service| service_view(service, &langs))
             .collect::<Result<_, _>>()?,
         texts: ui_texts(&langs)?,
         langs,
@@ -185,14 +190,14 @@ fn only_langs(text: &Text, langs: &[&str]) -> Text {
     )
 }
 
-fn service_view(service: &Service) -> Result<ServiceView<'_>, BannerError> {
+fn service_view<'a>(service: &'a Service, langs: &[&str]) -> Result<ServiceView<'a>, BannerError> {
     Ok(ServiceView {
         id: &service.id,
         name: &service.name,
         category: &service.category,
         provider: &service.provider.name,
         country: &service.provider.country,
-        purpose: &service.purpose,
+        purpose: only_langs(&service.purpose, langs),
         policy: service.privacy_policy.as_deref(),
         transfers: service
             .transfers
@@ -215,12 +220,16 @@ fn service_view(service: &Service) -> Result<ServiceView<'_>, BannerError> {
         cookies: service
             .cookies
             .iter()
-            .map(|cookie| cookie_view(service, cookie))
+            .map(|cookie| cookie_view(service, cookie, langs))
             .collect::<Result<_, _>>()?,
     })
 }
 
-fn cookie_view<'a>(service: &Service, cookie: &'a Cookie) -> Result<CookieView<'a>, BannerError> {
+fn cookie_view<'a>(
+    service: &Service,
+    cookie: &'a Cookie,
+    langs: &[&str],
+) -> Result<CookieView<'a>, BannerError> {
     let duration = Duration::parse(&cookie.duration).map_err(|_| BannerError::Duration {
         field: format!("services.{}.cookies.{}.duration", service.id, cookie.name),
         value: cookie.duration.clone(),
@@ -241,7 +250,7 @@ fn cookie_view<'a>(service: &Service, cookie: &'a Cookie) -> Result<CookieView<'
         },
         domain: cookie.domain.as_deref(),
         duration: duration.to_string(),
-        purpose: cookie.purpose.as_ref(),
+        purpose: cookie.purpose.as_ref().map(|text| only_langs(text, langs)),
     })
 }
 

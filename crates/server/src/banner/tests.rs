@@ -82,7 +82,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn a_site_gets_only_what_it_declares() {
     let scripts = scripts();
-    let www = text(scripts.script("www").unwrap_or_default());
+    let www = text(scripts.script("www", None).unwrap_or_default());
     assert!(www.contains("\"revision\":\"rev-www\""), "{www}");
     assert!(www.contains("Teststatistikk"));
     assert!(
@@ -99,14 +99,14 @@ fn a_site_gets_only_what_it_declares() {
         !www.contains("\"nn\":{\"title\""),
         "interface texts of a language the file does not declare are sent"
     );
-    let shop = text(scripts.script("shop").unwrap_or_default());
+    let shop = text(scripts.script("shop", None).unwrap_or_default());
     assert!(shop.contains("Testannonser") && shop.contains("\"marketing\":true"));
     assert!(shop.contains("\"safeguard\":\"sccs\""));
 }
 
 #[test]
 fn durations_are_milliseconds_and_normalised_words() {
-    let www = text(scripts().script("www").unwrap_or_default());
+    let www = text(scripts().script("www", None).unwrap_or_default());
     let year = 365 * 86_400_000_i64 + 86_400_000 / 4;
     assert!(www.contains(&format!("\"accept_ms\":{year}")), "{www}");
     assert!(www.contains("\"duration\":\"13 months\""));
@@ -114,7 +114,7 @@ fn durations_are_milliseconds_and_normalised_words() {
 
 #[test]
 fn the_script_is_the_banner_called_with_config_and_css() {
-    let www = text(scripts().script("www").unwrap_or_default());
+    let www = text(scripts().script("www", None).unwrap_or_default());
     assert!(www.starts_with("/*! Kapsel"));
     assert!(www.trim_end().ends_with(");"));
     assert!(www.contains("#kapsel-banner{"), "css is not inlined");
@@ -184,7 +184,7 @@ async fn served_compressed_with_etag_and_cache_headers() {
     let mut plain = Vec::new();
     let decoded = brotli::BrotliDecompress(&mut &body[..], &mut plain);
     assert!(decoded.is_ok());
-    assert_eq!(Some(plain.as_slice()), scripts.script("www"));
+    assert_eq!(Some(plain.as_slice()), scripts.script("www", None));
 
     let again = get(&router, "/s/www.js", Some((header::IF_NONE_MATCH, &etag))).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
@@ -216,4 +216,39 @@ async fn unknown_site_is_a_404_problem_naming_the_site() {
             "{body}"
         );
     }
+}
+
+#[test]
+fn a_lang_variant_carries_only_that_language() {
+    let scripts = scripts();
+    let en = text(scripts.script("www", Some("en")).unwrap_or_default());
+    assert!(en.contains("\"langs\":[\"en\"]"), "{en}");
+    assert!(en.contains("Count visits."));
+    assert!(
+        !en.contains("Telle besøk."),
+        "another language's text is in the en variant"
+    );
+    assert!(!en.contains("\"nb\":{\"title\""));
+    assert!(
+        scripts.script("www", Some("nn")).is_none(),
+        "nn is not a language of the file"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_lang_is_a_400_problem_naming_the_parameter() {
+    let router: Router = routes(Arc::new(scripts()));
+    let response = get(&router, "/s/www.js?lang=de", None).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = text(
+        &to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default(),
+    );
+    assert!(
+        body.contains("\"parameter\":\"lang\"") && body.contains("nb, en"),
+        "{body}"
+    );
+    let ok = get(&router, "/s/www.js?lang=nb", None).await;
+    assert_eq!(ok.status(), StatusCode::OK);
 }
