@@ -4,7 +4,7 @@
 use kapsel_core::catalogue::Catalogue;
 use kapsel_core::privacy::Party;
 use kapsel_core::scan_classify::Declaration;
-use kapsel_core::scan_report::{Finding, Phase, SetBy, ViolationKind};
+use kapsel_core::scan_report::{Finding, Phase, SetBy, StorageArea, ViolationKind};
 use kapsel_scan::scan;
 
 use super::fixture::faulty_site;
@@ -85,6 +85,27 @@ async fn every_planted_fault_is_found_and_nothing_else() {
     assert_eq!(tp.party, Party::Third);
     assert_eq!(tp.domain, "127.0.0.1");
     assert!(matches!(&tp.set_by, Some(SetBy::Response { url, .. }) if *url == embed_url));
+
+    // Declared necessary storage of every kind is recorded, with the script that wrote it, and
+    // the server's HttpOnly session cookie with the response that set it.
+    let before_home: Vec<&Finding> = report
+        .findings()
+        .filter(|(page, phase, _)| *page == home && *phase == Phase::BeforeChoice)
+        .map(|(_, _, f)| f)
+        .collect();
+    for (area, key) in [(StorageArea::SessionStorage, "kx_tab"), (StorageArea::IndexedDb, "kx_cache")] {
+        let found = before_home.iter().find_map(|f| match f {
+            Finding::Storage(s) if s.storage == area && s.key == key => Some(s),
+            _ => None,
+        });
+        let found = found.unwrap_or_else(|| panic!("{key} not found in {before_home:#?}"));
+        assert_eq!(found.set_by, Some(SetBy::Script { url: home.clone() }));
+        assert!(found.classification.is_declared());
+    }
+    let sid = before_home.iter().find(|f| f.subject() == "sid").unwrap();
+    let Finding::Cookie(sid) = sid else { panic!("not a cookie") };
+    assert!(sid.http_only && sid.expires.is_none());
+    assert!(matches!(&sid.set_by, Some(SetBy::Response { url, .. }) if *url == home), "{:?}", sid.set_by);
 
     // The HTML report escapes and shows every violation.
     let html = kapsel_scan::html::render(&report);

@@ -106,6 +106,7 @@ pub fn faulty_site(port: u16) -> Router {
            if (!document.cookie.includes('kapsel_consent=')) { document.cookie = '_fbp=fb.1.2.3; max-age=7776000; path=/'; }\
            localStorage.setItem('kx_visitor', 'v1');\
            document.cookie = 'kx_prefs=compact; path=/';\
+           sessionStorage.setItem('kx_tab', '1'); indexedDB.open('kx_cache');\
          </script>\
          <script type=\"text/plain\" data-kapsel=\"analytics\" src=\"/stats.js\"></script>",
         "<p><a href=\"/om\">Om oss</a> <a href=\"mailto:post@example.no\">E-post</a></p>",
