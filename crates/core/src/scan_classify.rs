@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use crate::catalogue::Catalogue;
 use crate::clock::Millis;
-use crate::privacy::{Duration, NECESSARY, PrivacyFile, Service, StorageKind};
+use crate::privacy::{Duration, PrivacyFile, Service, StorageKind};
 use crate::scan_report::{
     Classification, Finding, PageResult, Phase, StorageArea, Violation, ViolationKind,
 };
@@ -289,17 +289,17 @@ pub fn expiry_excess((declared, written): (Duration, String), lifetime_ms: Optio
     }
 }
 
-/// Declared services no page showed a trace of, in any phase. Non-necessary services can only
-/// be expected when "accept all" was driven somewhere; otherwise only necessary ones are checked.
+/// Declared services no page showed a trace of, in any phase. Only judged when "accept all"
+/// was driven somewhere: before a choice even necessary services may not show (the consent
+/// cookie itself appears only with a choice).
 fn stale_declarations(pages: &[PageResult], services: &[&Service], judgement: &mut Judgement) {
     let accept_driven = pages
         .iter()
         .flat_map(|p| &p.phases)
         .any(|ph| ph.phase == Phase::AfterAccept && ph.not_driven.is_none());
     if !accept_driven {
-        judgement.skipped_checks.push(
-            "stale declarations of non-necessary services: \"accept all\" was never driven".to_owned(),
-        );
+        judgement.skipped_checks.push("stale declarations: \"accept all\" was never driven".to_owned());
+        return;
     }
     let findings: Vec<&Finding> = pages.iter().flat_map(|p| &p.phases).flat_map(|ph| &ph.findings).collect();
     let seen_entry = |cookie: &crate::privacy::Cookie| {
@@ -315,9 +315,6 @@ fn stale_declarations(pages: &[PageResult], services: &[&Service], judgement: &m
         findings.iter().any(|f| matches!(f, Finding::Request(r) if service.hosts.iter().any(|h| host_matches(&r.host, h))))
     };
     for service in services {
-        if !accept_driven && service.category != NECESSARY {
-            continue;
-        }
         let entries: Vec<&crate::privacy::Cookie> =
             service.cookies.iter().filter(|c| c.kind != StorageKind::Pixel).collect();
         if entries.is_empty() && service.hosts.is_empty() {

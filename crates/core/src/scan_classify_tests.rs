@@ -219,17 +219,18 @@ fn short_durations_get_at_least_an_hour() {
 }
 
 #[test]
-fn stale_declarations_need_accept_to_have_been_driven_for_non_necessary_services() {
-    let mut pages = vec![page("https://eksempel.no/", vec![(Phase::BeforeChoice, vec![cookie("session_id", None)])])];
+fn stale_declarations_are_judged_only_when_accept_was_driven() {
+    let mut pages = vec![page("https://eksempel.no/", vec![(Phase::BeforeChoice, vec![])])];
     let judgement = judge(&mut pages);
-    // Without "accept all" only necessary services are expected; the login service was seen
-    // (its cookie), so its unseen localStorage key is only listed, not a violation.
+    assert_eq!(kinds(&judgement), vec![]);
+    assert_eq!(judgement.skipped_checks, vec!["stale declarations: \"accept all\" was never driven".to_owned()]);
+
+    // The login service was seen (its cookie), so its unseen localStorage key is only listed.
+    let mut pages = clean_pages();
+    pages[0].phases.iter_mut().for_each(|p| p.findings.retain(|f| f.subject() != "theme"));
+    let judgement = judge(&mut pages);
     assert_eq!(kinds(&judgement), vec![]);
     assert_eq!(judgement.unseen_entries, vec!["localStorage key theme (service \"login\")".to_owned()]);
-    assert_eq!(judgement.skipped_checks.len(), 1);
-
-    let mut pages = vec![page("https://eksempel.no/", vec![(Phase::BeforeChoice, vec![])])];
-    assert_eq!(kinds(&judge(&mut pages)), vec![(ViolationKind::StaleDeclaration, "login".to_owned())]);
 
     let mut pages = clean_pages();
     pages[0].phases[2].findings.retain(|f| f.subject() != "ad_id");

@@ -115,3 +115,36 @@ fn bad_arguments_are_refused_with_the_reason() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--site nope: no such site") && stderr.contains("www, pamelding"), "{stderr}");
 }
+
+#[tokio::test]
+async fn fail_on_chooses_what_makes_the_exit_code_one() {
+    if !chromium_available("fail_on_chooses_what_makes_the_exit_code_one") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(EXAMPLE, &["--data".into(), dir.path().join("data").display().to_string()]);
+    server.wait_healthy().await;
+    let json = dir.path().join("report.json");
+    // The full example declares services the demo does not embed (HubSpot, LinkedIn, …): stale
+    // declarations, and the demo's own cookies are all declared.
+    let args = |fail_on: &str| -> Vec<String> {
+        ["scan", &server.url("/demo/"), "--config", EXAMPLE, "--pages", "1", "--fail-on", fail_on]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(["--out".to_owned(), json.display().to_string()])
+            .collect()
+    };
+    let output = kapsel(&args("violations"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: Report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(!report.violations.is_empty());
+    assert!(report.violations.iter().all(|v| v.kind.as_str() == "stale_declaration"), "{stderr}");
+    assert!(report.violations.iter().any(|v| v.subject == "hubspot"), "{stderr}");
+    assert!(stderr.contains("stale_declaration"), "{stderr}");
+
+    let output = kapsel(&args("undeclared"));
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = kapsel(&args("none"));
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
