@@ -2,6 +2,9 @@
 //! is clean in every phase when the privacy file declares what the demo runs; without a privacy
 //! file, `--suggest` proposes entries for what it saw.
 
+// Helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::Path;
 
 use kapsel_core::scan_report::{Classification, Finding, Phase, Report};
