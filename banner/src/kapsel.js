@@ -11,7 +11,7 @@
     MODES = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage',
       'functionality_storage', 'personalization_storage', 'security_storage'],
     svcById = {}, listeners = [], ran = new Set(), chain = Promise.resolve(),
-    gpcOn = C.gpc && nav.globalPrivacyControl === true, bannerEl, centreEl, spacer, opener;
+    gpcOn = C.gpc && nav.globalPrivacyControl === true, bannerEl, centreEl, spacer, opener, floatEl;
   C.services.forEach(function (s) { svcById[s.id] = s; });
   function gtag() { dl.push(arguments); }
 
@@ -229,6 +229,7 @@
   }
   function hideBanner() {
     if (bannerEl) { bannerEl.remove(); spacer.remove(); bannerEl = spacer = null; }
+    if (floatEl) floatEl.hidden = false;
   }
   function words(dur) {
     var m = /^(\d+)\s*([a-z]+?)s?$/.exec(dur), n = m && +m[1], u = m && ui(m[2]);
@@ -359,8 +360,10 @@
   (d.head || de).append(style);
   function start() {
     if (!decided) showBanner();
-    if (me && me.hasAttribute('data-kapsel-floating')) mount(h('button',
-      { type: 'button', class: 'kapsel-float', 'data-kapsel-open': true, 'aria-label': ui('centre') }, '⚙'));
+    if (me && me.hasAttribute('data-kapsel-floating')) { // shown once the banner is gone
+      floatEl = h('button', { type: 'button', class: 'kapsel-float', 'data-kapsel-open': true, 'aria-label': ui('centre'), hidden: !!bannerEl }, '⚙');
+      mount(floatEl);
+    }
     gate(d);
     new MutationObserver(function (ms) {
       ms.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.nodeType === 1) gate(n); }); });

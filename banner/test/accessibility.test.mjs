@@ -127,3 +127,23 @@ test('usable at 320 px and 200 % zoom: nothing wider than the viewport, targets 
     await page.context().close();
   }
 });
+
+test('the optional floating button reopens the centre and passes axe', { skip }, async () => {
+  const page = await openDemo();
+  // A page of the site's own that opts in with data-kapsel-floating on the snippet.
+  await page.route(`${new URL(page.url()).origin}/own-page`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: '<!doctype html><html lang="en"><head><title>Own page</title><script src="/s/www.js" data-kapsel-floating></script></head><body><main><h1>Own page</h1></main></body></html>',
+  }));
+  await page.goto(`${new URL(page.url()).origin}/own-page`);
+  const float = page.locator('.kapsel-float');
+  assert.equal(await float.isHidden(), true, 'hidden while the banner offers Settings itself');
+  await page.click('#kapsel-banner [data-kapsel-action="reject_all"]');
+  assert.equal(await float.getAttribute('aria-label'), 'Privacy settings');
+  assert.deepEqual(await axe(page, { include: ['.kapsel-float'] }), []);
+  await float.click();
+  assert.equal(await page.locator('#kapsel-centre').evaluate((d) => d.open), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('kapsel-float')), true, 'focus returns to the button');
+  await page.context().close();
+});
