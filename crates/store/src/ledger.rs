@@ -44,6 +44,8 @@ pub struct LedgerStats {
     pub batches: AtomicU64,
     pub records: AtomicU64,
     pub failed_batches: AtomicU64,
+    /// Microseconds spent writing and committing batches (the database's share of the time).
+    pub commit_micros: AtomicU64,
 }
 
 /// A handle on one chain's writer; clone it freely.
@@ -287,15 +289,20 @@ impl Writer {
         }
         let Some(last) = records.last() else { return };
         let (last_seq, last_hash) = (last.seq, last.hash.clone());
+        let started = std::time::Instant::now();
         let written = match self.conn.as_mut() {
             Some(WriterConn::Sqlite(conn)) => {
                 sqlite::insert_batch(conn, &self.chain_id, now, &records).await
             }
             Some(WriterConn::Postgres(conn)) => {
-                postgres::insert_batch(conn, &self.chain_id, now, &records).await
+                postgres::insert_batch_one_statement(conn, &self.chain_id, now, &records).await
             }
             None => Ok(()),
         };
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.stats
+            .commit_micros
+            .fetch_add(micros, Ordering::Relaxed);
         match written {
             Ok(()) => {
                 self.head_seq = last_seq;

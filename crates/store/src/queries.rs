@@ -88,6 +88,32 @@ macro_rules! backend_queries {
             serde_json::to_string(map).unwrap_or_else(|_| "{}".to_string())
         }
 
+        /// Appends `VALUES (…), (…)` for `records` to an INSERT over [`RECORD_COLUMNS`].
+        fn push_record_values<'a>(
+            insert: &mut sqlx::QueryBuilder<'a, Db>,
+            records: &'a [ConsentRecord],
+        ) {
+            insert.push_values(records, |mut row, r| {
+                row.push_bind(r.id.as_str())
+                    .push_bind(r.chain_id.as_str())
+                    .push_bind(r.seq)
+                    .push_bind(r.recorded_at_ms)
+                    .push_bind(r.expires_at_ms)
+                    .push_bind(r.choice.site.as_str())
+                    .push_bind(r.choice.revision.as_str())
+                    .push_bind(r.choice.language.as_str())
+                    .push_bind(r.choice.action.as_str())
+                    .push_bind(map_json(&r.choice.categories))
+                    .push_bind(map_json(&r.choice.services))
+                    .push_bind(r.choice.previous_receipt.as_deref())
+                    .push_bind(r.choice.gpc)
+                    .push_bind(r.context.ip_prefix.as_deref())
+                    .push_bind(r.context.ua_family.as_str())
+                    .push_bind(r.prev_hash.as_str())
+                    .push_bind(r.hash.as_str());
+            });
+        }
+
         /// Inserts `records` (already sealed, in seq order) and moves the chain head, in one
         /// transaction that is committed (and fsync'd) before this returns.
         pub async fn insert_batch(
@@ -102,25 +128,7 @@ macro_rules! backend_queries {
                 let mut insert = sqlx::QueryBuilder::<Db>::new(format!(
                     "INSERT INTO consent_records ({RECORD_COLUMNS}) "
                 ));
-                insert.push_values(chunk, |mut row, r| {
-                    row.push_bind(r.id.as_str())
-                        .push_bind(r.chain_id.as_str())
-                        .push_bind(r.seq)
-                        .push_bind(r.recorded_at_ms)
-                        .push_bind(r.expires_at_ms)
-                        .push_bind(r.choice.site.as_str())
-                        .push_bind(r.choice.revision.as_str())
-                        .push_bind(r.choice.language.as_str())
-                        .push_bind(r.choice.action.as_str())
-                        .push_bind(map_json(&r.choice.categories))
-                        .push_bind(map_json(&r.choice.services))
-                        .push_bind(r.choice.previous_receipt.as_deref())
-                        .push_bind(r.choice.gpc)
-                        .push_bind(r.context.ip_prefix.as_deref())
-                        .push_bind(r.context.ua_family.as_str())
-                        .push_bind(r.prev_hash.as_str())
-                        .push_bind(r.hash.as_str());
-                });
+                push_record_values(&mut insert, chunk);
                 insert.build().execute(&mut *tx).await?;
             }
             sqlx::query(
@@ -330,6 +338,39 @@ pub mod sqlite {
 pub mod postgres {
     //! The store's statements for PostgreSQL, plus the per-chain writer lock.
     backend_queries!(sqlx::Postgres);
+
+    /// Like `insert_batch`, but as ONE statement (a data-modifying CTE) in autocommit: one
+    /// round trip to the server instead of four, still one transaction, durable on return.
+    pub async fn insert_batch_one_statement(
+        conn: &mut Conn,
+        chain_id: &str,
+        created_at_ms: i64,
+        records: &[ConsentRecord],
+    ) -> Result<(), StoreError> {
+        let Some(last) = records.last() else { return Ok(()) };
+        if records.len() > INSERT_CHUNK {
+            return insert_batch(conn, chain_id, created_at_ms, records).await;
+        }
+        let mut statement = sqlx::QueryBuilder::<Db>::new(format!(
+            "WITH inserted AS (INSERT INTO consent_records ({RECORD_COLUMNS}) "
+        ));
+        push_record_values(&mut statement, records);
+        statement
+            .push(") INSERT INTO ledger_chains (chain_id, created_at_ms, head_seq, head_hash) VALUES (")
+            .push_bind(chain_id)
+            .push(", ")
+            .push_bind(created_at_ms)
+            .push(", ")
+            .push_bind(last.seq)
+            .push(", ")
+            .push_bind(last.hash.as_str())
+            .push(
+                ") ON CONFLICT (chain_id) DO UPDATE \
+                 SET head_seq = excluded.head_seq, head_hash = excluded.head_hash",
+            );
+        statement.build().execute(&mut *conn).await?;
+        Ok(())
+    }
 
     /// Takes the session-level advisory lock that makes this connection the only writer of
     /// `chain_id` in the current schema. False when another instance holds it.

@@ -1,10 +1,13 @@
 //! Store-level consent-load benchmark. For each backend (SQLite in a temporary directory on the
 //! local disk; PostgreSQL in a fresh schema when a URL is given) and each concurrency, `c` tasks
-//! append consent records for a fixed time through
-//!   - `group`: the real `Ledger` (group commit, one transaction + fsync per batch), and
-//!   - `baseline`: the same `Ledger` with `max_batch = 1` (one transaction + fsync per write),
-//! with random receipt ids (`receipt_id`) and time-ordered ones (`receipt_id_at`),
-//! then verify the chain and print durable writes/s, p50/p99 latency and mean batch size as a
+//! append consent records for a fixed time through three writers:
+//!
+//! - baseline: the `Ledger` with `max_batch = 1`, one transaction + fsync per write;
+//! - group commit with random receipt ids (`receipt_id`);
+//! - group commit with time-ordered receipt ids (`receipt_id_at`).
+//!
+//! Each cell then verifies its chain, and the program prints durable writes/s, p50/p99 latency,
+//! mean batch size, time per commit and the writer's share of time inside the database as a
 //! Markdown table. Bounded in time: `--seconds` per cell (default 3).
 //!
 //! `cargo run --release -p kapsel-bench-ledger -- [--seconds 3] [--concurrency 1,16,64]
@@ -85,6 +88,9 @@ struct Cell {
     p50: Duration,
     p99: Duration,
     batch: f64,
+    /// Share of the wall time the writer spent inside write + commit (fsync).
+    db_busy: f64,
+    commit_ms: f64,
 }
 
 fn choice(n: u64) -> ConsentChoice {
@@ -92,7 +98,7 @@ fn choice(n: u64) -> ConsentChoice {
         site: "www".into(),
         revision: "7f3a9c2e41d05b86".into(),
         language: Lang::new("nb"),
-        action: if n % 3 == 0 {
+        action: if n.is_multiple_of(3) {
             ConsentAction::RejectAll
         } else {
             ConsentAction::Custom
@@ -100,12 +106,12 @@ fn choice(n: u64) -> ConsentChoice {
         categories: [
             ("necessary".to_string(), true),
             ("functional".to_string(), true),
-            ("analytics".to_string(), n % 2 == 0),
+            ("analytics".to_string(), n.is_multiple_of(2)),
             ("marketing".to_string(), false),
         ]
         .into(),
         services: [
-            ("ga4".to_string(), n % 2 == 0),
+            ("ga4".to_string(), n.is_multiple_of(2)),
             ("youtube".to_string(), true),
         ]
         .into(),
@@ -176,6 +182,7 @@ async fn run_cell(
     let stats = ledger.stats();
     let batches = stats.batches.load(Ordering::Relaxed).max(1);
     let records = stats.records.load(Ordering::Relaxed);
+    let commit_micros = stats.commit_micros.load(Ordering::Relaxed) as f64;
     shutdown.cancel();
     ledger.stopped().await;
     latencies.sort_unstable();
@@ -200,6 +207,8 @@ async fn run_cell(
         p50: at(0.50),
         p99: at(0.99),
         batch: records as f64 / batches as f64,
+        db_busy: commit_micros / 1e6 / elapsed.as_secs_f64(),
+        commit_ms: commit_micros / 1e3 / batches as f64,
     })
 }
 
@@ -216,11 +225,13 @@ async fn run_backend(name: &str, store: &Store, settings: &Settings) -> Result<(
             let cell =
                 run_cell(store, &chain, c, max_batch, time_ordered, settings.seconds).await?;
             println!(
-                "| {name} | {mode} | {c} | {:.0} | {:.2} | {:.2} | {:.1} | {} |",
+                "| {name} | {mode} | {c} | {:.0} | {:.2} | {:.2} | {:.1} | {:.2} | {:.0} % | {} |",
                 cell.writes as f64 / cell.elapsed.as_secs_f64(),
                 cell.p50.as_secs_f64() * 1e3,
                 cell.p99.as_secs_f64() * 1e3,
                 cell.batch,
+                cell.commit_ms,
+                cell.db_busy * 100.0,
                 cell.writes,
             );
         }
@@ -242,9 +253,9 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> Result<(), String> {
     let settings = settings()?;
     println!(
-        "| backend | writer | concurrency | durable writes/s | p50 ms | p99 ms | mean batch | writes |"
+        "| backend | writer | concurrency | durable writes/s | p50 ms | p99 ms | mean batch | ms per commit | writer in DB | writes |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let dir = std::env::temp_dir().join(format!("kapsel-bench-{}", rand::random::<u32>()));
     let sqlite = Store::open_data_dir(&dir)
         .await
