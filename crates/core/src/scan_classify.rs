@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use self::wording::{class_words, describe, evidence};
 use crate::catalogue::Catalogue;
 use crate::clock::Millis;
 use crate::privacy::{Duration, PrivacyFile, Service, StorageKind};
@@ -54,7 +55,9 @@ pub fn classify(
     declaration: Option<Declaration<'_>>,
     catalogue: &Catalogue,
 ) -> Judgement {
-    let services = declaration.map(|d| d.file.services_for_site(d.site)).unwrap_or_default();
+    let services = declaration
+        .map(|d| d.file.services_for_site(d.site))
+        .unwrap_or_default();
     for page in pages.iter_mut() {
         for phase in &mut page.phases {
             for finding in &mut phase.findings {
@@ -67,45 +70,69 @@ pub fn classify(
     for page in pages.iter() {
         for phase in &page.phases {
             for finding in &phase.findings {
-                judge_finding(&mut found, &page.url, phase.phase, finding, declaration.is_some(), &services);
+                judge_finding(
+                    &mut found,
+                    &page.url,
+                    phase.phase,
+                    finding,
+                    declaration.is_some(),
+                    &services,
+                );
             }
         }
     }
-    let mut judgement =
-        Judgement { violations: found.into_violations(), skipped_checks: Vec::new(), unseen_entries: Vec::new() };
+    let mut judgement = Judgement {
+        violations: found.into_violations(),
+        skipped_checks: Vec::new(),
+        unseen_entries: Vec::new(),
+    };
     match declaration {
         None => judgement.skipped_checks.push(
             "undeclared, expiry and stale-declaration checks: no privacy file given".to_owned(),
         ),
-        Some(_) => stale_declarations(pages, &services, &mut judgement),
+        Some(_) => stale::stale_declarations(pages, &services, &mut judgement),
     }
     judgement
 }
 
 /// The classification of one finding against the site's services and the catalogue.
-pub fn classify_finding(finding: &Finding, services: &[&Service], catalogue: &Catalogue) -> Classification {
+pub fn classify_finding(
+    finding: &Finding,
+    services: &[&Service],
+    catalogue: &Catalogue,
+) -> Classification {
     let declared = match finding {
         Finding::Cookie(cookie) => declared_entry(services, StorageKind::Cookie, &cookie.name),
-        Finding::Storage(storage) => declared_entry(services, storage_kind(storage.storage), &storage.key),
+        Finding::Storage(storage) => {
+            declared_entry(services, storage_kind(storage.storage), &storage.key)
+        }
         Finding::Request(request) => services
             .iter()
             .find(|service| service.hosts.iter().any(|h| host_matches(&request.host, h)))
             .copied(),
     };
     if let Some(service) = declared {
-        return Classification::Declared { service: service.id.clone(), category: service.category.clone() };
+        return Classification::Declared {
+            service: service.id.clone(),
+            category: service.category.clone(),
+        };
     }
     let known = match finding {
-        Finding::Cookie(cookie) => catalogue.lookup(&cookie.name).map(|k| (&k.provider, k.category)),
-        Finding::Storage(storage) => catalogue.lookup(&storage.key).map(|k| (&k.provider, k.category)),
+        Finding::Cookie(cookie) => catalogue
+            .lookup(&cookie.name)
+            .map(|k| (&k.provider, k.category)),
+        Finding::Storage(storage) => catalogue
+            .lookup(&storage.key)
+            .map(|k| (&k.provider, k.category)),
         Finding::Request(request) => catalogue
             .lookup_host(&request.host)
             .map(|k| (&k.provider, k.category)),
     };
     match known {
-        Some((provider, category)) => {
-            Classification::Known { provider: provider.clone(), category: category.as_str().to_owned() }
-        }
+        Some((provider, category)) => Classification::Known {
+            provider: provider.clone(),
+            category: category.as_str().to_owned(),
+        },
         None => Classification::Unknown,
     }
 }
@@ -127,21 +154,38 @@ fn storage_kind(area: StorageArea) -> StorageKind {
 }
 
 /// The service declaring a cookie or storage key of this kind and name (exact or prefix).
-fn declared_entry<'a>(services: &[&'a Service], kind: StorageKind, name: &str) -> Option<&'a Service> {
+fn declared_entry<'a>(
+    services: &[&'a Service],
+    kind: StorageKind,
+    name: &str,
+) -> Option<&'a Service> {
     services.iter().copied().find(|service| {
-        service.cookies.iter().any(|c| c.kind == kind && name_matches(name, &c.name, c.prefix))
+        service
+            .cookies
+            .iter()
+            .any(|c| c.kind == kind && name_matches(name, &c.name, c.prefix))
     })
 }
 
 fn name_matches(found: &str, declared: &str, prefix: bool) -> bool {
-    if prefix { found.starts_with(declared) } else { found == declared }
+    if prefix {
+        found.starts_with(declared)
+    } else {
+        found == declared
+    }
 }
 
 /// `host` is `declared` or one of its subdomains; a leading `*.` or `.` in `declared` is ignored.
 pub fn host_matches(host: &str, declared: &str) -> bool {
-    let declared = declared.trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase();
+    let declared = declared
+        .trim_start_matches("*.")
+        .trim_start_matches('.')
+        .to_ascii_lowercase();
     let host = host.to_ascii_lowercase();
-    host == declared || host.strip_suffix(&declared).is_some_and(|rest| rest.ends_with('.'))
+    host == declared
+        || host
+            .strip_suffix(&declared)
+            .is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// The site (registrable domain, approximated) of a host: an IP address or `localhost` is its
@@ -156,7 +200,10 @@ pub fn site_of(host: &str) -> String {
     let labels: Vec<&str> = host.split('.').collect();
     match labels.len() {
         0..=2 => host.clone(),
-        n => labels.get(n - 2..).map(|l| l.join(".")).unwrap_or(host.clone()),
+        n => labels
+            .get(n - 2..)
+            .map(|l| l.join("."))
+            .unwrap_or(host.clone()),
     }
 }
 
@@ -184,7 +231,10 @@ impl Found {
     }
 
     fn into_violations(mut self) -> Vec<Violation> {
-        self.order.iter().filter_map(|key| self.by_key.remove(key)).collect()
+        self.order
+            .iter()
+            .filter_map(|key| self.by_key.remove(key))
+            .collect()
     }
 }
 
@@ -214,21 +264,30 @@ fn judge_finding(
             Phase::BeforeChoice if is_request => found.add(
                 violation(
                     ViolationKind::TrackingRequestBeforeChoice,
-                    format!("{what} ({}) was requested before the visitor made a choice", class_words(class)),
+                    format!(
+                        "{what} ({}) was requested before the visitor made a choice",
+                        class_words(class)
+                    ),
                 ),
                 Some(phase),
             ),
             Phase::BeforeChoice => found.add(
                 violation(
                     ViolationKind::NonNecessaryBeforeChoice,
-                    format!("{what} ({}) was stored before the visitor made a choice", class_words(class)),
+                    format!(
+                        "{what} ({}) was stored before the visitor made a choice",
+                        class_words(class)
+                    ),
                 ),
                 Some(phase),
             ),
             Phase::AfterReject => found.add(
                 violation(
                     ViolationKind::NonNecessaryAfterReject,
-                    format!("{what} ({}) was present after the visitor rejected all", class_words(class)),
+                    format!(
+                        "{what} ({}) was present after the visitor rejected all",
+                        class_words(class)
+                    ),
                 ),
                 Some(phase),
             ),
@@ -240,11 +299,16 @@ fn judge_finding(
     }
     if !class.is_declared() {
         let known = match class {
-            Classification::Known { provider, category } => format!("; the catalogue knows it: {provider}, {category}"),
+            Classification::Known { provider, category } => {
+                format!("; the catalogue knows it: {provider}, {category}")
+            }
             _ => String::new(),
         };
         found.add(
-            violation(ViolationKind::Undeclared, format!("{what} is not declared in the privacy file{known}")),
+            violation(
+                ViolationKind::Undeclared,
+                format!("{what} is not declared in the privacy file{known}"),
+            ),
             None,
         );
         return;
@@ -253,20 +317,38 @@ fn judge_finding(
         && let Some(declared) = declared_duration(services, &cookie.name)
         && let Some(detail) = expiry_excess(declared, cookie.lifetime_ms)
     {
-        found.add(violation(ViolationKind::ExpiryLongerThanDeclared, format!("{what}: {detail}")), None);
+        found.add(
+            violation(
+                ViolationKind::ExpiryLongerThanDeclared,
+                format!("{what}: {detail}"),
+            ),
+            None,
+        );
     }
 }
 
 /// The declared duration of a cookie, when it parses.
 fn declared_duration(services: &[&Service], name: &str) -> Option<(Duration, String)> {
-    services.iter().flat_map(|s| s.cookies.iter()).find_map(|c| {
-        let matches = c.kind == StorageKind::Cookie && name_matches(name, &c.name, c.prefix);
-        matches.then(|| Duration::parse(&c.duration).ok().map(|d| (d, c.duration.clone()))).flatten()
-    })
+    services
+        .iter()
+        .flat_map(|s| s.cookies.iter())
+        .find_map(|c| {
+            let matches = c.kind == StorageKind::Cookie && name_matches(name, &c.name, c.prefix);
+            matches
+                .then(|| {
+                    Duration::parse(&c.duration)
+                        .ok()
+                        .map(|d| (d, c.duration.clone()))
+                })
+                .flatten()
+        })
 }
 
 /// Why a cookie with `lifetime_ms` left (`None` = session cookie) outlives its declaration.
-pub fn expiry_excess((declared, written): (Duration, String), lifetime_ms: Option<Millis>) -> Option<String> {
+pub fn expiry_excess(
+    (declared, written): (Duration, String),
+    lifetime_ms: Option<Millis>,
+) -> Option<String> {
     let lifetime = lifetime_ms?;
     let days = |ms: Millis| ms as f64 / 86_400_000.0;
     match declared {
@@ -277,7 +359,8 @@ pub fn expiry_excess((declared, written): (Duration, String), lifetime_ms: Optio
         )),
         Duration::Span { .. } => {
             let declared_ms = declared.to_millis()?;
-            let tolerance = (declared_ms / 100 * EXPIRY_TOLERANCE_PERCENT).max(EXPIRY_TOLERANCE_MIN_MS);
+            let tolerance =
+                (declared_ms / 100 * EXPIRY_TOLERANCE_PERCENT).max(EXPIRY_TOLERANCE_MIN_MS);
             (lifetime > declared_ms.saturating_add(tolerance)).then(|| {
                 format!(
                     "declared \"{written}\" ({:.1} days), but it expires after {:.1} days",
@@ -289,98 +372,8 @@ pub fn expiry_excess((declared, written): (Duration, String), lifetime_ms: Optio
     }
 }
 
-/// Declared services no page showed a trace of, in any phase. Only judged when "accept all"
-/// was driven somewhere: before a choice even necessary services may not show (the consent
-/// cookie itself appears only with a choice).
-fn stale_declarations(pages: &[PageResult], services: &[&Service], judgement: &mut Judgement) {
-    let accept_driven = pages
-        .iter()
-        .flat_map(|p| &p.phases)
-        .any(|ph| ph.phase == Phase::AfterAccept && ph.not_driven.is_none());
-    if !accept_driven {
-        judgement.skipped_checks.push("stale declarations: \"accept all\" was never driven".to_owned());
-        return;
-    }
-    let findings: Vec<&Finding> = pages.iter().flat_map(|p| &p.phases).flat_map(|ph| &ph.findings).collect();
-    let seen_entry = |cookie: &crate::privacy::Cookie| {
-        findings.iter().any(|f| match f {
-            Finding::Cookie(c) => cookie.kind == StorageKind::Cookie && name_matches(&c.name, &cookie.name, cookie.prefix),
-            Finding::Storage(s) => {
-                cookie.kind == storage_kind(s.storage) && name_matches(&s.key, &cookie.name, cookie.prefix)
-            }
-            Finding::Request(_) => false,
-        })
-    };
-    let seen_host = |service: &Service| {
-        findings.iter().any(|f| matches!(f, Finding::Request(r) if service.hosts.iter().any(|h| host_matches(&r.host, h))))
-    };
-    for service in services {
-        let entries: Vec<&crate::privacy::Cookie> =
-            service.cookies.iter().filter(|c| c.kind != StorageKind::Pixel).collect();
-        if entries.is_empty() && service.hosts.is_empty() {
-            continue;
-        }
-        let shown = |c: &crate::privacy::Cookie| if c.prefix { format!("{}*", c.name) } else { c.name.clone() };
-        let unseen: Vec<&&crate::privacy::Cookie> = entries.iter().filter(|c| !seen_entry(c)).collect();
-        if unseen.len() == entries.len() && !seen_host(service) {
-            let names: Vec<String> = entries.iter().map(|c| shown(c)).collect();
-            let hosts = if service.hosts.is_empty() { "none".to_owned() } else { service.hosts.join(", ") };
-            judgement.violations.push(Violation {
-                kind: ViolationKind::StaleDeclaration,
-                page: None,
-                phase: None,
-                subject: service.id.clone(),
-                evidence: format!("declared entries: {}; hosts: {hosts}", if names.is_empty() { "none".to_owned() } else { names.join(", ") }),
-                detail: format!(
-                    "service \"{}\" ({}) is declared for this site, but none of its cookies, storage keys or hosts was seen on any scanned page in any phase",
-                    service.id, service.category
-                ),
-                pages_seen: 0,
-            });
-        } else {
-            for cookie in unseen {
-                judgement.unseen_entries.push(format!("{} {} (service \"{}\")", kind_words(cookie.kind), shown(cookie), service.id));
-            }
-        }
-    }
-}
-
-fn kind_words(kind: StorageKind) -> &'static str {
-    match kind {
-        StorageKind::Cookie => "cookie",
-        StorageKind::LocalStorage => "localStorage key",
-        StorageKind::SessionStorage => "sessionStorage key",
-        StorageKind::IndexedDb => "IndexedDB database",
-        StorageKind::Pixel => "pixel",
-    }
-}
-
-fn describe(finding: &Finding) -> String {
-    match finding {
-        Finding::Cookie(c) => format!("cookie {} on {}", c.name, c.domain),
-        Finding::Storage(s) => format!("{} {} of {}", kind_words(storage_kind(s.storage)), s.key, s.origin),
-        Finding::Request(r) => format!("{} request to {}", r.resource_type, r.host),
-    }
-}
-
-fn class_words(class: &Classification) -> String {
-    match class {
-        Classification::Declared { service, category } => format!("declared: service {service}, category {category}"),
-        Classification::Known { provider, category } => format!("known: {provider}, {category}"),
-        Classification::Unknown => "unknown".to_owned(),
-    }
-}
-
-fn evidence(finding: &Finding) -> String {
-    match finding {
-        Finding::Cookie(c) => c.set_by.as_ref().map_or_else(|| "set by: unknown (the browser did not tell)".to_owned(), |s| format!("set by {}", s.describe())),
-        Finding::Storage(s) => s.set_by.as_ref().map_or_else(|| format!("found in {} of {}", kind_words(storage_kind(s.storage)), s.origin), |b| format!("set by {}", b.describe())),
-        Finding::Request(r) => match &r.initiator {
-            Some(by) => format!("{} {} requested by {by}", r.resource_type, r.url),
-            None => format!("{} {}", r.resource_type, r.url),
-        },
-    }
-}
+mod stale;
+mod wording;
 
 #[cfg(test)]
 #[path = "scan_classify_tests.rs"]

@@ -52,7 +52,10 @@ impl Report {
     pub fn findings(&self) -> impl Iterator<Item = (&str, Phase, &Finding)> {
         self.pages.iter().flat_map(|page| {
             page.phases.iter().flat_map(move |phase| {
-                phase.findings.iter().map(move |finding| (page.url.as_str(), phase.phase, finding))
+                phase
+                    .findings
+                    .iter()
+                    .map(move |finding| (page.url.as_str(), phase.phase, finding))
             })
         })
     }
@@ -202,7 +205,10 @@ pub struct RequestFinding {
 #[serde(tag = "via", rename_all = "snake_case")]
 pub enum SetBy {
     /// A `Set-Cookie` header on the response to `url`, requested by `initiator`.
-    Response { url: String, initiator: Option<String> },
+    Response {
+        url: String,
+        initiator: Option<String>,
+    },
     /// A script (`url` is the script, as the JavaScript stack told).
     Script { url: String },
 }
@@ -210,8 +216,14 @@ pub enum SetBy {
 impl SetBy {
     pub fn describe(&self) -> String {
         match self {
-            SetBy::Response { url, initiator: Some(by) } => format!("Set-Cookie from {url} (requested by {by})"),
-            SetBy::Response { url, initiator: None } => format!("Set-Cookie from {url}"),
+            SetBy::Response {
+                url,
+                initiator: Some(by),
+            } => format!("Set-Cookie from {url} (requested by {by})"),
+            SetBy::Response {
+                url,
+                initiator: None,
+            } => format!("Set-Cookie from {url}"),
             SetBy::Script { url } => format!("script {url}"),
         }
     }

@@ -17,10 +17,18 @@ use kapsel_scan::{ScanOptions, scan};
 use url::Url;
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
-async fn run(site: &fixture::FixtureSite, pages: usize, concurrency: usize, drive_choices: bool) -> (f64, usize, usize) {
+async fn run(
+    site: &fixture::FixtureSite,
+    pages: usize,
+    concurrency: usize,
+    drive_choices: bool,
+) -> (f64, usize, usize) {
     let mut options = ScanOptions::new(vec![Url::parse(&site.url("/")).unwrap()]);
     options.max_pages = pages;
     options.concurrency = concurrency;
@@ -28,10 +36,20 @@ async fn run(site: &fixture::FixtureSite, pages: usize, concurrency: usize, driv
     options.time_budget = Duration::from_secs(600);
     options.timing.quiet = Duration::from_millis(env_number("QUIET_MS", 300) as u64);
     let started = Instant::now();
-    let report = scan(&options, None, &Catalogue::builtin(), &|_| {}).await.unwrap();
+    let report = scan(&options, None, &Catalogue::builtin(), &|_| {})
+        .await
+        .unwrap();
     let seconds = started.elapsed().as_secs_f64();
-    let driven = report.pages.iter().flat_map(|p| &p.phases).filter(|p| p.not_driven.is_none()).count();
-    assert!(report.pages.iter().all(|p| p.error.is_none()), "a page failed: {report:#?}");
+    let driven = report
+        .pages
+        .iter()
+        .flat_map(|p| &p.phases)
+        .filter(|p| p.not_driven.is_none())
+        .count();
+    assert!(
+        report.pages.iter().all(|p| p.error.is_none()),
+        "a page failed: {report:#?}"
+    );
     (seconds, report.pages.len(), driven)
 }
 
@@ -40,10 +58,16 @@ async fn main() {
     let pages = env_number("PAGES", 50);
     let concurrency = env_number("CONCURRENCY", 3);
     let site = fixture::serve(fixture::clean_site(pages)).await;
-    println!("scan bench: {pages}-page fixture site on {}, concurrency {concurrency}", site.url("/"));
+    println!(
+        "scan bench: {pages}-page fixture site on {}, concurrency {concurrency}",
+        site.url("/")
+    );
     println!("| run | pages | phases driven | seconds | pages/min | phase visits/min |");
     println!("|---|---:|---:|---:|---:|---:|");
-    for (label, choices) in [("baseline: before choice only", false), ("kapsel scan: all three phases", true)] {
+    for (label, choices) in [
+        ("baseline: before choice only", false),
+        ("kapsel scan: all three phases", true),
+    ] {
         let (seconds, scanned, driven) = run(&site, pages, concurrency, choices).await;
         println!(
             "| {label} | {scanned} | {driven} | {seconds:.1} | {:.0} | {:.0} |",

@@ -10,8 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams,
+};
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
 use tokio::sync::{Mutex, mpsc};
@@ -80,8 +82,9 @@ impl Chromium {
             .arg(("disable-features", DISABLED_FEATURES.join(",").as_str()))
             .build()
             .map_err(ScanError::Launch)?;
-        let (browser, mut handler) =
-            Browser::launch(config).await.map_err(|e| ScanError::Launch(e.to_string()))?;
+        let (browser, mut handler) = Browser::launch(config)
+            .await
+            .map_err(|e| ScanError::Launch(e.to_string()))?;
         let handler = tokio::spawn(async move {
             // Events Chromium sends that this driver's protocol version does not know are
             // reported as errors; they concern nobody here, so the loop goes on.
@@ -102,7 +105,13 @@ impl Chromium {
                 }
             }
         });
-        Ok(Chromium { browser, handler, ready: Mutex::new(ready), preparer, _profile: profile })
+        Ok(Chromium {
+            browser,
+            handler,
+            ready: Mutex::new(ready),
+            preparer,
+            _profile: profile,
+        })
     }
 
     /// Product and version, e.g. `Chrome/156.0.8078.79`.
@@ -130,7 +139,13 @@ impl Chromium {
 
     /// Closes the browser and waits for its process to end.
     pub async fn close(self) {
-        let Chromium { browser, handler, ready, preparer, _profile } = self;
+        let Chromium {
+            browser,
+            handler,
+            ready,
+            preparer,
+            _profile,
+        } = self;
         preparer.abort();
         let _ = preparer.await;
         drop(ready);
@@ -185,7 +200,8 @@ pub struct Tab {
 
 /// The default executable, or `KAPSEL_CHROMIUM` when set.
 pub fn chromium_path() -> PathBuf {
-    std::env::var_os("KAPSEL_CHROMIUM").map_or_else(|| PathBuf::from(DEFAULT_CHROMIUM), PathBuf::from)
+    std::env::var_os("KAPSEL_CHROMIUM")
+        .map_or_else(|| PathBuf::from(DEFAULT_CHROMIUM), PathBuf::from)
 }
 
 /// A throw-away profile directory, removed on drop.
@@ -200,7 +216,8 @@ mod tempfile_dir {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or_default();
-            let dir = std::env::temp_dir().join(format!("kapsel-scan-{}-{nanos}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("kapsel-scan-{}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
             Ok(TempProfile(dir))
         }

@@ -36,7 +36,8 @@ impl Frontier {
     pub fn disallow(&mut self, prefixes: Vec<String>) {
         self.disallowed.extend(prefixes);
         let disallowed = &self.disallowed;
-        self.queue.retain(|u| !disallowed.iter().any(|p| u.path().starts_with(p.as_str())));
+        self.queue
+            .retain(|u| !disallowed.iter().any(|p| u.path().starts_with(p.as_str())));
     }
 
     /// Adds a link found on a page (or in the sitemap) if it is same-origin and new.
@@ -48,10 +49,17 @@ impl Frontier {
 
     fn push_url(&mut self, mut url: Url) {
         url.set_fragment(None);
-        if !matches!(url.scheme(), "http" | "https") || !self.origins.contains(&url.origin().ascii_serialization()) {
+        if !matches!(url.scheme(), "http" | "https")
+            || !self.origins.contains(&url.origin().ascii_serialization())
+        {
             return;
         }
-        if looks_like_a_file(url.path()) || self.disallowed.iter().any(|p| url.path().starts_with(p.as_str())) {
+        if looks_like_a_file(url.path())
+            || self
+                .disallowed
+                .iter()
+                .any(|p| url.path().starts_with(p.as_str()))
+        {
             return;
         }
         if self.seen.insert(url.to_string()) {
@@ -71,8 +79,8 @@ impl Frontier {
 /// Downloads, images and the like are not pages.
 fn looks_like_a_file(path: &str) -> bool {
     const FILES: [&str; 16] = [
-        ".pdf", ".zip", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".mp4", ".mp3", ".css", ".js", ".xml", ".txt",
-        ".docx", ".xlsx",
+        ".pdf", ".zip", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".mp4", ".mp3", ".css",
+        ".js", ".xml", ".txt", ".docx", ".xlsx",
     ];
     let lower = path.to_ascii_lowercase();
     FILES.iter().any(|ext| lower.ends_with(ext))
@@ -86,13 +94,19 @@ pub fn parse_robots(text: &str) -> (Vec<String>, Vec<String>) {
     let mut in_agents = false;
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or_default().trim();
-        let Some((field, value)) = line.split_once(':') else { continue };
+        let Some((field, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = value.trim();
         match field.trim().to_ascii_lowercase().as_str() {
             "user-agent" => {
                 let agent = value.to_ascii_lowercase();
                 let matches = agent == "*" || agent.contains("kapsel");
-                applies = if in_agents { applies || matches } else { matches };
+                applies = if in_agents {
+                    applies || matches
+                } else {
+                    matches
+                };
                 in_agents = true;
             }
             "disallow" => {
@@ -120,7 +134,11 @@ pub fn parse_sitemap(xml: &str) -> Vec<String> {
 
 /// Fetches `path` on `origin` as text with the browser, in a throw-away profile; `None` when
 /// it is missing (not 2xx) or cannot be fetched.
-pub async fn fetch_text(chromium: &Chromium, origin: &Url, path: &str) -> Result<Option<String>, ScanError> {
+pub async fn fetch_text(
+    chromium: &Chromium,
+    origin: &Url,
+    path: &str,
+) -> Result<Option<String>, ScanError> {
     let tab = chromium.fresh_tab().await?;
     let result = async {
         let blank = origin.join("/robots.txt").map_err(|e| ScanError::Url(e.to_string()))?;
@@ -154,8 +172,13 @@ mod tests {
         frontier.push("http://localhost:8080/brosjyre.pdf");
         frontier.disallow(vec!["/private".to_owned()]);
         frontier.push("http://localhost:8080/private/x");
-        let order: Vec<String> = std::iter::from_fn(|| frontier.pop()).map(|u| u.to_string()).collect();
-        assert_eq!(order, vec!["http://localhost:8080/", "http://localhost:8080/a"]);
+        let order: Vec<String> = std::iter::from_fn(|| frontier.pop())
+            .map(|u| u.to_string())
+            .collect();
+        assert_eq!(
+            order,
+            vec!["http://localhost:8080/", "http://localhost:8080/a"]
+        );
     }
 
     #[test]
@@ -169,6 +192,9 @@ mod tests {
     #[test]
     fn sitemap_locations() {
         let xml = "<urlset><url><loc> http://x/a?p=1&amp;q=2 </loc></url><url><loc>http://x/b</loc></url></urlset>";
-        assert_eq!(parse_sitemap(xml), vec!["http://x/a?p=1&q=2".to_owned(), "http://x/b".to_owned()]);
+        assert_eq!(
+            parse_sitemap(xml),
+            vec!["http://x/a?p=1&q=2".to_owned(), "http://x/b".to_owned()]
+        );
     }
 }

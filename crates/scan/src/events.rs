@@ -62,7 +62,11 @@ impl TabLog {
 
     /// The request whose response set a cookie called `name`, first one first.
     pub fn cookie_setter(&self, name: &str) -> Option<&RequestSeen> {
-        self.requests.iter().find(|r| self.set_cookies.get(&r.id).is_some_and(|names| names.iter().any(|n| n == name)))
+        self.requests.iter().find(|r| {
+            self.set_cookies
+                .get(&r.id)
+                .is_some_and(|names| names.iter().any(|n| n == name))
+        })
     }
 
     /// The script that wrote `name` into `store`, when the hooks saw it.
@@ -91,24 +95,48 @@ impl Recorder {
     /// Subscribes to the tab's events; call before navigating.
     pub async fn attach(page: &Page) -> Result<Recorder, ScanError> {
         let err = ScanError::browser("listen to the tab");
-        let requests = page.event_listener::<EventRequestWillBeSent>().await.map_err(&err)?;
-        let extra = page.event_listener::<EventResponseReceivedExtraInfo>().await.map_err(&err)?;
-        let finished = page.event_listener::<EventLoadingFinished>().await.map_err(&err)?;
-        let failed = page.event_listener::<EventLoadingFailed>().await.map_err(&err)?;
-        let bindings = page.event_listener::<EventBindingCalled>().await.map_err(&err)?;
-        let responses = page.event_listener::<EventResponseReceived>().await.map_err(&err)?;
+        let requests = page
+            .event_listener::<EventRequestWillBeSent>()
+            .await
+            .map_err(&err)?;
+        let extra = page
+            .event_listener::<EventResponseReceivedExtraInfo>()
+            .await
+            .map_err(&err)?;
+        let finished = page
+            .event_listener::<EventLoadingFinished>()
+            .await
+            .map_err(&err)?;
+        let failed = page
+            .event_listener::<EventLoadingFailed>()
+            .await
+            .map_err(&err)?;
+        let bindings = page
+            .event_listener::<EventBindingCalled>()
+            .await
+            .map_err(&err)?;
+        let responses = page
+            .event_listener::<EventResponseReceived>()
+            .await
+            .map_err(&err)?;
         let streams: Vec<BoxStream<'static, Event>> = vec![
             requests.map(Event::Request).boxed(),
             extra.map(Event::ExtraInfo).boxed(),
-            finished.map(|e| Event::Finished(e.request_id.inner().clone())).boxed(),
-            failed.map(|e| Event::Finished(e.request_id.inner().clone())).boxed(),
+            finished
+                .map(|e| Event::Finished(e.request_id.inner().clone()))
+                .boxed(),
+            failed
+                .map(|e| Event::Finished(e.request_id.inner().clone()))
+                .boxed(),
             bindings.map(Event::Binding).boxed(),
             // A frame's document is handed to the frame once its response arrives; DevTools does
             // not always report its end on the parent's session, so it counts as done here.
             responses
                 .filter_map(|e| {
                     let document = e.r#type == ResourceType::Document;
-                    futures::future::ready(document.then(|| Event::Finished(e.request_id.inner().clone())))
+                    futures::future::ready(
+                        document.then(|| Event::Finished(e.request_id.inner().clone())),
+                    )
                 })
                 .boxed(),
         ];
@@ -187,7 +215,10 @@ fn record(log: &mut TabLog, event: Event) {
         Event::ExtraInfo(e) => {
             let names = set_cookie_names(e.headers.inner());
             if !names.is_empty() {
-                log.set_cookies.entry(e.request_id.inner().clone()).or_default().extend(names);
+                log.set_cookies
+                    .entry(e.request_id.inner().clone())
+                    .or_default()
+                    .extend(names);
             }
         }
         Event::Finished(id) => {
@@ -220,7 +251,9 @@ fn initiator_url(initiator: &Initiator) -> Option<String> {
 
 /// Cookie names in the `Set-Cookie` header(s); DevTools joins several with newlines.
 pub fn set_cookie_names(headers: &serde_json::Value) -> Vec<String> {
-    let Some(map) = headers.as_object() else { return Vec::new() };
+    let Some(map) = headers.as_object() else {
+        return Vec::new();
+    };
     map.iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
         .filter_map(|(_, value)| value.as_str())
@@ -241,7 +274,10 @@ mod tests {
             "Content-Type": "text/html",
             "set-cookie": "a=1; Path=/\nb=2; Max-Age=60; SameSite=None; Secure"
         });
-        assert_eq!(set_cookie_names(&headers), vec!["a".to_owned(), "b".to_owned()]);
+        assert_eq!(
+            set_cookie_names(&headers),
+            vec!["a".to_owned(), "b".to_owned()]
+        );
         assert!(set_cookie_names(&serde_json::json!({"x": "y"})).is_empty());
     }
 }

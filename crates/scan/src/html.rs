@@ -51,7 +51,11 @@ pub fn render(report: &Report) -> String {
     for page in &report.pages {
         let _ = writeln!(html, "<h2><code>{}</code></h2>", escape(&page.url));
         if let Some(error) = &page.error {
-            let _ = writeln!(html, "<p class=\"bad\">Could not be scanned: {}</p>", escape(error));
+            let _ = writeln!(
+                html,
+                "<p class=\"bad\">Could not be scanned: {}</p>",
+                escape(error)
+            );
         }
         for phase in &page.phases {
             let _ = writeln!(html, "<h3>{}</h3>", escape(phase.phase.as_str()));
@@ -71,7 +75,11 @@ fn render_violations(html: &mut String, report: &Report) {
         html.push_str("<p class=\"ok\"><strong>No violations found.</strong></p>\n");
         return;
     }
-    let _ = writeln!(html, "<h2 class=\"bad\">{} violations</h2>", report.violations.len());
+    let _ = writeln!(
+        html,
+        "<h2 class=\"bad\">{} violations</h2>",
+        report.violations.len()
+    );
     html.push_str("<table><tr><th>Kind</th><th>Subject</th><th>Page · phase</th><th>What is wrong</th><th>Evidence</th></tr>\n");
     for v in &report.violations {
         let place = match (&v.page, v.phase) {
@@ -106,28 +114,45 @@ fn render_findings(html: &mut String, findings: &[Finding]) {
                 format!(
                     "{:?} party; {}; set by {}",
                     c.party,
-                    c.lifetime_ms.map_or("session".to_owned(), |ms| format!("{:.1} days", ms as f64 / 86_400_000.0)),
-                    c.set_by.as_ref().map_or("unknown".to_owned(), |s| s.describe())
+                    c.lifetime_ms.map_or("session".to_owned(), |ms| format!(
+                        "{:.1} days",
+                        ms as f64 / 86_400_000.0
+                    )),
+                    c.set_by
+                        .as_ref()
+                        .map_or("unknown".to_owned(), |s| s.describe())
                 ),
             ),
             Finding::Storage(s) => (
                 format!("{:?}", s.storage),
                 s.origin.clone(),
-                s.set_by.as_ref().map_or(String::new(), |b| format!("set by {}", b.describe())),
+                s.set_by
+                    .as_ref()
+                    .map_or(String::new(), |b| format!("set by {}", b.describe())),
             ),
             Finding::Request(r) => (
                 format!("request ({})", r.resource_type),
                 r.url.clone(),
                 format!(
                     "{}{}",
-                    r.initiator.as_ref().map_or(String::new(), |i| format!("initiated by {i}")),
-                    if r.set_cookies.is_empty() { String::new() } else { format!("; set cookies {}", r.set_cookies.join(", ")) }
+                    r.initiator
+                        .as_ref()
+                        .map_or(String::new(), |i| format!("initiated by {i}")),
+                    if r.set_cookies.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; set cookies {}", r.set_cookies.join(", "))
+                    }
                 ),
             ),
         };
         let class = match finding.classification() {
-            Classification::Declared { service, category } => format!("declared: {service} ({category})"),
-            Classification::Known { provider, category } => format!("known: {provider} ({category})"),
+            Classification::Declared { service, category } => {
+                format!("declared: {service} ({category})")
+            }
+            Classification::Known { provider, category } => {
+                format!("known: {provider} ({category})")
+            }
             Classification::Unknown => "unknown".to_owned(),
         };
         let _ = writeln!(
@@ -149,6 +174,9 @@ mod tests {
 
     #[test]
     fn escapes_markup_from_the_scanned_site() {
-        assert_eq!(escape("<script>\"x\" & 'y'</script>"), "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>\"x\" & 'y'</script>"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! phase, each visit in a fresh profile, and returns a [`Report`] judged against the privacy
 //! file and the cookie catalogue. The only crate that talks to a browser.
 //!
-//! `browser` starts Chromium and hands out fresh profiles; `capture` runs one visit and reads
-//! the findings; `events` records what DevTools reports during a visit; `crawl` decides which
+//! `browser` starts Chromium and hands out fresh profiles; `capture` runs one visit, `observe`
+//! reads the findings; `events` records what DevTools reports during a visit; `crawl` decides which
 //! pages to visit; `html` renders a report for people. Judging lives in
 //! `kapsel_core::scan_classify`, so it is testable without a browser.
 
@@ -12,6 +12,7 @@ pub mod capture;
 pub mod crawl;
 pub mod events;
 pub mod html;
+pub mod observe;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,7 +21,9 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use kapsel_core::catalogue::Catalogue;
 use kapsel_core::scan_classify::{Declaration, classify};
-use kapsel_core::scan_report::{PageResult, Phase, PhaseNotDriven, PhaseResult, Report, SCHEMA_VERSION};
+use kapsel_core::scan_report::{
+    PageResult, Phase, PhaseNotDriven, PhaseResult, Report, SCHEMA_VERSION,
+};
 use url::Url;
 
 pub use browser::{Chromium, chromium_path};
@@ -34,7 +37,10 @@ pub enum ScanError {
     #[error("could not start Chromium: {0}")]
     Launch(String),
     #[error("the browser failed to {action}: {reason}")]
-    Browser { action: &'static str, reason: String },
+    Browser {
+        action: &'static str,
+        reason: String,
+    },
     #[error("could not load {url}: {reason}")]
     Load { url: String, reason: String },
     #[error("{0} did not finish loading in time")]
@@ -48,7 +54,10 @@ pub enum ScanError {
 impl ScanError {
     /// Maps a DevTools error to a [`ScanError::Browser`] naming what was being done.
     pub fn browser(action: &'static str) -> impl Fn(chromiumoxide::error::CdpError) -> ScanError {
-        move |error| ScanError::Browser { action, reason: error.to_string() }
+        move |error| ScanError::Browser {
+            action,
+            reason: error.to_string(),
+        }
     }
 }
 
@@ -159,17 +168,26 @@ async fn crawl_and_capture(
             started_pages += 1;
             in_flight.push(async move { (index, scan_page(chromium, url, options).await) });
         }
-        let Some((index, (page, links))) = in_flight.next().await else { break };
+        let Some((index, (page, links))) = in_flight.next().await else {
+            break;
+        };
         for link in &links {
             frontier.push(link);
         }
         let url = page.url.clone();
         pages.push((index, page));
-        progress(&Progress { done: pages.len(), queued: pages.len() + in_flight.len() + usize::from(!frontier.is_empty()), url });
+        progress(&Progress {
+            done: pages.len(),
+            queued: pages.len() + in_flight.len() + usize::from(!frontier.is_empty()),
+            url,
+        });
     }
     if !frontier.is_empty() {
         if started_pages >= options.max_pages {
-            limits.push(format!("stopped at the page limit ({} pages); more pages were found", options.max_pages));
+            limits.push(format!(
+                "stopped at the page limit ({} pages); more pages were found",
+                options.max_pages
+            ));
         } else {
             limits.push(format!(
                 "stopped at the time budget ({} s); more pages were found",
@@ -203,7 +221,10 @@ async fn seed_frontier(
         for sitemap in sitemaps {
             if let Some(xml) = crawl::fetch_text(chromium, start, &sitemap).await? {
                 // Locations should be absolute; relative ones are read against the site.
-                for loc in crawl::parse_sitemap(&xml).iter().filter_map(|loc| start.join(loc).ok()) {
+                for loc in crawl::parse_sitemap(&xml)
+                    .iter()
+                    .filter_map(|loc| start.join(loc).ok())
+                {
                     frontier.push(loc.as_str());
                 }
             }
@@ -214,7 +235,11 @@ async fn seed_frontier(
 
 /// One page in every phase, in two fresh profiles at once (before → reject, and accept); the
 /// links found on the page.
-async fn scan_page(chromium: &Chromium, url: Url, options: &ScanOptions) -> (PageResult, Vec<String>) {
+async fn scan_page(
+    chromium: &Chromium,
+    url: Url,
+    options: &ScanOptions,
+) -> (PageResult, Vec<String>) {
     let timing = options.timing;
     let (first, accept) = if options.drive_choices {
         let (first, accept) = futures::join!(
@@ -223,37 +248,69 @@ async fn scan_page(chromium: &Chromium, url: Url, options: &ScanOptions) -> (Pag
         );
         (first, Some(accept))
     } else {
-        (capture::visit(chromium, &url, Plan::BeforeChoice, timing).await, None)
+        (
+            capture::visit(chromium, &url, Plan::BeforeChoice, timing).await,
+            None,
+        )
     };
     let first = match first {
         Ok(visit) => visit,
         Err(error) => {
-            let page = PageResult { url: url.to_string(), kapsel_banner: false, error: Some(error.to_string()), phases: Vec::new() };
+            let page = PageResult {
+                url: url.to_string(),
+                kapsel_banner: false,
+                error: Some(error.to_string()),
+                phases: Vec::new(),
+            };
             return (page, Vec::new());
         }
     };
     let mut outcomes = first.phases;
     match accept {
-        None => outcomes.extend(
-            [Phase::AfterReject, Phase::AfterAccept].map(|phase| (phase, Err("choices were not driven (--no-choices)".to_owned()))),
-        ),
+        None => outcomes.extend([Phase::AfterReject, Phase::AfterAccept].map(|phase| {
+            (
+                phase,
+                Err("choices were not driven (--no-choices)".to_owned()),
+            )
+        })),
         Some(Ok(visit)) => outcomes.extend(visit.phases),
         Some(Err(error)) => outcomes.push((Phase::AfterAccept, Err(error.to_string()))),
     }
     let phases = Phase::ALL
         .into_iter()
-        .map(|phase| match outcomes.iter().position(|(p, _)| *p == phase).map(|i| outcomes.swap_remove(i).1) {
-            Some(Ok(findings)) => PhaseResult { phase, not_driven: None, findings },
-            Some(Err(reason)) => not_driven(phase, &reason),
-            None => not_driven(phase, "not reached"),
+        .map(|phase| {
+            match outcomes
+                .iter()
+                .position(|(p, _)| *p == phase)
+                .map(|i| outcomes.swap_remove(i).1)
+            {
+                Some(Ok(findings)) => PhaseResult {
+                    phase,
+                    not_driven: None,
+                    findings,
+                },
+                Some(Err(reason)) => not_driven(phase, &reason),
+                None => not_driven(phase, "not reached"),
+            }
         })
         .collect();
-    let page = PageResult { url: url.to_string(), kapsel_banner: first.kapsel_banner, error: None, phases };
+    let page = PageResult {
+        url: url.to_string(),
+        kapsel_banner: first.kapsel_banner,
+        error: None,
+        phases,
+    };
     (page, first.links)
 }
 
 fn not_driven(phase: Phase, reason: &str) -> PhaseResult {
-    PhaseResult { phase, not_driven: Some(PhaseNotDriven { reason: reason.to_owned() }), findings: Vec::new() }
+    PhaseResult {
+        phase,
+        not_driven: Some(PhaseNotDriven {
+            reason: reason.to_owned(),
+        }),
+        findings: Vec::new(),
+    }
 }
 
 fn epoch_ms() -> i64 {

@@ -85,13 +85,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|u| Url::parse(u).with_context(|| format!("URL {u:?} is not an absolute http(s) URL")))
         .collect::<anyhow::Result<Vec<Url>>>()?;
-    if let Some(bad) = urls.iter().find(|u| !matches!(u.scheme(), "http" | "https")) {
+    if let Some(bad) = urls
+        .iter()
+        .find(|u| !matches!(u.scheme(), "http" | "https"))
+    {
         bail!("URL {bad} is not http or https");
     }
     let file = args.config.as_deref().map(load_file).transpose()?;
     let site = match &file {
         Some(file) => Some(pick_site(file, args.site.as_deref(), &urls)?),
-        None if args.site.is_some() => bail!("--site needs --config (the privacy file that declares it)"),
+        None if args.site.is_some() => {
+            bail!("--site needs --config (the privacy file that declares it)")
+        }
         None => None,
     };
     let (catalogue, _) = load_catalogue(args.ocd.as_deref())?;
@@ -104,17 +109,28 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     options.concurrency = args.concurrency.max(1);
     options.chromium = args.chromium.clone();
 
-    let declaration = file.as_ref().zip(site.as_deref()).map(|(file, site)| Declaration { file, site });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let declaration = file
+        .as_ref()
+        .zip(site.as_deref())
+        .map(|(file, site)| Declaration { file, site });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let progress = |p: &Progress| eprintln!("[{}/{}] {}", p.done, p.queued.max(p.done), p.url);
-    let report = runtime.block_on(kapsel_scan::scan(&options, declaration, &catalogue, &progress))?;
+    let report = runtime.block_on(kapsel_scan::scan(
+        &options,
+        declaration,
+        &catalogue,
+        &progress,
+    ))?;
 
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&report)?;
         if out.as_os_str() == "-" {
             println!("{json}");
         } else {
-            std::fs::write(out, json + "\n").with_context(|| format!("cannot write --out {}", out.display()))?;
+            std::fs::write(out, json + "\n")
+                .with_context(|| format!("cannot write --out {}", out.display()))?;
         }
     }
     if let Some(html) = &args.html {
@@ -130,39 +146,68 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         FailOn::Undeclared => report.violations_of(ViolationKind::Undeclared).count(),
         FailOn::None => 0,
     };
-    Ok(if failing > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failing > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `--site`, or the only site, or the site whose domains contain the first URL's host.
 fn pick_site(file: &PrivacyFile, wanted: Option<&str>, urls: &[Url]) -> anyhow::Result<String> {
-    let ids = || file.sites.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+    let ids = || {
+        file.sites
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if let Some(wanted) = wanted {
         return match file.site(wanted) {
             Some(site) => Ok(site.id.clone()),
-            None => bail!("--site {wanted}: no such site in the privacy file (sites: {})", ids()),
+            None => bail!(
+                "--site {wanted}: no such site in the privacy file (sites: {})",
+                ids()
+            ),
         };
     }
     if let [only] = file.sites.as_slice() {
         return Ok(only.id.clone());
     }
     let host = urls.first().and_then(Url::host_str).unwrap_or_default();
-    match file.sites.iter().find(|s| s.domains.iter().any(|d| d.eq_ignore_ascii_case(host))) {
+    match file
+        .sites
+        .iter()
+        .find(|s| s.domains.iter().any(|d| d.eq_ignore_ascii_case(host)))
+    {
         Some(site) => Ok(site.id.clone()),
-        None => bail!("no site in the privacy file lists the domain {host}; choose one with --site ({})", ids()),
+        None => bail!(
+            "no site in the privacy file lists the domain {host}; choose one with --site ({})",
+            ids()
+        ),
     }
 }
 
 /// What the terminal shows at the end.
 pub fn summary(report: &Report) -> String {
     let findings = report.findings().count();
-    let not_driven = report.pages.iter().flat_map(|p| &p.phases).filter(|p| p.not_driven.is_some()).count();
+    let not_driven = report
+        .pages
+        .iter()
+        .flat_map(|p| &p.phases)
+        .filter(|p| p.not_driven.is_some())
+        .count();
     let mut out = format!(
         "\nScanned {} page(s) with {}: {findings} finding(s), {not_driven} phase(s) not driven.\n",
         report.pages.len(),
         report.browser
     );
     for page in report.pages.iter().filter(|p| p.error.is_some()) {
-        out += &format!("  could not scan {}: {}\n", page.url, page.error.as_deref().unwrap_or_default());
+        out += &format!(
+            "  could not scan {}: {}\n",
+            page.url,
+            page.error.as_deref().unwrap_or_default()
+        );
     }
     for note in report.skipped_checks.iter().chain(&report.limits_reached) {
         out += &format!("  note: {note}\n");
@@ -177,7 +222,13 @@ pub fn summary(report: &Report) -> String {
             (Some(page), Some(phase)) => format!("{page} [{}]", phase.as_str()),
             _ => "declaration".to_owned(),
         };
-        out += &format!("  {:<31} {}\n      {}\n      evidence: {}\n", v.kind.as_str(), place, v.detail, v.evidence);
+        out += &format!(
+            "  {:<31} {}\n      {}\n      evidence: {}\n",
+            v.kind.as_str(),
+            place,
+            v.detail,
+            v.evidence
+        );
     }
     out
 }
@@ -191,7 +242,13 @@ pub fn suggestions(report: &Report) -> String {
             continue;
         }
         let (kind, name, party, duration, domain) = match finding {
-            Finding::Cookie(c) => ("cookie", &c.name, c.party, observed_duration(c.lifetime_ms), Some(c.domain.trim_start_matches('.'))),
+            Finding::Cookie(c) => (
+                "cookie",
+                &c.name,
+                c.party,
+                observed_duration(c.lifetime_ms),
+                Some(c.domain.trim_start_matches('.')),
+            ),
             Finding::Storage(s) => {
                 let (kind, duration) = match s.storage {
                     StorageArea::LocalStorage => ("local_storage", "persistent".to_owned()),
@@ -212,7 +269,10 @@ pub fn suggestions(report: &Report) -> String {
             _ => "not in the catalogue: find out who sets it".to_owned(),
         };
         let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        out += &format!("# {name}: seen on {page} ({}); {known}. Put it under the service that sets it.\n", phase.as_str());
+        out += &format!(
+            "# {name}: seen on {page} ({}); {known}. Put it under the service that sets it.\n",
+            phase.as_str()
+        );
         out += &format!("[[services.cookies]]\nname = {}\n", quoted(name));
         if kind != "cookie" {
             out += &format!("kind = \"{kind}\"\n");
@@ -230,7 +290,9 @@ pub fn suggestions(report: &Report) -> String {
 /// A lifetime as the privacy file writes it: the nearest whole unit, or one more when the
 /// nearest would fall short of what was observed beyond the scanner's expiry tolerance.
 fn observed_duration(lifetime_ms: Option<i64>) -> String {
-    let Some(ms) = lifetime_ms else { return "session".to_owned() };
+    let Some(ms) = lifetime_ms else {
+        return "session".to_owned();
+    };
     let ms = ms.max(1);
     let (minute, hour, day) = (60_000_i64, 3_600_000_i64, 86_400_000_i64);
     let month = 2_629_800_000_i64;
@@ -263,7 +325,10 @@ mod tests {
         assert_eq!(observed_duration(Some(86_400_000)), "24 hours");
         assert_eq!(observed_duration(Some(30 * 86_400_000 - 1000)), "30 days");
         assert_eq!(observed_duration(Some(400 * 86_400_000)), "13 months");
-        assert_eq!(observed_duration(Some(2 * 86_400_000 + 40_000_000)), "3 days");
+        assert_eq!(
+            observed_duration(Some(2 * 86_400_000 + 40_000_000)),
+            "3 days"
+        );
         assert_eq!(observed_duration(Some(2 * 31_557_600_000)), "2 years");
     }
 }

@@ -12,10 +12,12 @@ use kapsel_core::scan_report::{Classification, Finding, Phase, Report};
 use super::harness::{EXAMPLE, Server, kapsel};
 
 /// The services the demo page embeds (its fake GA4, Meta Pixel and video) and the banner's own.
-const DEMO_SERVICES: &str = r#"services = ["kapsel-consent", "google-analytics", "meta-pixel", "youtube"]"#;
+const DEMO_SERVICES: &str =
+    r#"services = ["kapsel-consent", "google-analytics", "meta-pixel", "youtube"]"#;
 
 fn chromium_available(test: &str) -> bool {
-    let chromium = std::env::var("KAPSEL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let chromium =
+        std::env::var("KAPSEL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     if Path::new(&chromium).exists() {
         return true;
     }
@@ -30,7 +32,10 @@ fn chromium_available(test: &str) -> bool {
 fn demo_privacy_file(dir: &Path) -> String {
     let source = std::fs::read_to_string(EXAMPLE).unwrap();
     let anchor = "[[sites]]\nid = \"www\"\n";
-    assert!(source.contains(anchor), "examples/kapsel.toml no longer declares site www as expected");
+    assert!(
+        source.contains(anchor),
+        "examples/kapsel.toml no longer declares site www as expected"
+    );
     let narrowed = source.replacen(anchor, &format!("{anchor}{DEMO_SERVICES}\n"), 1);
     let path = dir.join("demo.toml");
     std::fs::write(&path, narrowed).unwrap();
@@ -44,7 +49,13 @@ async fn the_demo_site_has_no_violations_in_any_phase() {
     }
     let dir = tempfile::tempdir().unwrap();
     let config = demo_privacy_file(dir.path());
-    let server = Server::start(&config, &["--data".into(), dir.path().join("data").display().to_string()]);
+    let server = Server::start(
+        &config,
+        &[
+            "--data".into(),
+            dir.path().join("data").display().to_string(),
+        ],
+    );
     server.wait_healthy().await;
     let json = dir.path().join("report.json");
     let html = dir.path().join("report.html");
@@ -72,19 +83,42 @@ async fn the_demo_site_has_no_violations_in_any_phase() {
         assert!(page.kapsel_banner, "{} has the banner", page.url);
         let phases: Vec<Phase> = page.phases.iter().map(|p| p.phase).collect();
         assert_eq!(phases, Phase::ALL);
-        assert!(page.phases.iter().all(|p| p.not_driven.is_none()), "{:?}", page.phases);
+        assert!(
+            page.phases.iter().all(|p| p.not_driven.is_none()),
+            "{:?}",
+            page.phases
+        );
         let before = &page.phases[0].findings;
-        assert!(before.iter().all(|f| !f.classification().needs_consent()), "{before:?}");
+        assert!(
+            before.iter().all(|f| !f.classification().needs_consent()),
+            "{before:?}"
+        );
         // The banner really was driven: a choice leaves the consent cookie, acceptance runs GA.
         let names = |phase: usize| -> Vec<&str> {
-            page.phases[phase].findings.iter().filter(|f| matches!(f, Finding::Cookie(_))).map(Finding::subject).collect()
+            page.phases[phase]
+                .findings
+                .iter()
+                .filter(|f| matches!(f, Finding::Cookie(_)))
+                .map(Finding::subject)
+                .collect()
         };
         assert_eq!(names(1), vec!["kapsel_consent"], "after reject");
-        assert!(names(2).contains(&"kapsel_consent") && names(2).contains(&"_ga"), "after accept: {:?}", names(2));
-        let ga = page.phases[2].findings.iter().find(|f| f.subject() == "_ga").unwrap();
+        assert!(
+            names(2).contains(&"kapsel_consent") && names(2).contains(&"_ga"),
+            "after accept: {:?}",
+            names(2)
+        );
+        let ga = page.phases[2]
+            .findings
+            .iter()
+            .find(|f| f.subject() == "_ga")
+            .unwrap();
         assert_eq!(
             ga.classification(),
-            &Classification::Declared { service: "google-analytics".into(), category: "analytics".into() }
+            &Classification::Declared {
+                service: "google-analytics".into(),
+                category: "analytics".into()
+            }
         );
     }
     let html = std::fs::read_to_string(&html).unwrap();
@@ -97,15 +131,35 @@ async fn without_a_privacy_file_suggest_proposes_entries_for_what_was_seen() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(EXAMPLE, &["--data".into(), dir.path().join("data").display().to_string()]);
+    let server = Server::start(
+        EXAMPLE,
+        &[
+            "--data".into(),
+            dir.path().join("data").display().to_string(),
+        ],
+    );
     server.wait_healthy().await;
-    let output = kapsel(&["scan".into(), server.url("/demo/"), "--pages".into(), "1".into(), "--suggest".into()]);
+    let output = kapsel(&[
+        "scan".into(),
+        server.url("/demo/"),
+        "--pages".into(),
+        "1".into(),
+        "--suggest".into(),
+    ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("no privacy file given"), "{stderr}");
-    assert!(stdout.contains("[[services.cookies]]\nname = \"_ga\"\nparty = \"first\"\nduration = \"13 months\"\n"), "{stdout}");
-    assert!(stdout.contains("the catalogue knows it: Google, category `analytics`"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "[[services.cookies]]\nname = \"_ga\"\nparty = \"first\"\nduration = \"13 months\"\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the catalogue knows it: Google, category `analytics`"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -113,10 +167,20 @@ fn bad_arguments_are_refused_with_the_reason() {
     let output = kapsel(&["scan".into(), "not a url".into()]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("URL \"not a url\""));
-    let output = kapsel(&["scan".into(), "http://127.0.0.1:9/".into(), "--config".into(), EXAMPLE.into(), "--site".into(), "nope".into()]);
+    let output = kapsel(&[
+        "scan".into(),
+        "http://127.0.0.1:9/".into(),
+        "--config".into(),
+        EXAMPLE.into(),
+        "--site".into(),
+        "nope".into(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--site nope: no such site") && stderr.contains("www, pamelding"), "{stderr}");
+    assert!(
+        stderr.contains("--site nope: no such site") && stderr.contains("www, pamelding"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -125,29 +189,63 @@ async fn fail_on_chooses_what_makes_the_exit_code_one() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(EXAMPLE, &["--data".into(), dir.path().join("data").display().to_string()]);
+    let server = Server::start(
+        EXAMPLE,
+        &[
+            "--data".into(),
+            dir.path().join("data").display().to_string(),
+        ],
+    );
     server.wait_healthy().await;
     let json = dir.path().join("report.json");
     // The full example declares services the demo does not embed (HubSpot, LinkedIn, …): stale
     // declarations, and the demo's own cookies are all declared.
     let args = |fail_on: &str| -> Vec<String> {
-        ["scan", &server.url("/demo/"), "--config", EXAMPLE, "--pages", "1", "--fail-on", fail_on]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain(["--out".to_owned(), json.display().to_string()])
-            .collect()
+        [
+            "scan",
+            &server.url("/demo/"),
+            "--config",
+            EXAMPLE,
+            "--pages",
+            "1",
+            "--fail-on",
+            fail_on,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(["--out".to_owned(), json.display().to_string()])
+        .collect()
     };
     let output = kapsel(&args("violations"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let report: Report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert!(!report.violations.is_empty());
-    assert!(report.violations.iter().all(|v| v.kind.as_str() == "stale_declaration"), "{stderr}");
-    assert!(report.violations.iter().any(|v| v.subject == "hubspot"), "{stderr}");
+    assert!(
+        report
+            .violations
+            .iter()
+            .all(|v| v.kind.as_str() == "stale_declaration"),
+        "{stderr}"
+    );
+    assert!(
+        report.violations.iter().any(|v| v.subject == "hubspot"),
+        "{stderr}"
+    );
     assert!(stderr.contains("stale_declaration"), "{stderr}");
 
     let output = kapsel(&args("undeclared"));
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let output = kapsel(&args("none"));
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

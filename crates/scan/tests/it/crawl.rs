@@ -14,7 +14,9 @@ use super::fixture::{html, serve};
 use super::support::{chromium_available, options};
 
 fn site() -> Router {
-    let page = |body: &'static str| move || async move { html(format!("<!DOCTYPE html><html><body>{body}</body></html>")) };
+    let page = |body: &'static str| {
+        move || async move { html(format!("<!DOCTYPE html><html><body>{body}</body></html>")) }
+    };
     Router::new()
         .route("/", get(page("<a href=\"/a\">A</a> <a href=\"/privat/x\">X</a> <script>document.cookie = '_ga=GA1.1.1; max-age=60; path=/';</script>")))
         .route("/a", get(page("A")))
@@ -40,10 +42,16 @@ async fn links_sitemap_and_robots_decide_the_pages_and_limits_are_reported() {
     options.sitemap = true;
     options.robots = true;
     options.concurrency = 1;
-    let report = scan(&options, None, &Catalogue::builtin(), &|_| {}).await.unwrap();
+    let report = scan(&options, None, &Catalogue::builtin(), &|_| {})
+        .await
+        .unwrap();
     let urls: Vec<&str> = report.pages.iter().map(|p| p.url.as_str()).collect();
     assert_eq!(urls, vec![site.url("/"), site.url("/b"), site.url("/a")]);
-    assert!(report.limits_reached.is_empty(), "{:?}", report.limits_reached);
+    assert!(
+        report.limits_reached.is_empty(),
+        "{:?}",
+        report.limits_reached
+    );
 
     // No banner: only "before any choice" is observed, and the reason is given.
     let home = &report.pages[0];
@@ -54,12 +62,30 @@ async fn links_sitemap_and_robots_decide_the_pages_and_limits_are_reported() {
         assert!(reason.contains("no Kapsel banner"), "{reason}");
     }
     // Without a privacy file the catalogue still knows _ga needs consent.
-    let violations: Vec<_> = report.violations.iter().map(|v| (v.kind, v.subject.as_str(), v.phase)).collect();
-    assert_eq!(violations, vec![(ViolationKind::NonNecessaryBeforeChoice, "_ga", Some(Phase::BeforeChoice))]);
+    let violations: Vec<_> = report
+        .violations
+        .iter()
+        .map(|v| (v.kind, v.subject.as_str(), v.phase))
+        .collect();
+    assert_eq!(
+        violations,
+        vec![(
+            ViolationKind::NonNecessaryBeforeChoice,
+            "_ga",
+            Some(Phase::BeforeChoice)
+        )]
+    );
 
     options.max_pages = 2;
-    let report = scan(&options, None, &Catalogue::builtin(), &|_| {}).await.unwrap();
+    let report = scan(&options, None, &Catalogue::builtin(), &|_| {})
+        .await
+        .unwrap();
     assert_eq!(report.pages.len(), 2);
-    assert_eq!(report.limits_reached.len(), 1, "{:?}", report.limits_reached);
+    assert_eq!(
+        report.limits_reached.len(),
+        1,
+        "{:?}",
+        report.limits_reached
+    );
     assert!(report.limits_reached[0].contains("page limit"));
 }

@@ -19,7 +19,10 @@ async fn every_planted_fault_is_found_and_nothing_else() {
     let site = serve_faulty().await;
     let report = scan(
         &options(&site.url("/"), 10),
-        Some(Declaration { file: &file, site: "faulty" }),
+        Some(Declaration {
+            file: &file,
+            site: "faulty",
+        }),
         &Catalogue::builtin(),
         &|_| {},
     )
@@ -27,8 +30,21 @@ async fn every_planted_fault_is_found_and_nothing_else() {
     .unwrap();
     let home = site.url("/");
     let about = site.url("/om");
-    assert_eq!(report.pages.iter().map(|p| p.url.as_str()).collect::<Vec<_>>(), vec![home.as_str(), about.as_str()]);
-    assert!(report.pages.iter().all(|p| p.kapsel_banner && p.phases.iter().all(|ph| ph.not_driven.is_none())), "{report:#?}");
+    assert_eq!(
+        report
+            .pages
+            .iter()
+            .map(|p| p.url.as_str())
+            .collect::<Vec<_>>(),
+        vec![home.as_str(), about.as_str()]
+    );
+    assert!(
+        report
+            .pages
+            .iter()
+            .all(|p| p.kapsel_banner && p.phases.iter().all(|ph| ph.not_driven.is_none())),
+        "{report:#?}"
+    );
 
     let mut found: Vec<(ViolationKind, &str, Option<Phase>, Option<&str>)> = report
         .violations
@@ -37,19 +53,84 @@ async fn every_planted_fault_is_found_and_nothing_else() {
         .collect();
     found.sort();
     let mut expected = vec![
-        (ViolationKind::NonNecessaryBeforeChoice, "_fbp", Some(Phase::BeforeChoice), Some(home.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "_fbp", Some(Phase::AfterReject), Some(home.as_str())),
-        (ViolationKind::NonNecessaryBeforeChoice, "kx_visitor", Some(Phase::BeforeChoice), Some(home.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "kx_visitor", Some(Phase::AfterReject), Some(home.as_str())),
-        (ViolationKind::Undeclared, "kx_prefs", Some(Phase::BeforeChoice), Some(home.as_str())),
-        (ViolationKind::ExpiryLongerThanDeclared, "_stat_id", Some(Phase::AfterAccept), Some(home.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "kx_chat", Some(Phase::AfterReject), Some(about.as_str())),
-        (ViolationKind::NonNecessaryBeforeChoice, "tp_embed", Some(Phase::BeforeChoice), Some(about.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "tp_embed", Some(Phase::AfterReject), Some(about.as_str())),
-        (ViolationKind::NonNecessaryBeforeChoice, "tp_seen", Some(Phase::BeforeChoice), Some(about.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "tp_seen", Some(Phase::AfterReject), Some(about.as_str())),
-        (ViolationKind::TrackingRequestBeforeChoice, "127.0.0.1", Some(Phase::BeforeChoice), Some(about.as_str())),
-        (ViolationKind::NonNecessaryAfterReject, "127.0.0.1", Some(Phase::AfterReject), Some(about.as_str())),
+        (
+            ViolationKind::NonNecessaryBeforeChoice,
+            "_fbp",
+            Some(Phase::BeforeChoice),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "_fbp",
+            Some(Phase::AfterReject),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryBeforeChoice,
+            "kx_visitor",
+            Some(Phase::BeforeChoice),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "kx_visitor",
+            Some(Phase::AfterReject),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::Undeclared,
+            "kx_prefs",
+            Some(Phase::BeforeChoice),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::ExpiryLongerThanDeclared,
+            "_stat_id",
+            Some(Phase::AfterAccept),
+            Some(home.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "kx_chat",
+            Some(Phase::AfterReject),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryBeforeChoice,
+            "tp_embed",
+            Some(Phase::BeforeChoice),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "tp_embed",
+            Some(Phase::AfterReject),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryBeforeChoice,
+            "tp_seen",
+            Some(Phase::BeforeChoice),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "tp_seen",
+            Some(Phase::AfterReject),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::TrackingRequestBeforeChoice,
+            "127.0.0.1",
+            Some(Phase::BeforeChoice),
+            Some(about.as_str()),
+        ),
+        (
+            ViolationKind::NonNecessaryAfterReject,
+            "127.0.0.1",
+            Some(Phase::AfterReject),
+            Some(about.as_str()),
+        ),
         (ViolationKind::StaleDeclaration, "video", None, None),
     ];
     expected.sort();
@@ -57,12 +138,30 @@ async fn every_planted_fault_is_found_and_nothing_else() {
 
     // Evidence: who set what, as the browser told.
     let evidence = |kind: ViolationKind, subject: &str| {
-        report.violations.iter().find(|v| v.kind == kind && v.subject == subject).unwrap().evidence.clone()
+        report
+            .violations
+            .iter()
+            .find(|v| v.kind == kind && v.subject == subject)
+            .unwrap()
+            .evidence
+            .clone()
     };
-    assert_eq!(evidence(ViolationKind::NonNecessaryBeforeChoice, "_fbp"), format!("set by script {home}"));
-    assert_eq!(evidence(ViolationKind::NonNecessaryBeforeChoice, "kx_visitor"), format!("set by script {home}"));
-    assert_eq!(evidence(ViolationKind::NonNecessaryAfterReject, "kx_chat"), format!("set by script {}", site.url("/chat.js")));
-    assert_eq!(evidence(ViolationKind::ExpiryLongerThanDeclared, "_stat_id"), format!("set by script {}", site.url("/stats.js")));
+    assert_eq!(
+        evidence(ViolationKind::NonNecessaryBeforeChoice, "_fbp"),
+        format!("set by script {home}")
+    );
+    assert_eq!(
+        evidence(ViolationKind::NonNecessaryBeforeChoice, "kx_visitor"),
+        format!("set by script {home}")
+    );
+    assert_eq!(
+        evidence(ViolationKind::NonNecessaryAfterReject, "kx_chat"),
+        format!("set by script {}", site.url("/chat.js"))
+    );
+    assert_eq!(
+        evidence(ViolationKind::ExpiryLongerThanDeclared, "_stat_id"),
+        format!("set by script {}", site.url("/stats.js"))
+    );
     let embed_url = format!("http://127.0.0.1:{}/embed", site.addr.port());
     assert_eq!(
         evidence(ViolationKind::NonNecessaryBeforeChoice, "tp_embed"),
@@ -72,16 +171,30 @@ async fn every_planted_fault_is_found_and_nothing_else() {
         evidence(ViolationKind::TrackingRequestBeforeChoice, "127.0.0.1"),
         format!("Document {embed_url} requested by {about}")
     );
-    assert_eq!(evidence(ViolationKind::NonNecessaryBeforeChoice, "tp_seen"), format!("set by script {embed_url}"));
-    let expiry = report.violations_of(ViolationKind::ExpiryLongerThanDeclared).next().unwrap();
-    assert!(expiry.detail.contains("declared \"30 days\""), "{}", expiry.detail);
+    assert_eq!(
+        evidence(ViolationKind::NonNecessaryBeforeChoice, "tp_seen"),
+        format!("set by script {embed_url}")
+    );
+    let expiry = report
+        .violations_of(ViolationKind::ExpiryLongerThanDeclared)
+        .next()
+        .unwrap();
+    assert!(
+        expiry.detail.contains("declared \"30 days\""),
+        "{}",
+        expiry.detail
+    );
 
     // The third-party cookie is recorded as such, with the response that set it.
     let (_, _, tp) = report
         .findings()
-        .find(|(page, phase, f)| *page == about && *phase == Phase::BeforeChoice && f.subject() == "tp_embed")
+        .find(|(page, phase, f)| {
+            *page == about && *phase == Phase::BeforeChoice && f.subject() == "tp_embed"
+        })
         .unwrap();
-    let Finding::Cookie(tp) = tp else { panic!("not a cookie: {tp:?}") };
+    let Finding::Cookie(tp) = tp else {
+        panic!("not a cookie: {tp:?}")
+    };
     assert_eq!(tp.party, Party::Third);
     assert_eq!(tp.domain, "127.0.0.1");
     assert!(matches!(&tp.set_by, Some(SetBy::Response { url, .. }) if *url == embed_url));
@@ -93,7 +206,10 @@ async fn every_planted_fault_is_found_and_nothing_else() {
         .filter(|(page, phase, _)| *page == home && *phase == Phase::BeforeChoice)
         .map(|(_, _, f)| f)
         .collect();
-    for (area, key) in [(StorageArea::SessionStorage, "kx_tab"), (StorageArea::IndexedDb, "kx_cache")] {
+    for (area, key) in [
+        (StorageArea::SessionStorage, "kx_tab"),
+        (StorageArea::IndexedDb, "kx_cache"),
+    ] {
         let found = before_home.iter().find_map(|f| match f {
             Finding::Storage(s) if s.storage == area && s.key == key => Some(s),
             _ => None,
@@ -103,9 +219,15 @@ async fn every_planted_fault_is_found_and_nothing_else() {
         assert!(found.classification.is_declared());
     }
     let sid = before_home.iter().find(|f| f.subject() == "sid").unwrap();
-    let Finding::Cookie(sid) = sid else { panic!("not a cookie") };
+    let Finding::Cookie(sid) = sid else {
+        panic!("not a cookie")
+    };
     assert!(sid.http_only && sid.expires.is_none());
-    assert!(matches!(&sid.set_by, Some(SetBy::Response { url, .. }) if *url == home), "{:?}", sid.set_by);
+    assert!(
+        matches!(&sid.set_by, Some(SetBy::Response { url, .. }) if *url == home),
+        "{:?}",
+        sid.set_by
+    );
 
     // The HTML report escapes and shows every violation.
     let html = kapsel_scan::html::render(&report);

@@ -36,7 +36,10 @@ impl Drop for FixtureSite {
 }
 
 pub async fn serve(router: Router) -> FixtureSite {
-    serve_with(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), router)
+    serve_with(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        router,
+    )
 }
 
 /// Serves on a listener bound beforehand (when the router must know its own port).
@@ -50,7 +53,10 @@ pub fn serve_with(listener: tokio::net::TcpListener, router: Router) -> FixtureS
             })
             .await;
     });
-    FixtureSite { addr, stop: Some(stop) }
+    FixtureSite {
+        addr,
+        stop: Some(stop),
+    }
 }
 
 /// The stand-in banner: shows `#kapsel-banner` until a choice is stored in `kapsel_consent`,
@@ -84,7 +90,14 @@ pub const BANNER_JS: &str = r#"(function () {
 })();"#;
 
 pub fn html(body: String) -> Response {
-    ([(CONTENT_TYPE, "text/html; charset=utf-8"), (SET_COOKIE, "sid=s1; Path=/; HttpOnly; SameSite=Lax")], body).into_response()
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (SET_COOKIE, "sid=s1; Path=/; HttpOnly; SameSite=Lax"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub fn js(body: &'static str) -> Response {
@@ -114,7 +127,9 @@ pub fn faulty_site(port: u16) -> Router {
     let about = page(
         "Om oss",
         "<script src=\"/chat.js\"></script>",
-        &format!("<p><a href=\"/\">Hjem</a></p><iframe title=\"Annonse\" src=\"http://127.0.0.1:{port}/embed\"></iframe>"),
+        &format!(
+            "<p><a href=\"/\">Hjem</a></p><iframe title=\"Annonse\" src=\"http://127.0.0.1:{port}/embed\"></iframe>"
+        ),
     );
     Router::new()
         .route("/", get(move || async move { html(home) }))
@@ -141,13 +156,21 @@ async fn embed() -> Response {
 pub fn clean_site(pages: usize) -> Router {
     Router::new()
         .route("/", get(move || async move { html(clean_page(0, pages)) }))
-        .route("/side/{n}", get(move |Path(n): Path<usize>| async move { html(clean_page(n, pages)) }))
+        .route(
+            "/side/{n}",
+            get(move |Path(n): Path<usize>| async move { html(clean_page(n, pages)) }),
+        )
         .route("/banner.js", get(|| async { js(BANNER_JS) }))
-        .route("/stats.js", get(|| async { js("document.cookie = '_stat_id=abc; max-age=2592000; path=/';") }))
+        .route(
+            "/stats.js",
+            get(|| async { js("document.cookie = '_stat_id=abc; max-age=2592000; path=/';") }),
+        )
 }
 
 fn clean_page(n: usize, pages: usize) -> String {
-    let links: String = (n + 1..(n + 4).min(pages)).map(|k| format!("<a href=\"/side/{k}\">Side {k}</a> ")).collect();
+    let links: String = (n + 1..(n + 4).min(pages))
+        .map(|k| format!("<a href=\"/side/{k}\">Side {k}</a> "))
+        .collect();
     page(
         &format!("Side {n}"),
         "<script type=\"text/plain\" data-kapsel=\"analytics\" src=\"/stats.js\"></script>",

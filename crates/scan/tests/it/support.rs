@@ -12,9 +12,15 @@ pub fn chromium_available(test: &str) -> bool {
         return true;
     }
     if std::env::var("KAPSEL_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test}: Chromium is required (KAPSEL_REQUIRE_ALL=1) but {} is missing", chromium_path().display());
+        panic!(
+            "{test}: Chromium is required (KAPSEL_REQUIRE_ALL=1) but {} is missing",
+            chromium_path().display()
+        );
     }
-    eprintln!("\n!!!!!!!! SKIP {test}: no Chromium at {} !!!!!!!!\n", chromium_path().display());
+    eprintln!(
+        "\n!!!!!!!! SKIP {test}: no Chromium at {} !!!!!!!!\n",
+        chromium_path().display()
+    );
     false
 }
 
