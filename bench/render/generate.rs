@@ -9,19 +9,40 @@ use kapsel_core::Text;
 
 fn text(what: &str, i: usize) -> Text {
     Text(BTreeMap::from([
-        ("nb".to_owned(), format!("{what} nummer {i} på bokmål, med en setning om hva den gjør og hvorfor.")),
-        ("nn".to_owned(), format!("{what} nummer {i} på nynorsk, med ei setning om kva han gjer og kvifor.")),
-        ("en".to_owned(), format!("{what} number {i} in English, with a sentence about what it does and why.")),
+        (
+            "nb".to_owned(),
+            format!("{what} nummer {i} på bokmål, med en setning om hva den gjør og hvorfor."),
+        ),
+        (
+            "nn".to_owned(),
+            format!("{what} nummer {i} på nynorsk, med ei setning om kva han gjer og kvifor."),
+        ),
+        (
+            "en".to_owned(),
+            format!("{what} number {i} in English, with a sentence about what it does and why."),
+        ),
     ]))
 }
 
 fn toml_text(t: &Text) -> String {
-    let parts: Vec<String> = t.0.iter().map(|(lang, value)| format!("{lang} = {value:?}")).collect();
+    let parts: Vec<String> =
+        t.0.iter()
+            .map(|(lang, value)| format!("{lang} = {value:?}"))
+            .collect();
     format!("{{ {} }}", parts.join(", "))
 }
 
 const CATEGORIES: [&str; 4] = ["necessary", "functional", "analytics", "marketing"];
-const DURATIONS: [&str; 8] = ["session", "30 minutes", "24 hours", "7 days", "90 days", "6 months", "13 months", "2 years"];
+const DURATIONS: [&str; 8] = [
+    "session",
+    "30 minutes",
+    "24 hours",
+    "7 days",
+    "90 days",
+    "6 months",
+    "13 months",
+    "2 years",
+];
 
 /// The privacy file as TOML text, so the benchmark also measures loading it.
 pub fn privacy_file_toml(services: usize, cookies_per_service: usize) -> String {
@@ -29,7 +50,9 @@ pub fn privacy_file_toml(services: usize, cookies_per_service: usize) -> String 
     out.push_str("languages = [\"nb\", \"nn\", \"en\"]\n\n");
     out.push_str("[organisation]\nname = \"Generert Eksempel AS\"\norg_number = \"999 999 999\"\naddress = \"Eksempelveien 1, 0150 Oslo\"\ncountry = \"NO\"\nemail = \"personvern@example.no\"\n\n");
     out.push_str("[organisation.dpo]\nrole = { nb = \"Personvernombud\", nn = \"Personvernombod\", en = \"Data protection officer\" }\nemail = \"dpo@example.no\"\n\n");
-    out.push_str("[[sites]]\nid = \"www\"\nname = \"Generert Eksempel\"\ndomains = [\"www.example.no\"]\n\n");
+    out.push_str(
+        "[[sites]]\nid = \"www\"\nname = \"Generert Eksempel\"\ndomains = [\"www.example.no\"]\n\n",
+    );
     for (i, id) in CATEGORIES.iter().enumerate() {
         out.push_str(&format!(
             "[[categories]]\nid = \"{id}\"\nlabel = {}\ndescription = {}\nmarketing = {}\n\n",
@@ -39,14 +62,20 @@ pub fn privacy_file_toml(services: usize, cookies_per_service: usize) -> String 
         ));
     }
     for s in 0..services {
-        let category = CATEGORIES.get(s % CATEGORIES.len()).copied().unwrap_or("necessary");
+        let category = CATEGORIES
+            .get(s % CATEGORIES.len())
+            .copied()
+            .unwrap_or("necessary");
         out.push_str(&format!(
             "[[services]]\nid = \"service-{s}\"\nname = \"Tjeneste {s}\"\ncategory = \"{category}\"\nprovider = {{ name = \"Leverandør {s} AS\", country = \"{}\" }}\npurpose = {}\n",
             if s % 3 == 0 { "US" } else { "IE" },
             toml_text(&text("Formål", s)),
         ));
         if category == "necessary" {
-            out.push_str(&format!("justification = {}\n", toml_text(&text("Begrunnelse", s))));
+            out.push_str(&format!(
+                "justification = {}\n",
+                toml_text(&text("Begrunnelse", s))
+            ));
         }
         if s % 3 == 0 {
             out.push_str("transfers = [{ country = \"US\", safeguard = \"sccs\" }]\n");

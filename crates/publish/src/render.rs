@@ -149,6 +149,8 @@ fn md_cell(value: String) -> String {
 #[derive(Debug)]
 pub struct Publisher {
     env: Environment<'static>,
+    /// The first template that failed to compile, if any.
+    broken: Option<String>,
 }
 
 impl Default for Publisher {
@@ -162,14 +164,15 @@ impl Publisher {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("md_cell", md_cell);
+        let mut broken = None;
         for (name, source) in TEMPLATES {
-            // The templates are part of the binary and covered by the snapshot tests; a broken
-            // one shows up as a render error naming it.
+            // The templates are compiled into the binary and covered by the snapshot tests; if
+            // one is broken anyway, every render reports it instead of panicking at start.
             if let Err(error) = env.add_template(name, source) {
-                tracing_free_log(name, &error);
+                broken.get_or_insert_with(|| format!("{name}: {error:#}"));
             }
         }
-        Publisher { env }
+        Publisher { env, broken }
     }
 
     fn render(
@@ -191,6 +194,12 @@ impl Publisher {
         page: &Page,
     ) -> Result<String, PublishError> {
         let lang = Lang::new(&page.lang);
+        if let Some(broken) = &self.broken {
+            return Err(PublishError::Template {
+                template: template.to_owned(),
+                message: broken.clone(),
+            });
+        }
         let failed = |error: minijinja::Error| PublishError::Template {
             template: template.to_owned(),
             message: format!("{error:#}"),
@@ -273,10 +282,6 @@ impl Publisher {
     }
 }
 
-/// Template syntax errors can only come from this crate's own files; they are reported when the
-/// template is used (`get_template` fails with its name), so nothing is printed here.
-fn tracing_free_log(_name: &str, _error: &minijinja::Error) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +293,7 @@ mod tests {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
+        assert!(Publisher::new().broken.is_none());
     }
 
     #[test]

@@ -125,14 +125,13 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             let place = format!("{} / {}", service.id, cookie.name);
             if let (Ok(declared), Some(known_duration)) =
                 (Duration::parse(&cookie.duration), known.duration)
+                && durations_disagree(&declared, known_duration)
             {
-                if durations_disagree(&declared, known_duration) {
-                    flagged += 1;
-                    println!(
-                        "{place}: declared duration {declared}, the catalogue says {known_duration} ({})",
-                        describe(known)
-                    );
-                }
+                flagged += 1;
+                println!(
+                    "{place}: declared duration {declared}, the catalogue says {known_duration} ({})",
+                    describe(known)
+                );
             }
             if let Some(problem) = category_problem(&file, &service.category, known) {
                 flagged += 1;

@@ -306,5 +306,8 @@ fn stored_revision_documents_diff_like_the_files() {
     let (old_back, new_back) = (read_back(&old), read_back(&new));
     assert_eq!(diff(&old_back, &old_back, SITE), vec![]);
     let changes = diff(&old_back, &new_back, SITE);
-    assert!(matches!(&changes[..], [Change::ServiceRemoved { service, .. }] if service == "Intercom"), "{changes:?}");
+    assert!(
+        matches!(&changes[..], [Change::ServiceRemoved { service, .. }] if service == "Intercom"),
+        "{changes:?}"
+    );
 }
