@@ -40,6 +40,8 @@ pub enum ApiError {
     NotFound { what: String },
     #[error("the request's Origin is not one of site {site:?}'s declared domains")]
     ForeignOrigin { site: String },
+    #[error("{method} is not served on {path}")]
+    MethodNotAllowed { method: String, path: String },
     #[error("too many requests from this network; retry after {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("Authorization must carry a valid admin bearer token")]
@@ -74,6 +76,7 @@ impl ApiError {
             ApiError::UnknownRevision { .. } => StatusCode::CONFLICT,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,6 +94,7 @@ impl ApiError {
             ApiError::UnknownRevision { .. } => "unknown-revision",
             ApiError::NotFound { .. } => "not-found",
             ApiError::ForeignOrigin { .. } => "foreign-origin",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Unavailable => "unavailable",
@@ -164,4 +168,29 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Fallback for paths no route matches: a 404 problem instead of an empty body.
+pub async fn no_such_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound { what: format!("route {}", uri.path()) }
+}
+
+/// Middleware: axum answers a known path with an unserved method by a bare 405; this turns it
+/// into a problem. (A method-not-allowed fallback on the router would run before the CORS layer
+/// and swallow preflight requests.)
+pub async fn problem_for_bare_405(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut problem = ApiError::MethodNotAllowed { method, path }.into_response();
+        if let Some(allow) = allow {
+            problem.headers_mut().insert(header::ALLOW, allow);
+        }
+        return problem;
+    }
+    response
 }

@@ -60,8 +60,14 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-fn render(handle: &PrometheusHandle) -> Response {
-    let mut response = handle.render().into_response();
+/// Copies the ledger writer's counters into the registry, then renders it.
+fn render(state: &AppState) -> Response {
+    let stats = state.ledger.stats();
+    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
+    metrics::counter!("kapsel_ledger_batches_total").absolute(load(&stats.batches));
+    metrics::counter!("kapsel_ledger_records_total").absolute(load(&stats.records));
+    metrics::counter!("kapsel_ledger_failed_batches_total").absolute(load(&stats.failed_batches));
+    let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -76,7 +82,7 @@ pub async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> R
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match (&state.admin_token, presented) {
-        (Some(token), Some(candidate)) if token.matches(candidate) => Ok(render(&state.metrics)),
+        (Some(token), Some(candidate)) if token.matches(candidate) => Ok(render(&state)),
         (None, _) => Err(ApiError::NotFound {
             what: "/metrics on this listener (no admin token is set; use the admin listener)".to_owned(),
         }),
@@ -86,5 +92,5 @@ pub async fn get_metrics(State(state): State<AppState>, headers: HeaderMap) -> R
 
 /// `GET /metrics` on the admin listener: no token, the listener itself is the boundary.
 pub async fn get_metrics_open(State(state): State<AppState>) -> Response {
-    render(&state.metrics)
+    render(&state)
 }

@@ -8,7 +8,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::state::AppState;
-use crate::{banner, client, consent, cors, demo, health, metrics, openapi, pages, receipt};
+use crate::{banner, client, consent, cors, demo, error, health, metrics, openapi, pages, receipt};
 
 /// The public listener: consent API, receipts, health, OpenAPI, token-guarded metrics, the
 /// banner script (`/s/{site}.js`) and the demo site (`/demo/`).
@@ -27,7 +27,9 @@ pub fn public(state: AppState) -> Router {
         .merge(banner::routes_for(&state))
         .merge(pages::routes())
         .merge(demo::routes(demo::DemoSite::from_file(&state.privacy)))
+        .fallback(error::no_such_route)
         .layer(from_fn(metrics::track))
+        .layer(from_fn(error::problem_for_bare_405))
         .with_state(state)
 }
 

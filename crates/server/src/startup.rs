@@ -80,10 +80,10 @@ pub async fn launch(
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;
     shutdown.cancel();
-    if let Some(admin) = admin {
-        if let Ok(Err(error)) = admin.await {
-            tracing::warn!(%error, "admin listener failed");
-        }
+    if let Some(admin) = admin
+        && let Ok(Err(error)) = admin.await
+    {
+        tracing::warn!(%error, "admin listener failed");
     }
     upkeep.abort();
     // Requests have finished; let the writer commit what is queued, then stop.

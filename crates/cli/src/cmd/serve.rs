@@ -2,8 +2,10 @@
 //! into a validated server configuration; opens the store, migrates it, binds the listener,
 //! prints `kapsel listening on http://ADDR` once bound, and serves until SIGTERM or ctrl-c.
 //!
-//! An invalid privacy file is refused with the same report `kapsel check` prints. Unknown
-//! `KAPSEL_*` variables are refused too, so a misspelt setting is never silently ignored.
+//! An invalid privacy file is refused with the same report `kapsel check` prints; unknown flags
+//! are refused by clap. Unknown `KAPSEL_*` variables get a warning naming them (other commands
+//! and test harnesses have their own, such as `KAPSEL_CHROMIUM`), so a misspelt setting is
+//! never silently ignored.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -84,8 +86,10 @@ pub enum LogFormat {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    reject_unknown_env(std::env::vars().map(|(key, _)| key))?;
     init_logging(args.log_format);
+    if let Err(warning) = reject_unknown_env(std::env::vars().map(|(key, _)| key)) {
+        tracing::warn!("{warning}");
+    }
     let source = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read the privacy file {}", args.config.display()))?;
     let privacy = match kapsel_core::privacy::load(&source, &args.config.display().to_string()) {
@@ -181,7 +185,7 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
-/// Refuses `KAPSEL_*` variables this command does not know (test-harness ones excepted).
+/// Names the `KAPSEL_*` variables this command does not read (test-harness ones excepted).
 fn reject_unknown_env(keys: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let unknown: Vec<String> = keys
         .filter(|k| k.starts_with("KAPSEL_"))
@@ -190,7 +194,7 @@ fn reject_unknown_env(keys: impl Iterator<Item = String>) -> anyhow::Result<()> 
         .collect();
     if !unknown.is_empty() {
         bail!(
-            "unknown environment variable(s) {}; kapsel serve knows {}",
+            "ignoring environment variable(s) {} that kapsel serve does not read; it reads {}",
             unknown.join(", "),
             KNOWN_ENV.join(", ")
         );

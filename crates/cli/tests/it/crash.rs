@@ -13,7 +13,7 @@ const WRITERS: usize = 16;
 const WRITE_FOR: Duration = Duration::from_millis(1500);
 
 fn body(revision: &str, n: usize) -> Value {
-    let accept = n % 2 == 0;
+    let accept = n.is_multiple_of(2);
     let language = ["nb", "nn", "en"].get(n % 3).copied().unwrap_or("nb");
     json!({
         "site": "www",
@@ -57,8 +57,7 @@ async fn write_until_killed(server: Server) -> Vec<String> {
     for writer in writers {
         writer.await.unwrap();
     }
-    let receipts = receipts.lock().unwrap().clone();
-    receipts
+    receipts.lock().unwrap().clone()
 }
 
 async fn crash_and_recover(backend: Backend) {

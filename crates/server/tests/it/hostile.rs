@@ -108,3 +108,17 @@ async fn unknown_receipts_are_404_and_malformed_ids_422() {
     assert_problem(response, 422, "id").await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems_too() {
+    let server = TestServer::start().await;
+    let response = server.client.get(server.url("/no/such/route")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let response = server.client.put(server.url("/v1/consent")).json(&server.valid_body()).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/method-not-allowed");
+    server.stop().await;
+}
