@@ -160,7 +160,8 @@ pub(crate) mod tests {
         same.hash = "anything".into();
         assert_eq!(same.compute_hash(), base.hash);
 
-        let edits: Vec<Box<dyn Fn(&mut ConsentRecord)>> = vec![
+        type Edit = Box<dyn Fn(&mut ConsentRecord)>;
+        let edits: Vec<Edit> = vec![
             Box::new(|r| r.id.push('x')),
             Box::new(|r| r.chain_id.push('x')),
             Box::new(|r| r.seq += 1),
@@ -189,6 +190,31 @@ pub(crate) mod tests {
                 changed.compute_hash(),
                 base.hash,
                 "edit {n} did not change the hash"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The encoding is unambiguous: two records encode alike exactly when they are equal,
+        /// whatever the strings contain (separators, newlines, digits, non-ASCII).
+        #[test]
+        fn equal_encodings_mean_equal_records(
+            a in proptest::collection::btree_map(".{0,6}", proptest::bool::ANY, 0..4),
+            b in proptest::collection::btree_map(".{0,6}", proptest::bool::ANY, 0..4),
+            site_a in ".{0,8}",
+            site_b in ".{0,8}",
+            previous in proptest::option::of(".{0,6}"),
+        ) {
+            let mut first = sample();
+            first.choice.categories = a;
+            first.choice.site = site_a;
+            let mut second = sample();
+            second.choice.categories = b;
+            second.choice.site = site_b;
+            second.choice.previous_receipt = previous;
+            proptest::prop_assert_eq!(
+                canonical_encoding(&first) == canonical_encoding(&second),
+                first.choice == second.choice
             );
         }
     }
