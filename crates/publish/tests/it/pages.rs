@@ -169,7 +169,7 @@ fn every_page_declares_its_language_and_landmarks() {
             ] {
                 assert!(html.contains(landmark), "{landmark} missing");
             }
-            assert_eq!(html.matches("<h1>").count(), 1, "exactly one h1");
+            assert_eq!(html.matches("<h1").count(), 1, "exactly one h1");
             assert!(html.contains("<time datetime=\"2026-03-03\">"));
             assert!(!html.contains("<th>"), "every th has a scope");
         }

@@ -78,7 +78,7 @@ fn seed_002_cookie_tables_are_rebuilt() {
     );
     for category in ["Necessary", "Performance", "Functionality", "Targeting"] {
         assert!(
-            html.contains(&format!(">{category}</h3>")),
+            html.contains(&format!(">{category}</h2>")),
             "category {category}"
         );
     }
