@@ -163,13 +163,20 @@
     if (s.rid) body.previous_receipt = s.rid;
     C.categories.forEach(function (c) { if (c.id !== NEC) body.categories[c.id] = allowed(c.id); });
     C.services.forEach(function (v) { body.services[v.id] = allowed(v.id); });
-    return fetch(api, {
-      method: 'POST', keepalive: true, credentials: 'omit',
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
-    }).then(function (r) {
-      if (r.status >= 500) throw r; // kept pending: sent again on the next page view
-      return r.status < 300 ? r.json() : {};
-    }).then(function (rc) {
+    function post() {
+      return fetch(api, {
+        method: 'POST', keepalive: true, credentials: 'omit',
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+      }).then(function (r) {
+        if (r.status >= 500 || r.status === 429) throw r; // kept pending: sent again on the next page view
+        if (r.status >= 400 && body.previous_receipt) { // e.g. a receipt from another ledger: record without it
+          delete body.previous_receipt;
+          return post();
+        }
+        return r.status < 300 ? r.json() : {};
+      });
+    }
+    return post().then(function (rc) {
       if (state !== s) return;
       if (rc.id) { s.rid = rc.id; s.exp = rc.expires_at_ms || s.exp; }
       s.pending = '';

@@ -39,9 +39,9 @@ export async function act(page, action, scope = '#kapsel-banner') {
   await page.click(`${scope} [data-kapsel-action="${action}"]`);
 }
 
-/** The parsed consent cookie once its receipt id has arrived from the consent API. */
+/** The parsed consent cookie once the choice is recorded: a receipt id and nothing pending. */
 export async function receiptCookie(page) {
-  await page.waitForFunction(() => /kapsel_consent=1\|[0-9A-Z]{26}\|/.test(document.cookie), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /kapsel_consent=1\|[0-9A-Z]{26}(\|[^|;]*){3}\|\|/.test(document.cookie), null, { timeout: 10_000 });
   return page.evaluate(() => {
     const raw = document.cookie.match(/kapsel_consent=([^;]*)/)[1];
     const [version, receipt, revision, expires, granted, pending, gpc] = raw.split('|').map(decodeURIComponent);

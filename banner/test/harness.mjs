@@ -85,7 +85,7 @@ export async function newPage(browser, { gpc = false, ...options } = {}) {
     await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
   }
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(30_000); // generous: the 2-core machine may be busy compiling
   return page;
 }
 
