@@ -12,12 +12,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use axum::body::Bytes;
-use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id, ua};
+use kapsel_core::Clock;
+use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
 
 use crate::client::ClientPrefix;
 use crate::consent_body::parse_choice;
 use crate::cors::origin_allowed;
 use crate::error::ApiError;
+use crate::startup::SystemClock;
 use crate::state::AppState;
 
 /// `POST /v1/consent`.
@@ -58,7 +60,8 @@ pub async fn post_consent(
     };
     let action = choice.action;
     let site = choice.site.clone();
-    let id = receipt_id(rand::random());
+    // Time-ordered ids keep the ledger's id index growing at its end (smaller group commits).
+    let id = receipt_id_at(SystemClock.now_ms(), rand::random());
     let receipt = state
         .ledger
         .append(id, choice, context, state.lifetimes)
