@@ -53,6 +53,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();
+    // Route templates and statuses only: never paths with ids, addresses or agents.
+    tracing::debug!(%method, %route, %status, ms = elapsed * 1000.0, "request");
     metrics::histogram!("kapsel_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
         .record(elapsed);
     metrics::counter!("kapsel_http_requests_total", "route" => route, "method" => method, "status" => status)
