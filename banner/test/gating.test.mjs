@@ -171,5 +171,5 @@ test('unknown site is a 404 problem; the script is cacheable and compressed', { 
   assert.match(english, /"langs":\["en"\]/);
   const unknown = await fetch(`${env.server.origin}/s/www.js?lang=xx`);
   assert.equal(unknown.status, 400);
-  assert.equal((await unknown.json()).parameter, 'lang');
+  assert.equal((await unknown.json()).errors[0].field, 'lang');
 });

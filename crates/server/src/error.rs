@@ -30,6 +30,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the request body is not valid JSON: {reason}")]
     MalformedJson { reason: String },
+    /// A query or path parameter the server cannot use (`?lang=`, `?format=`).
+    #[error("{field}: {message}")]
+    BadParameter { field: String, message: String },
     /// The body is JSON but breaks the schema or names something the privacy file does not declare.
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldError>),
@@ -62,6 +65,11 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 impl ApiError {
+    /// A query or path parameter the server cannot use.
+    pub fn parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadParameter { field: field.into(), message: message.into() }
+    }
+
     /// A single-field validation error.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Invalid(vec![FieldError::new(field, message)])
@@ -71,7 +79,7 @@ impl ApiError {
         match self {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnknownRevision { .. } => StatusCode::CONFLICT,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -90,6 +98,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::MalformedJson { .. } => "malformed-json",
+            ApiError::BadParameter { .. } => "invalid-parameter",
             ApiError::Invalid(_) => "invalid-request",
             ApiError::UnknownRevision { .. } => "unknown-revision",
             ApiError::NotFound { .. } => "not-found",
@@ -113,6 +122,7 @@ impl ApiError {
                 vec![FieldError::new("body", format!("must be at most {limit} bytes"))]
             }
             ApiError::MalformedJson { reason } => vec![FieldError::new("body", reason.clone())],
+            ApiError::BadParameter { field, message } => vec![FieldError::new(field, message)],
             ApiError::UnknownRevision { .. } => vec![FieldError::new(
                 "revision",
                 "is neither the current nor a known earlier revision of this site; reload the banner",

@@ -5,6 +5,7 @@
 //! OpenAPI description; the banner script and the demo page live in their own modules.
 //! Storage is `kapsel-store`'s; validation of the privacy file is `kapsel-core`'s.
 
+pub mod admin;
 pub mod banner;
 pub mod client;
 pub mod config;

@@ -21,6 +21,8 @@ use axum::routing::get;
 use kapsel_core::privacy::PrivacyFile;
 use sha2::{Digest, Sha256};
 
+use crate::error::ApiError;
+
 const SCRIPT: &str = include_str!("../../../../banner/dist/kapsel.min.js");
 const STYLE: &str = include_str!("../../../../banner/dist/kapsel.min.css");
 /// Where the minified script takes its arguments: replaced by JSON at start.
@@ -241,42 +243,25 @@ async fn get_site_script(
     response
 }
 
-/// RFC 9457 problem for a `?lang=` the privacy file does not declare.
+/// A `?lang=` the privacy file does not declare: 400 naming the parameter.
 fn unknown_language(lang: &str, declared: &[String]) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": "Unknown language",
-        "status": 400,
-        "detail": format!(
-            "lang={lang:?} is not a language of the privacy file; use one of {} or leave it out for all",
+    ApiError::parameter(
+        "lang",
+        format!(
+            "{lang:?} is not a language of the privacy file; use one of {} or leave it out for all",
             declared.join(", ")
         ),
-        "parameter": "lang",
-    });
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
     )
-        .into_response()
+    .into_response()
 }
 
-/// RFC 9457 problem for a script name that is no site of the privacy file.
+/// A script name that is no site of the privacy file: 404 naming the site.
 fn unknown_site(file: &str) -> Response {
     let site = file.strip_suffix(".js").unwrap_or(file);
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": "Unknown site",
-        "status": 404,
-        "detail": format!("no site with id {site:?} in the privacy file; the script is /s/{{site}}.js with a site id from [[sites]]"),
-        "parameter": "site",
-    });
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
+    ApiError::NotFound {
+        what: format!("site {site:?} (the script is /s/{{site}}.js with a site id from [[sites]])"),
+    }
+    .into_response()
 }
 
 #[cfg(test)]

@@ -246,7 +246,7 @@ async fn an_unknown_lang_is_a_400_problem_naming_the_parameter() {
             .unwrap_or_default(),
     );
     assert!(
-        body.contains("\"parameter\":\"lang\"") && body.contains("nb, en"),
+        body.contains("\"field\":\"lang\"") && body.contains("nb, en"),
         "{body}"
     );
     let ok = get(&router, "/s/www.js?lang=nb", None).await;

@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use kapsel_core::privacy::PrivacyFile;
 use serde::Deserialize;
+
+use crate::error::ApiError;
 
 const INDEX: &str = include_str!("../../../../banner/demo/index.html");
 const FILES: [(&str, &str, &str); 4] = [
@@ -249,16 +251,5 @@ async fn get_demo_pixel() -> Response {
 }
 
 fn not_found(file: &str) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": "Not found",
-        "status": 404,
-        "detail": format!("the demo has no file {file:?}"),
-    });
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
+    ApiError::NotFound { what: format!("demo file {file:?}") }.into_response()
 }

@@ -5,14 +5,14 @@
 //! built by `kapsel-publish`; this module only picks the language, the revision dates and the
 //! response type.
 
-mod problem;
+mod publish_error;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -24,9 +24,9 @@ use kapsel_publish::{
     privacy_notice, record_of_processing,
 };
 
+use crate::admin::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
-pub use problem::PageError;
 
 /// The routes of this module, for `router::public`.
 pub fn routes() -> Router<AppState> {
@@ -44,24 +44,21 @@ fn publisher() -> &'static Publisher {
 }
 
 /// The `lang` parameter, or the file's first language.
-fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, PageError> {
+fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, ApiError> {
     match query.get("lang") {
         None => file
             .languages
             .first()
             .cloned()
-            .ok_or(PageError::BadParameter {
-                field: "lang",
-                message: "the privacy file declares no language".to_owned(),
-            }),
+            .ok_or_else(|| ApiError::parameter("lang", "the privacy file declares no language")),
         Some(tag) => {
             let lang = Lang::new(tag.trim());
             if file.languages.contains(&lang) {
                 Ok(lang)
             } else {
-                Err(PageError::BadParameter {
-                    field: "lang",
-                    message: format!(
+                Err(ApiError::parameter(
+                    "lang",
+                    format!(
                         "unknown language `{tag}`; use one of {}",
                         file.languages
                             .iter()
@@ -69,7 +66,7 @@ fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang,
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                })
+                ))
             }
         }
     }
@@ -98,7 +95,7 @@ fn typed(body: String, content_type: &'static str) -> Response {
 }
 
 /// The site's kept revisions, oldest first, read back for the change log.
-async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRevision>, PageError> {
+async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRevision>, ApiError> {
     let stored = state
         .store
         .revisions(site)
@@ -117,7 +114,7 @@ async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRev
 }
 
 /// When the site's current revision was first published ("last updated" on every page).
-async fn current_published_ms(state: &AppState, site: &str) -> Result<Option<i64>, PageError> {
+async fn current_published_ms(state: &AppState, site: &str) -> Result<Option<i64>, ApiError> {
     let Some(current) = state.sites.get(site).map(|s| s.current_revision.clone()) else {
         return Ok(None);
     };
@@ -138,10 +135,10 @@ async fn prepare(
     site: &str,
     query: &HashMap<String, String>,
     kind: PageKind,
-) -> Result<(Lang, Page), PageError> {
+) -> Result<(Lang, Page), ApiError> {
     let file = &state.privacy;
     if file.site(site).is_none() {
-        return Err(PageError::unknown_site(site));
+        return Err(ApiError::NotFound { what: format!("site `{site}`") });
     }
     let lang = language(file, query)?;
     let updated = current_published_ms(state, site).await?;
@@ -153,7 +150,7 @@ pub async fn get_cookies(
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
     let doc = cookie_declaration(&state.privacy, &site, &lang)?;
     Ok(html(publisher().declaration_page(&doc, &page)?))
@@ -164,7 +161,7 @@ pub async fn get_cookies_fragment(
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
     let doc = cookie_declaration(&state.privacy, &site, &lang)?;
     let mut response = html(publisher().declaration_fragment(&doc, &page)?);
@@ -179,7 +176,7 @@ pub async fn get_privacy(
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let (lang, page) = prepare(&state, &site, &query, PageKind::Privacy).await?;
     let doc = privacy_notice(&state.privacy, &site, &lang)?;
     Ok(html(publisher().notice_page(&doc, &page)?))
@@ -189,7 +186,7 @@ pub async fn get_changes(
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> Result<Response, ApiError> {
     let (lang, page) = prepare(&state, &site, &query, PageKind::Changes).await?;
     let revisions = kept_revisions(&state, &site).await?;
     let log = change_log(&state.privacy, &revisions, &site, &lang)?;
@@ -199,24 +196,9 @@ pub async fn get_changes(
 /// The record of processing: HTML, `?format=csv` or `?format=json`. Needs the admin token.
 pub async fn get_ropa(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: Admin,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match (&state.admin_token, presented) {
-        (Some(token), Some(candidate)) if token.matches(candidate) => {}
-        (None, _) => {
-            return Err(ApiError::NotFound {
-                what: "/ropa (no admin token is set; export it with `kapsel ropa export`)"
-                    .to_owned(),
-            }
-            .into());
-        }
-        _ => return Err(ApiError::Unauthorized.into()),
-    }
+) -> Result<Response, ApiError> {
     let file = &state.privacy;
     let lang = language(file, &query)?;
     let record = record_of_processing(file, &lang)?;
@@ -232,9 +214,9 @@ pub async fn get_ropa(
             serde_json::to_string_pretty(&record).map_err(kapsel_publish::PublishError::from)?,
             "application/json",
         )),
-        Some(other) => Err(PageError::BadParameter {
-            field: "format",
-            message: format!("unknown format `{other}`; use html, csv or json"),
-        }),
+        Some(other) => Err(ApiError::parameter(
+            "format",
+            format!("unknown format `{other}`; use html, csv or json"),
+        )),
     }
 }
