@@ -133,7 +133,7 @@ test('the optional floating button reopens the centre and passes axe', { skip },
   // A page of the site's own that opts in with data-kapsel-floating on the snippet.
   await page.route(`${new URL(page.url()).origin}/own-page`, (route) => route.fulfill({
     contentType: 'text/html',
-    body: '<!doctype html><html lang="en"><head><title>Own page</title><script src="/s/www.js" data-kapsel-floating></script></head><body><main><h1>Own page</h1></main></body></html>',
+    body: '<!doctype html><html lang="en"><head><title>Own page</title><script src="/s/demo.js" data-kapsel-floating></script></head><body><main><h1>Own page</h1></main></body></html>',
   }));
   await page.goto(`${new URL(page.url()).origin}/own-page`);
   const float = page.locator('.kapsel-float');

@@ -66,11 +66,11 @@ test('accept all: scripts in order, iframe, template, first-party cookies, third
   assert.equal(state.placeholder, false);
   assert.match(state.video, /^http:\/\/127\.0\.0\.1:\d+\/demo\/embed\/video$/);
   const order = state.lines.filter((l) => !l.startsWith('kapsel:'));
-  assert.deepEqual(order.slice(0, 3), ['analytics loaded', 'analytics configured', 'ad pixel loaded'],
+  assert.deepEqual(order.slice(0, 5), ['analytics loaded', 'analytics configured', 'ad conversion linker loaded', 'ad pixel loaded', 'support chat loaded'],
     'gated scripts run in document order, each src script before the next');
   assert.equal(order.filter((l) => l === 'visitor counter shown').length, 1, 'the template\'s script ran once');
   const names = await cookieNames(page);
-  for (const expected of ['_ga@localhost', '_ga_DEMO123@localhost', '_fbp@localhost', 'kapsel_consent@localhost']) {
+  for (const expected of ['_ga@localhost', '_ga_DEMO123@localhost', '_gcl_au@localhost', '_fbp@localhost', 'intercom-id-demo1234@localhost', 'kapsel_consent@localhost']) {
     assert.ok(names.includes(expected), `${expected} missing in ${names}`);
   }
   // Third-party requests happen now (whether the browser keeps their cookies is its own setting:

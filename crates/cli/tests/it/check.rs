@@ -28,8 +28,8 @@ fn a_valid_file_prints_each_site_and_its_revision() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
-    for (line, site) in lines.iter().zip(["www", "pamelding"]) {
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for (line, site) in lines.iter().zip(["www", "pamelding", "demo"]) {
         let prefix = format!("{EXAMPLE}: ok (site {site} revision ");
         let revision = line
             .strip_prefix(&prefix)
@@ -73,7 +73,7 @@ fn a_broken_file_prints_every_problem_and_exits_1() {
         4
     );
     // The valid file before it is still reported as valid.
-    assert_eq!(text(&output.stdout).lines().count(), 2);
+    assert_eq!(text(&output.stdout).lines().count(), 3);
 }
 
 #[test]

@@ -149,8 +149,9 @@ fn services_mut(document: &mut Table) -> &mut Vec<Value> {
 #[test]
 fn sites_have_their_own_revision_and_unknown_sites_none() {
     let all = revisions(&example_source());
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3);
     assert_ne!(all[0].1, all[1].1);
+    assert_ne!(all[1].1, all[2].1);
     assert_eq!(
         site_revision(&privacy::load(&example_source(), "x").unwrap(), "nope"),
         None

@@ -1,11 +1,12 @@
 //! The demo website at `/demo/`: a small page with the Kapsel snippet, a fake analytics script,
-//! a fake ad pixel and a video embed that set cookies the way the real ones do, so a newcomer
+//! a fake ad conversion linker, a fake ad pixel, a fake support chat and a video embed that set cookies the way the real ones do, so a newcomer
 //! (and the scanner) can watch the gating work. Its files live in `banner/demo/`.
 //!
 //! Third-party behaviour is real: the pixel and the video are loaded from the *other* loopback
 //! host name (page on `localhost`, trackers on `127.0.0.1`, or the other way round), so the
 //! browser treats their cookies as third-party. Service ids are found in the privacy file by the
-//! cookies they declare (`_ga`, `_fbp`, `YSC`), so the page always gates the declared services.
+//! cookies they declare (`_ga`, `_gcl_au`, `_fbp`, `intercom-id-`, `YSC`), so the page always gates the
+//! declared services. The page uses site `demo` when the privacy file has one.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 
 const INDEX: &str = include_str!("../../../../banner/demo/index.html");
-const FILES: [(&str, &str, &str); 4] = [
+const FILES: [(&str, &str, &str); 6] = [
     (
         "demo.css",
         "text/css; charset=utf-8",
@@ -35,6 +36,16 @@ const FILES: [(&str, &str, &str); 4] = [
         "pixel.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../banner/demo/pixel.js"),
+    ),
+    (
+        "ads.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../banner/demo/ads.js"),
+    ),
+    (
+        "chat.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../banner/demo/chat.js"),
     ),
     (
         "log.js",
@@ -92,12 +103,15 @@ const PAGE_TEXTS: [(&str, [&str; 6]); 3] = [
 pub struct DemoSite {
     site: String,
     analytics: String,
+    ads: String,
     pixel: String,
+    chat: String,
     video: String,
 }
 
 impl DemoSite {
-    /// The first site of the file and the services declaring `_ga`, `_fbp` and `YSC`.
+    /// The site `demo` (else the file's first site) and the services declaring `_ga`, `_gcl_au`,
+    /// `_fbp`, `intercom-id-` and `YSC`.
     pub fn from_file(file: &PrivacyFile) -> Self {
         let service_with = |cookie: &str| {
             file.services
@@ -108,13 +122,16 @@ impl DemoSite {
                     |service| service.id.clone(),
                 )
         };
+        let site = file
+            .site("demo")
+            .or(file.sites.first())
+            .map_or_else(|| "demo".to_owned(), |site| site.id.clone());
         DemoSite {
-            site: file
-                .sites
-                .first()
-                .map_or_else(|| "www".to_owned(), |site| site.id.clone()),
+            site,
             analytics: service_with("_ga"),
+            ads: service_with("_gcl_au"),
             pixel: service_with("_fbp"),
+            chat: service_with("intercom-id-"),
             video: service_with("YSC"),
         }
     }
@@ -157,7 +174,9 @@ async fn get_demo_page(
         .replace("{{lang}}", lang)
         .replace("{{site}}", &site.site)
         .replace("{{analytics}}", &site.analytics)
+        .replace("{{ads}}", &site.ads)
         .replace("{{pixel}}", &site.pixel)
+        .replace("{{chat}}", &site.chat)
         .replace("{{video}}", &site.video)
         .replace("{{other_origin}}", &other_origin(&headers))
         .replace("{{t_settings}}", settings)
