@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kapsel_core::catalogue::{KnownCategory, KnownCookie, KnownDuration};
+use kapsel_core::catalogue::{KnownCategory, KnownCookie};
 use kapsel_core::privacy::{Duration, NECESSARY, PrivacyFile};
 
 use super::catalogue::{describe, load_catalogue};
@@ -34,7 +34,7 @@ pub struct SuggestArgs {
 }
 
 /// Milliseconds, or a marker for session/persistent.
-fn declared_ms(duration: &Duration) -> Result<i64, &'static str> {
+fn lifetime_ms(duration: &Duration) -> Result<i64, &'static str> {
     match duration {
         Duration::Session => Err("session"),
         Duration::Persistent => Err("persistent"),
@@ -42,17 +42,9 @@ fn declared_ms(duration: &Duration) -> Result<i64, &'static str> {
     }
 }
 
-fn known_ms(duration: KnownDuration) -> Result<i64, &'static str> {
-    match duration {
-        KnownDuration::Session => Err("session"),
-        KnownDuration::Persistent => Err("persistent"),
-        fixed => fixed.approx_seconds().map(|s| s * 1000).ok_or("too long"),
-    }
-}
-
 /// Whether two lifetimes disagree: different kinds, or fixed periods more than 10 % apart.
-fn durations_disagree(declared: &Duration, known: KnownDuration) -> bool {
-    match (declared_ms(declared), known_ms(known)) {
+fn durations_disagree(declared: &Duration, known: &Duration) -> bool {
+    match (lifetime_ms(declared), lifetime_ms(known)) {
         (Ok(a), Ok(b)) => {
             let (low, high) = (a.min(b), a.max(b));
             high.saturating_mul(10) > low.saturating_mul(11)
@@ -125,7 +117,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             let place = format!("{} / {}", service.id, cookie.name);
             if let (Ok(declared), Some(known_duration)) =
                 (Duration::parse(&cookie.duration), known.duration)
-                && durations_disagree(&declared, known_duration)
+                && durations_disagree(&declared, &known_duration)
             {
                 flagged += 1;
                 println!(
@@ -153,6 +145,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kapsel_core::catalogue::parse_retention;
 
     fn parse(d: &str) -> Duration {
         Duration::parse(d).unwrap_or(Duration::Session)
@@ -160,11 +153,11 @@ mod tests {
 
     #[test]
     fn durations_within_ten_percent_agree() {
-        let known = |t: &str| KnownDuration::parse(t).unwrap_or(KnownDuration::Persistent);
-        assert!(!durations_disagree(&parse("2 years"), known("730 days")));
-        assert!(!durations_disagree(&parse("179 days"), known("6 months")));
-        assert!(durations_disagree(&parse("13 months"), known("2 years")));
-        assert!(durations_disagree(&parse("session"), known("30 minutes")));
-        assert!(!durations_disagree(&parse("session"), known("Session")));
+        let known = |t: &str| parse_retention(t).unwrap_or(Duration::Persistent);
+        assert!(!durations_disagree(&parse("2 years"), &known("730 days")));
+        assert!(!durations_disagree(&parse("179 days"), &known("6 months")));
+        assert!(durations_disagree(&parse("13 months"), &known("2 years")));
+        assert!(durations_disagree(&parse("session"), &known("30 minutes")));
+        assert!(!durations_disagree(&parse("session"), &known("Session")));
     }
 }

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use retention::{KnownDuration, TimeUnit};
+pub use retention::parse_retention;
+
+use crate::privacy::Duration;
 
 /// What a known cookie is for. The Open Cookie Database files strictly necessary cookies under
 /// "Functional" too, so only entries marked necessary or security count as `Necessary`.
@@ -74,7 +76,7 @@ pub struct KnownCookie {
     /// Retention as the source writes it ("13 months", "Session").
     pub retention: String,
     /// `retention` parsed, when it names a period.
-    pub duration: Option<KnownDuration>,
+    pub duration: Option<Duration>,
     /// Set on the provider's domain rather than the site's own.
     pub third_party: bool,
     /// The domain it is set on, when the source names one.

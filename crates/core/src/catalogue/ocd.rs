@@ -4,7 +4,7 @@
 //!
 //! The CSV reader is RFC 4180: quoted fields, `""` inside quotes, line breaks inside quotes.
 
-use super::retention::KnownDuration;
+use super::retention::parse_retention;
 use super::{CatalogueError, CatalogueSource, KnownCategory, KnownCookie};
 
 const COLUMN_PLATFORM: &str = "Platform";
@@ -199,7 +199,7 @@ pub(super) fn cookies_from_csv(text: &str) -> Result<Vec<KnownCookie>, Catalogue
             platform: cell(columns.platform).to_owned(),
             provider: cell(columns.controller).to_owned(),
             category: category_from_ocd(cell(columns.category)),
-            duration: KnownDuration::parse(&retention),
+            duration: parse_retention(&retention),
             retention,
             third_party: domain_cell.contains("3rd party"),
             domain: hosts.first().cloned(),

@@ -17,7 +17,7 @@ pub mod validate;
 mod validate_sites;
 mod validate_texts;
 
-pub use duration::Duration;
+pub use duration::{Duration, DurationUnit};
 pub use load::load;
 pub use model::*;
 pub use problem::{Problem, Problems};
