@@ -10,4 +10,5 @@ pub mod notice;
 pub mod ropa;
 pub mod scan;
 pub mod serve;
+pub mod serve_settings;
 pub mod suggest;

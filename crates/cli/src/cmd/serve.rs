@@ -1,5 +1,5 @@
-//! `kapsel serve`: flags and environment (flags win, then `KAPSEL_*` variables, then defaults)
-//! into a validated server configuration; opens the store, migrates it, binds the listener,
+//! `kapsel serve`: flags, `KAPSEL_*` variables and an optional settings file (in that order of
+//! precedence, then defaults; see `serve_settings`) into a validated server configuration; opens the store, migrates it, binds the listener,
 //! prints `kapsel listening on http://ADDR` once bound, and serves until SIGTERM or ctrl-c.
 //!
 //! An invalid privacy file is refused with the same report `kapsel check` prints; unknown flags
@@ -15,12 +15,15 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use kapsel_server::{AdminToken, Limits, RateLimit, ServerConfig};
+use kapsel_server::{Limits, RateLimit, ServerConfig};
 use kapsel_store::Store;
 use tokio_util::sync::CancellationToken;
 
+use super::serve_settings::{Backend, Settings, SettingsFile};
+
 /// Environment variables `kapsel serve` reads (through clap) or tolerates.
-const KNOWN_ENV: [&str; 14] = [
+const KNOWN_ENV: [&str; 15] = [
+    "KAPSEL_SETTINGS",
     "KAPSEL_CONFIG",
     "KAPSEL_DATA",
     "KAPSEL_DATABASE_URL",
@@ -37,21 +40,25 @@ const KNOWN_ENV: [&str; 14] = [
     "KAPSEL_LOG",
 ];
 
-/// Flags of `kapsel serve`; each can also come from the `KAPSEL_*` variable named beside it.
+/// Flags of `kapsel serve`; each can also come from the `KAPSEL_*` variable named beside it or
+/// from the settings file. Defaults are applied in `serve_settings`, after the file.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// A TOML settings file with any of the keys below (snake_case); flags and env win over it.
+    #[arg(long, env = "KAPSEL_SETTINGS")]
+    pub settings: Option<PathBuf>,
     /// The privacy file (kapsel.toml).
     #[arg(long, env = "KAPSEL_CONFIG")]
-    pub config: PathBuf,
-    /// Directory for the embedded SQLite database and the instance id.
-    #[arg(long, env = "KAPSEL_DATA", default_value = "./data", conflicts_with = "database_url")]
-    pub data: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Directory for the embedded SQLite database and the instance id [default: ./data].
+    #[arg(long, env = "KAPSEL_DATA", conflicts_with = "database_url")]
+    pub data: Option<PathBuf>,
     /// PostgreSQL instead of SQLite: postgres://user@host:5432/db.
     #[arg(long, env = "KAPSEL_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Address of the public listener; port 0 picks a free port.
-    #[arg(long, env = "KAPSEL_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// Address of the public listener; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, env = "KAPSEL_LISTEN")]
+    pub listen: Option<SocketAddr>,
     /// Address of the admin listener (/metrics without a token, /healthz).
     #[arg(long, env = "KAPSEL_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
@@ -62,37 +69,44 @@ pub struct ServeArgs {
     /// Trust the first X-Forwarded-For address (only behind a reverse proxy that sets it).
     #[arg(long, env = "KAPSEL_TRUST_PROXY")]
     pub trust_proxy: bool,
-    /// Sustained consent requests per second per address prefix (IPv4 /24, IPv6 /48); 0 = off.
-    #[arg(long, env = "KAPSEL_RATE_LIMIT", default_value_t = 20.0)]
-    pub rate_limit: f64,
-    /// Requests a prefix may make at once before being throttled.
-    #[arg(long, env = "KAPSEL_RATE_BURST", default_value_t = 100)]
-    pub rate_burst: u32,
+    /// Sustained consent requests per second per address prefix (IPv4 /24, IPv6 /48); 0 = off
+    /// [default: 20].
+    #[arg(long, env = "KAPSEL_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+    /// Requests a prefix may make at once before being throttled [default: 100].
+    #[arg(long, env = "KAPSEL_RATE_BURST")]
+    pub rate_burst: Option<u32>,
     /// Rate-limit loopback clients too (by default they are exempt, for local tests and benchmarks).
     #[arg(long, env = "KAPSEL_RATE_LIMIT_LOOPBACK")]
     pub rate_limit_loopback: bool,
-    /// Largest accepted consent request body in bytes.
-    #[arg(long, env = "KAPSEL_BODY_LIMIT", default_value_t = 8192)]
-    pub body_limit: usize,
-    /// Log format on stderr.
-    #[arg(long, env = "KAPSEL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    /// Largest accepted consent request body in bytes [default: 8192].
+    #[arg(long, env = "KAPSEL_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Log format on stderr [default: text].
+    #[arg(long, env = "KAPSEL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging(args.log_format);
+    let file = match &args.settings {
+        Some(path) => SettingsFile::read(path)?,
+        None => SettingsFile::default(),
+    };
+    let settings = Settings::resolve(&args, file, std::env::var("KAPSEL_ADMIN_TOKEN").ok())?;
+    init_logging(settings.log_format);
     if let Err(warning) = reject_unknown_env(std::env::vars().map(|(key, _)| key)) {
         tracing::warn!("{warning}");
     }
-    let source = std::fs::read_to_string(&args.config)
-        .with_context(|| format!("cannot read the privacy file {}", args.config.display()))?;
-    let privacy = match kapsel_core::privacy::load(&source, &args.config.display().to_string()) {
+    let source = std::fs::read_to_string(&settings.config)
+        .with_context(|| format!("cannot read the privacy file {}", settings.config.display()))?;
+    let privacy = match kapsel_core::privacy::load(&source, &settings.config.display().to_string()) {
         Ok(privacy) => privacy,
         Err(problems) => {
             eprintln!("{problems}");
@@ -104,18 +118,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args, privacy))?;
+    runtime.block_on(serve(settings, privacy))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: ServeArgs, privacy: kapsel_core::privacy::PrivacyFile) -> anyhow::Result<()> {
-    let (store, data_dir) = match &args.database_url {
-        Some(url) => (Store::open_postgres(url).await.context("cannot open PostgreSQL")?, None),
-        None => (
-            Store::open_data_dir(&args.data)
+async fn serve(args: Settings, privacy: kapsel_core::privacy::PrivacyFile) -> anyhow::Result<()> {
+    let (store, data_dir) = match &args.backend {
+        Backend::Postgres { url } => (Store::open_postgres(url).await.context("cannot open PostgreSQL")?, None),
+        Backend::Sqlite { data } => (
+            Store::open_data_dir(data)
                 .await
-                .with_context(|| format!("cannot open the data directory {}", args.data.display()))?,
-            Some(args.data.as_path()),
+                .with_context(|| format!("cannot open the data directory {}", data.display()))?,
+            Some(data.as_path()),
         ),
     };
     store.migrate().await.context("cannot apply the database migrations")?;
@@ -125,7 +139,7 @@ async fn serve(args: ServeArgs, privacy: kapsel_core::privacy::PrivacyFile) -> a
         .context("cannot determine this instance's chain id")?;
 
     let mut config = ServerConfig::new(Arc::new(privacy), chain_id);
-    config.admin_token = std::env::var("KAPSEL_ADMIN_TOKEN").ok().and_then(AdminToken::new);
+    config.admin_token = args.admin_token.clone();
     config.trust_proxy = args.trust_proxy;
     config.limits = Limits {
         body_bytes: args.body_limit,
