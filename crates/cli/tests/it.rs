@@ -8,6 +8,7 @@ mod it {
 
     mod check;
     mod crash;
+    mod ledger;
     mod scan;
     mod serve;
 }

@@ -25,7 +25,10 @@ impl FromRequestParts<AppState> for Admin {
         match (&state.admin_token, presented) {
             (Some(token), Some(candidate)) if token.matches(candidate) => Ok(Admin),
             (None, _) => Err(ApiError::NotFound {
-                what: format!("{} on this listener (no admin token is set)", parts.uri.path()),
+                what: format!(
+                    "{} on this listener (no admin token is set)",
+                    parts.uri.path()
+                ),
             }),
             _ => Err(ApiError::Unauthorized),
         }

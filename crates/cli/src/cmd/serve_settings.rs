@@ -90,12 +90,14 @@ impl SettingsFile {
 
 impl Settings {
     /// Flags and environment (already in `args`) win over the file, the file over defaults.
-    pub fn resolve(args: &ServeArgs, file: SettingsFile, env_admin_token: Option<String>) -> anyhow::Result<Settings> {
-        let config = args
-            .config
-            .clone()
-            .or(file.config)
-            .context("no privacy file: give --config FILE, KAPSEL_CONFIG or `config` in the settings file")?;
+    pub fn resolve(
+        args: &ServeArgs,
+        file: SettingsFile,
+        env_admin_token: Option<String>,
+    ) -> anyhow::Result<Settings> {
+        let config = args.config.clone().or(file.config).context(
+            "no privacy file: give --config FILE, KAPSEL_CONFIG or `config` in the settings file",
+        )?;
         // An explicit --data (or KAPSEL_DATA) means SQLite even when the file names PostgreSQL.
         let backend = match (&args.data, &args.database_url, file.database_url) {
             (Some(data), _, _) => Backend::Sqlite { data: data.clone() },
@@ -107,21 +109,38 @@ impl Settings {
         };
         let listen = match args.listen.or(file.listen) {
             Some(listen) => listen,
-            None => DEFAULT_LISTEN.parse().context("the default listen address")?,
+            None => DEFAULT_LISTEN
+                .parse()
+                .context("the default listen address")?,
         };
         Ok(Settings {
             config,
             backend,
             listen,
             admin_listen: args.admin_listen.or(file.admin_listen),
-            admin_token: env_admin_token.or(file.admin_token).and_then(AdminToken::new),
+            admin_token: env_admin_token
+                .or(file.admin_token)
+                .and_then(AdminToken::new),
             chain_id: args.chain_id.clone().or(file.chain_id),
             trust_proxy: args.trust_proxy || file.trust_proxy.unwrap_or(false),
-            rate_limit: args.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
-            rate_burst: args.rate_burst.or(file.rate_burst).unwrap_or(DEFAULT_RATE_BURST),
-            rate_limit_loopback: args.rate_limit_loopback || file.rate_limit_loopback.unwrap_or(false),
-            body_limit: args.body_limit.or(file.body_limit).unwrap_or(DEFAULT_BODY_LIMIT),
-            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            rate_limit: args
+                .rate_limit
+                .or(file.rate_limit)
+                .unwrap_or(DEFAULT_RATE_LIMIT),
+            rate_burst: args
+                .rate_burst
+                .or(file.rate_burst)
+                .unwrap_or(DEFAULT_RATE_BURST),
+            rate_limit_loopback: args.rate_limit_loopback
+                || file.rate_limit_loopback.unwrap_or(false),
+            body_limit: args
+                .body_limit
+                .or(file.body_limit)
+                .unwrap_or(DEFAULT_BODY_LIMIT),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
         })
     }
 }
@@ -151,46 +170,81 @@ mod tests {
             "kapsel-serve.toml",
         )
         .unwrap();
-        let settings = Settings::resolve(&args(&["--listen", "127.0.0.1:9100"]), file, None).unwrap();
+        let settings =
+            Settings::resolve(&args(&["--listen", "127.0.0.1:9100"]), file, None).unwrap();
         assert_eq!(settings.config, PathBuf::from("site.toml"));
         assert_eq!(settings.listen.to_string(), "127.0.0.1:9100");
         assert_eq!(settings.body_limit, 4096);
         assert!((settings.rate_limit - 5.0).abs() < f64::EPSILON);
         assert_eq!(settings.rate_burst, DEFAULT_RATE_BURST);
-        assert_eq!(settings.backend, Backend::Sqlite { data: PathBuf::from(DEFAULT_DATA) });
+        assert_eq!(
+            settings.backend,
+            Backend::Sqlite {
+                data: PathBuf::from(DEFAULT_DATA)
+            }
+        );
     }
 
     #[test]
     fn an_explicit_data_dir_beats_a_database_url_in_the_file() {
-        let file = SettingsFile::parse("database_url = \"postgres://db/kapsel\"\n", "s.toml").unwrap();
+        let file =
+            SettingsFile::parse("database_url = \"postgres://db/kapsel\"\n", "s.toml").unwrap();
         let from_file = Settings::resolve(&args(&["--config", "k.toml"]), file, None).unwrap();
-        assert_eq!(from_file.backend, Backend::Postgres { url: "postgres://db/kapsel".into() });
-        let file = SettingsFile::parse("database_url = \"postgres://db/kapsel\"\n", "s.toml").unwrap();
-        let flag = Settings::resolve(&args(&["--config", "k.toml", "--data", "/tmp/k"]), file, None).unwrap();
-        assert_eq!(flag.backend, Backend::Sqlite { data: PathBuf::from("/tmp/k") });
+        assert_eq!(
+            from_file.backend,
+            Backend::Postgres {
+                url: "postgres://db/kapsel".into()
+            }
+        );
+        let file =
+            SettingsFile::parse("database_url = \"postgres://db/kapsel\"\n", "s.toml").unwrap();
+        let flag = Settings::resolve(
+            &args(&["--config", "k.toml", "--data", "/tmp/k"]),
+            file,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            flag.backend,
+            Backend::Sqlite {
+                data: PathBuf::from("/tmp/k")
+            }
+        );
     }
 
     #[test]
     fn unknown_keys_and_wrong_types_name_the_line_and_column() {
-        let error = SettingsFile::parse("listen = \"127.0.0.1:1\"\nlistn = \"x\"\n", "kapsel-serve.toml")
+        let error = SettingsFile::parse(
+            "listen = \"127.0.0.1:1\"\nlistn = \"x\"\n",
+            "kapsel-serve.toml",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(error.starts_with("kapsel-serve.toml:2:1: "), "{error}");
+        assert!(error.contains("unknown field `listn`"), "{error}");
+        let error = SettingsFile::parse("\n\nbody_limit = \"big\"\n", "s.toml")
             .err()
             .unwrap()
             .to_string();
-        assert!(error.starts_with("kapsel-serve.toml:2:1: "), "{error}");
-        assert!(error.contains("unknown field `listn`"), "{error}");
-        let error = SettingsFile::parse("\n\nbody_limit = \"big\"\n", "s.toml").err().unwrap().to_string();
         assert!(error.starts_with("s.toml:3:14: "), "{error}");
     }
 
     #[test]
     fn a_missing_privacy_file_is_named() {
-        let error = Settings::resolve(&args(&[]), SettingsFile::default(), None).unwrap_err().to_string();
+        let error = Settings::resolve(&args(&[]), SettingsFile::default(), None)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("--config"), "{error}");
     }
 
     #[test]
     fn the_admin_token_from_the_environment_wins_and_is_never_shown() {
-        let file = SettingsFile::parse("config = \"k.toml\"\nadmin_token = \"from-file-secret\"\n", "s.toml").unwrap();
+        let file = SettingsFile::parse(
+            "config = \"k.toml\"\nadmin_token = \"from-file-secret\"\n",
+            "s.toml",
+        )
+        .unwrap();
         let settings = Settings::resolve(&args(&[]), file, Some("from-env-secret".into())).unwrap();
         let token = settings.admin_token.unwrap();
         assert!(token.matches("from-env-secret"));

@@ -9,7 +9,10 @@ use crate::privacy::{Duration, DurationUnit};
 
 /// Unit words and abbreviations catalogues use.
 const UNIT_WORDS: [(&[&str], DurationUnit); 7] = [
-    (&["s", "sec", "secs", "second", "seconds"], DurationUnit::Seconds),
+    (
+        &["s", "sec", "secs", "second", "seconds"],
+        DurationUnit::Seconds,
+    ),
     (&["min", "mins", "minute", "minutes"], DurationUnit::Minutes),
     (&["h", "hr", "hrs", "hour", "hours"], DurationUnit::Hours),
     (&["d", "day", "days"], DurationUnit::Days),
@@ -81,7 +84,10 @@ mod tests {
         assert_eq!(parse_retention("30 mins"), span(30, DurationUnit::Minutes));
         assert_eq!(parse_retention("30d"), span(30, DurationUnit::Days));
         assert_eq!(parse_retention("Session"), Some(Duration::Session));
-        assert_eq!(parse_retention("End of session (browser)"), Some(Duration::Session));
+        assert_eq!(
+            parse_retention("End of session (browser)"),
+            Some(Duration::Session)
+        );
         assert_eq!(parse_retention("forever"), Some(Duration::Persistent));
         assert_eq!(parse_retention("Unknown"), None);
         assert_eq!(parse_retention("Varies"), None);

@@ -8,7 +8,9 @@ use crate::error::ApiError;
 impl From<PublishError> for ApiError {
     fn from(error: PublishError) -> Self {
         match error {
-            PublishError::UnknownSite(site) => ApiError::NotFound { what: format!("site `{site}`") },
+            PublishError::UnknownSite(site) => ApiError::NotFound {
+                what: format!("site `{site}`"),
+            },
             PublishError::UnknownLanguage { lang, declared } => ApiError::parameter(
                 "lang",
                 format!("unknown language `{lang}`; this site is published in {declared}"),
