@@ -24,6 +24,8 @@ use kapsel_publish::{
     privacy_notice, record_of_processing,
 };
 
+use kapsel_store::PublishedRevision as StoredRevision;
+
 use crate::admin::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -94,13 +96,18 @@ fn typed(body: String, content_type: &'static str) -> Response {
     response
 }
 
-/// The site's kept revisions, oldest first, read back for the change log.
-async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRevision>, ApiError> {
-    let stored = state
+/// The site's published revisions, oldest first: one store read per request, from which both
+/// "last updated" and the change log are taken.
+async fn stored_revisions(state: &AppState, site: &str) -> Result<Vec<StoredRevision>, ApiError> {
+    state
         .store
         .revisions(site)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))?;
+        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))
+}
+
+/// The kept revisions as documents, for the change log.
+fn kept_revisions(stored: Vec<StoredRevision>) -> Result<Vec<PublishedRevision>, ApiError> {
     stored
         .into_iter()
         .map(|published| {
@@ -114,36 +121,30 @@ async fn kept_revisions(state: &AppState, site: &str) -> Result<Vec<PublishedRev
 }
 
 /// When the site's current revision was first published ("last updated" on every page).
-async fn current_published_ms(state: &AppState, site: &str) -> Result<Option<i64>, ApiError> {
-    let Some(current) = state.sites.get(site).map(|s| s.current_revision.clone()) else {
-        return Ok(None);
-    };
-    let stored = state
-        .store
-        .revisions(site)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))?;
-    Ok(stored
-        .into_iter()
-        .find(|r| r.revision == current)
-        .map(|r| r.first_published_ms))
+fn current_published_ms(state: &AppState, site: &str, stored: &[StoredRevision]) -> Option<i64> {
+    let current = &state.sites.get(site)?.current_revision;
+    stored
+        .iter()
+        .find(|r| &r.revision == current)
+        .map(|r| r.first_published_ms)
 }
 
-/// Checks the site and the language and finds "last updated".
+/// Checks the site and the language, reads the site's revisions and finds "last updated".
 async fn prepare(
     state: &AppState,
     site: &str,
     query: &HashMap<String, String>,
     kind: PageKind,
-) -> Result<(Lang, Page), ApiError> {
+) -> Result<(Lang, Page, Vec<StoredRevision>), ApiError> {
     let file = &state.privacy;
     if file.site(site).is_none() {
         return Err(ApiError::NotFound { what: format!("site `{site}`") });
     }
     let lang = language(file, query)?;
-    let updated = current_published_ms(state, site).await?;
+    let stored = stored_revisions(state, site).await?;
+    let updated = current_published_ms(state, site, &stored);
     let page = Page::new(file, site, &lang, kind, updated);
-    Ok((lang, page))
+    Ok((lang, page, stored))
 }
 
 pub async fn get_cookies(
@@ -151,7 +152,7 @@ pub async fn get_cookies(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
+    let (lang, page, _) = prepare(&state, &site, &query, PageKind::Cookies).await?;
     let doc = cookie_declaration(&state.privacy, &site, &lang)?;
     Ok(html(publisher().declaration_page(&doc, &page)?))
 }
@@ -162,7 +163,7 @@ pub async fn get_cookies_fragment(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (lang, page) = prepare(&state, &site, &query, PageKind::Cookies).await?;
+    let (lang, page, _) = prepare(&state, &site, &query, PageKind::Cookies).await?;
     let doc = cookie_declaration(&state.privacy, &site, &lang)?;
     let mut response = html(publisher().declaration_fragment(&doc, &page)?);
     response.headers_mut().insert(
@@ -177,7 +178,7 @@ pub async fn get_privacy(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (lang, page) = prepare(&state, &site, &query, PageKind::Privacy).await?;
+    let (lang, page, _) = prepare(&state, &site, &query, PageKind::Privacy).await?;
     let doc = privacy_notice(&state.privacy, &site, &lang)?;
     Ok(html(publisher().notice_page(&doc, &page)?))
 }
@@ -187,8 +188,8 @@ pub async fn get_changes(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let (lang, page) = prepare(&state, &site, &query, PageKind::Changes).await?;
-    let revisions = kept_revisions(&state, &site).await?;
+    let (lang, page, stored) = prepare(&state, &site, &query, PageKind::Changes).await?;
+    let revisions = kept_revisions(stored)?;
     let log = change_log(&state.privacy, &revisions, &site, &lang)?;
     Ok(html(publisher().change_log_page(&log, &page)?))
 }
@@ -205,7 +206,8 @@ pub async fn get_ropa(
     match query.get("format").map(String::as_str) {
         None | Some("html") => {
             let first_site = file.sites.first().map_or("", |s| s.id.as_str());
-            let updated = current_published_ms(&state, first_site).await?;
+            let stored = stored_revisions(&state, first_site).await?;
+            let updated = current_published_ms(&state, first_site, &stored);
             let page = Page::new(file, first_site, &lang, PageKind::Ropa, updated);
             Ok(html(publisher().ropa_page(&record, &page)?))
         }
