@@ -138,7 +138,9 @@ async fn prepare(
 ) -> Result<(Lang, Page, Vec<StoredRevision>), ApiError> {
     let file = &state.privacy;
     if file.site(site).is_none() {
-        return Err(ApiError::NotFound { what: format!("site `{site}`") });
+        return Err(ApiError::NotFound {
+            what: format!("site `{site}`"),
+        });
     }
     let lang = language(file, query)?;
     let stored = stored_revisions(state, site).await?;
