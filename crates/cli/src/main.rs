@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "kapsel", version, about = "Makes a website's privacy and cookie policy true, and provable.")]
+#[command(
+    name = "kapsel",
+    version,
+    about = "Makes a website's privacy and cookie policy true, and provable."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,7 +1,12 @@
 //! The CLI's one integration-test binary: each module runs the real `kapsel` binary.
 //! Add a module under `tests/it/` and a line below.
 // A test crate: a failing unwrap or panic is a readable test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod it {
     pub mod harness;

@@ -28,7 +28,10 @@ fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trust_proxy: bool) -
             .and_then(|v| v.split(',').next())
             .map(str::trim)
             .and_then(|first| {
-                first.parse::<IpAddr>().ok().or_else(|| first.parse::<SocketAddr>().ok().map(|s| s.ip()))
+                first
+                    .parse::<IpAddr>()
+                    .ok()
+                    .or_else(|| first.parse::<SocketAddr>().ok().map(|s| s.ip()))
             });
         if forwarded.is_some() {
             return forwarded;
@@ -40,13 +43,22 @@ fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trust_proxy: bool) -
 fn is_loopback(addr: IpAddr) -> bool {
     match addr {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     }
 }
 
 /// Middleware: truncates the client address, rate-limits by its prefix, and passes the prefix on.
-pub async fn limit_by_prefix(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+pub async fn limit_by_prefix(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let addr = client_ip(peer, request.headers(), state.trust_proxy);
     let prefix = addr.map(ip::truncate);
     let exempt = addr.is_some_and(is_loopback) && state.limiter.exempts_loopback();
@@ -71,9 +83,15 @@ mod tests {
     fn forwarded_for_is_used_only_when_trusted() {
         let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.1"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 10.0.0.1"),
+        );
         assert_eq!(client_ip(Some(peer), &headers, false), Some(peer.ip()));
-        assert_eq!(client_ip(Some(peer), &headers, true), "203.0.113.9".parse().ok());
+        assert_eq!(
+            client_ip(Some(peer), &headers, true),
+            "203.0.113.9".parse().ok()
+        );
         headers.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
         assert_eq!(client_ip(Some(peer), &headers, true), Some(peer.ip()));
     }

@@ -41,10 +41,16 @@ impl ServerConfig {
 impl fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerConfig")
-            .field("sites", &self.privacy.sites.iter().map(|s| &s.id).collect::<Vec<_>>())
+            .field(
+                "sites",
+                &self.privacy.sites.iter().map(|s| &s.id).collect::<Vec<_>>(),
+            )
             .field("chain_id", &self.chain_id)
             .field("admin_token", &self.admin_token)
-            .field("admin_listener", &self.admin_listener.as_ref().map(|l| l.local_addr().ok()))
+            .field(
+                "admin_listener",
+                &self.admin_listener.as_ref().map(|l| l.local_addr().ok()),
+            )
             .field("limits", &self.limits)
             .field("trust_proxy", &self.trust_proxy)
             .finish()
@@ -59,7 +65,11 @@ impl AdminToken {
     /// `None` for an empty token: an empty secret would guard nothing.
     pub fn new(secret: impl Into<String>) -> Option<Self> {
         let secret = secret.into();
-        if secret.trim().is_empty() { None } else { Some(AdminToken(secret)) }
+        if secret.trim().is_empty() {
+            None
+        } else {
+            Some(AdminToken(secret))
+        }
     }
 
     /// Compares in time independent of where the first difference is.
@@ -85,7 +95,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { body_bytes: 8 * 1024, rate: RateLimit::default() }
+        Limits {
+            body_bytes: 8 * 1024,
+            rate: RateLimit::default(),
+        }
     }
 }
 
@@ -104,7 +117,11 @@ pub struct RateLimit {
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { per_second: 20.0, burst: 100, exempt_loopback: true }
+        RateLimit {
+            per_second: 20.0,
+            burst: 100,
+            exempt_loopback: true,
+        }
     }
 }
 

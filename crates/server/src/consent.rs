@@ -6,12 +6,12 @@
 //! and privacy-file references (422), origin against the site's domains (403), revision (409),
 //! previous receipt exists (422). Only then is anything written, and a 201 means it is fsync'd.
 
-use axum::extract::rejection::BytesRejection;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use axum::body::Bytes;
 use kapsel_core::Clock;
 use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
 
@@ -32,9 +32,13 @@ pub async fn post_consent(
     require_json(&headers)?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit: state.body_limit }
+            ApiError::PayloadTooLarge {
+                limit: state.body_limit,
+            }
         } else {
-            ApiError::MalformedJson { reason: rejection.body_text() }
+            ApiError::MalformedJson {
+                reason: rejection.body_text(),
+            }
         }
     })?;
     let choice = parse_choice(&body, &state.privacy)?;
@@ -48,13 +52,19 @@ pub async fn post_consent(
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .is_some();
         if !exists {
-            return Err(ApiError::field("previous_receipt", format!("no receipt {previous:?} is recorded")));
+            return Err(ApiError::field(
+                "previous_receipt",
+                format!("no receipt {previous:?} is recorded"),
+            ));
         }
     }
     let context = RecordContext {
         ip_prefix: client.0,
         ua_family: ua::family(
-            headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
         )
         .to_owned(),
     };
@@ -98,13 +108,25 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// A browser calling for site A from site B's pages is refused; requests without `Origin`
 /// (servers, tests, curl) pass.
-fn check_origin(state: &AppState, headers: &HeaderMap, choice: &ConsentChoice) -> Result<(), ApiError> {
-    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+fn check_origin(
+    state: &AppState,
+    headers: &HeaderMap,
+    choice: &ConsentChoice,
+) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
     let allowed = match (origin.to_str(), state.sites.get(&choice.site)) {
         (Ok(origin), Some(site)) => origin_allowed(origin, site.domains.iter().map(String::as_str)),
         _ => false,
     };
-    if allowed { Ok(()) } else { Err(ApiError::ForeignOrigin { site: choice.site.clone() }) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::ForeignOrigin {
+            site: choice.site.clone(),
+        })
+    }
 }
 
 fn check_revision(state: &AppState, choice: &ConsentChoice) -> Result<(), ApiError> {
@@ -125,7 +147,10 @@ mod tests {
     fn json_content_type_with_parameters_is_accepted() {
         let mut headers = HeaderMap::new();
         assert!(require_json(&headers).is_err());
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
         assert!(require_json(&headers).is_ok());
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(require_json(&headers).is_err());

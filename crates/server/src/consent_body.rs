@@ -12,8 +12,16 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError};
 
-const FIELDS: [&str; 8] =
-    ["site", "revision", "language", "action", "categories", "services", "previous_receipt", "gpc"];
+const FIELDS: [&str; 8] = [
+    "site",
+    "revision",
+    "language",
+    "action",
+    "categories",
+    "services",
+    "previous_receipt",
+    "gpc",
+];
 
 /// Longest accepted string for ids, revisions and languages; longer is certainly not declared.
 const MAX_TOKEN_LEN: usize = 128;
@@ -51,7 +59,10 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
             let declared: Vec<&str> = privacy.languages.iter().map(Lang::as_str).collect();
             errors.push(FieldError::new(
                 "language",
-                format!("unknown language {tag:?}; declared: {}", declared.join(", ")),
+                format!(
+                    "unknown language {tag:?}; declared: {}",
+                    declared.join(", ")
+                ),
             ));
         }
         known.then(|| Lang::new(tag))
@@ -62,7 +73,10 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
             let names: Vec<&str> = ConsentAction::ALL.iter().map(|a| a.as_str()).collect();
             errors.push(FieldError::new(
                 "action",
-                format!("unknown action {name:?}; expected one of {}", names.join(", ")),
+                format!(
+                    "unknown action {name:?}; expected one of {}",
+                    names.join(", ")
+                ),
             ));
         }
         action
@@ -94,7 +108,10 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
             None
         }
         Some(_) => {
-            errors.push(FieldError::new("previous_receipt", "must be a string or null"));
+            errors.push(FieldError::new(
+                "previous_receipt",
+                "must be a string or null",
+            ));
             None
         }
     };
@@ -137,7 +154,10 @@ fn required_string<'a>(
             None
         }
         Some(Value::String(text)) if text.len() > MAX_TOKEN_LEN => {
-            errors.push(FieldError::new(field, format!("must be at most {MAX_TOKEN_LEN} characters")));
+            errors.push(FieldError::new(
+                field,
+                format!("must be at most {MAX_TOKEN_LEN} characters"),
+            ));
             None
         }
         Some(Value::String(text)) => Some(text),
@@ -166,7 +186,11 @@ fn choice_map(
             for (id, granted) in entries {
                 let path = format!("{field}.{id}");
                 if !known(id) {
-                    let what = if field == "categories" { "category" } else { "service on this site" };
+                    let what = if field == "categories" {
+                        "category"
+                    } else {
+                        "service on this site"
+                    };
                     errors.push(FieldError::new(path, format!("unknown {what} {id:?}")));
                 } else if let Value::Bool(granted) = granted {
                     out.insert(id.clone(), *granted);
@@ -175,7 +199,10 @@ fn choice_map(
                 }
             }
         }
-        Some(_) => errors.push(FieldError::new(field, "must be an object of id → true/false")),
+        Some(_) => errors.push(FieldError::new(
+            field,
+            "must be an object of id → true/false",
+        )),
     }
     out
 }

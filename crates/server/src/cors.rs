@@ -61,7 +61,9 @@ fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> 
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let allowed = allowed_origin(&state, request.headers());
     let is_preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if is_preflight {
         let mut response = StatusCode::NO_CONTENT.into_response();
         let headers = response.headers_mut();
@@ -76,7 +78,10 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static("content-type"),
             );
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
         }
         return response;
     }
@@ -99,8 +104,14 @@ mod tests {
 
     #[test]
     fn origin_host_strips_scheme_and_port() {
-        assert_eq!(origin_host("https://www.example.no").as_deref(), Some("www.example.no"));
-        assert_eq!(origin_host("http://LOCALHOST:5173").as_deref(), Some("localhost"));
+        assert_eq!(
+            origin_host("https://www.example.no").as_deref(),
+            Some("www.example.no")
+        );
+        assert_eq!(
+            origin_host("http://LOCALHOST:5173").as_deref(),
+            Some("localhost")
+        );
         assert_eq!(origin_host("http://[::1]:8080").as_deref(), Some("::1"));
         assert_eq!(origin_host("null"), None);
         assert_eq!(origin_host("https://"), None);

@@ -17,7 +17,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -37,7 +40,9 @@ pub enum ApiError {
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldError>),
     /// The revision shown to the visitor is neither the current one nor a known earlier one.
-    #[error("revision {revision:?} is neither the current nor a known earlier revision of site {site:?}")]
+    #[error(
+        "revision {revision:?} is neither the current nor a known earlier revision of site {site:?}"
+    )]
     UnknownRevision { site: String, revision: String },
     #[error("{what} not found")]
     NotFound { what: String },
@@ -67,7 +72,10 @@ fn summary(errors: &[FieldError]) -> String {
 impl ApiError {
     /// A query or path parameter the server cannot use.
     pub fn parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::BadParameter { field: field.into(), message: message.into() }
+        ApiError::BadParameter {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// A single-field validation error.
@@ -79,7 +87,9 @@ impl ApiError {
         match self {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnknownRevision { .. } => StatusCode::CONFLICT,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -119,7 +129,10 @@ impl ApiError {
                 vec![FieldError::new("Content-Type", "must be application/json")]
             }
             ApiError::PayloadTooLarge { limit } => {
-                vec![FieldError::new("body", format!("must be at most {limit} bytes"))]
+                vec![FieldError::new(
+                    "body",
+                    format!("must be at most {limit} bytes"),
+                )]
             }
             ApiError::MalformedJson { reason } => vec![FieldError::new("body", reason.clone())],
             ApiError::BadParameter { field, message } => vec![FieldError::new(field, message)],
@@ -128,10 +141,16 @@ impl ApiError {
                 "is neither the current nor a known earlier revision of this site; reload the banner",
             )],
             ApiError::ForeignOrigin { .. } => {
-                vec![FieldError::new("Origin", "is not one of the site's declared domains")]
+                vec![FieldError::new(
+                    "Origin",
+                    "is not one of the site's declared domains",
+                )]
             }
             ApiError::Unauthorized => {
-                vec![FieldError::new("Authorization", "must be `Bearer <admin token>`")]
+                vec![FieldError::new(
+                    "Authorization",
+                    "must be `Bearer <admin token>`",
+                )]
             }
             _ => Vec::new(),
         }
@@ -169,7 +188,10 @@ impl IntoResponse for ApiError {
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = (status, json).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let ApiError::RateLimited { retry_after_s } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
         }
@@ -182,13 +204,18 @@ impl IntoResponse for ApiError {
 
 /// Fallback for paths no route matches: a 404 problem instead of an empty body.
 pub async fn no_such_route(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound { what: format!("route {}", uri.path()) }
+    ApiError::NotFound {
+        what: format!("route {}", uri.path()),
+    }
 }
 
 /// Middleware: axum answers a known path with an unserved method by a bare 405; this turns it
 /// into a problem. (A method-not-allowed fallback on the router would run before the CORS layer
 /// and swallow preflight requests.)
-pub async fn problem_for_bare_405(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn problem_for_bare_405(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;

@@ -16,8 +16,9 @@ use crate::admin::Admin;
 use crate::state::AppState;
 
 /// Request-duration buckets in seconds: 100 µs to 5 s.
-const LATENCY_BUCKETS: [f64; 14] =
-    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -65,7 +66,8 @@ pub async fn track(request: Request, next: Next) -> Response {
 /// Copies the ledger writer's counters into the registry, then renders it.
 fn render(state: &AppState) -> Response {
     let stats = state.ledger.stats();
-    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
+    let load =
+        |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
     metrics::counter!("kapsel_ledger_batches_total").absolute(load(&stats.batches));
     metrics::counter!("kapsel_ledger_records_total").absolute(load(&stats.records));
     metrics::counter!("kapsel_ledger_failed_batches_total").absolute(load(&stats.failed_batches));

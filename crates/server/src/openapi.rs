@@ -10,8 +10,9 @@ pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
 /// `GET /openapi.json`.
 pub async fn get_openapi() -> Response {
     let mut response = OPENAPI_JSON.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }

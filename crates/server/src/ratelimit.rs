@@ -25,7 +25,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(settings: RateLimit) -> Self {
-        RateLimiter { settings, buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            settings,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn exempts_loopback(&self) -> bool {
@@ -47,9 +50,10 @@ impl RateLimiter {
             let full_after = Duration::from_secs_f64(burst / rate);
             buckets.retain(|_, b| now.saturating_duration_since(b.updated) < full_after);
         }
-        let bucket = buckets
-            .entry(prefix.to_owned())
-            .or_insert(Bucket { tokens: burst, updated: now });
+        let bucket = buckets.entry(prefix.to_owned()).or_insert(Bucket {
+            tokens: burst,
+            updated: now,
+        });
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.updated = now;
@@ -67,7 +71,11 @@ mod tests {
     use super::*;
 
     fn limiter(per_second: f64, burst: u32) -> RateLimiter {
-        RateLimiter::new(RateLimit { per_second, burst, exempt_loopback: false })
+        RateLimiter::new(RateLimit {
+            per_second,
+            burst,
+            exempt_loopback: false,
+        })
     }
 
     #[test]
@@ -78,12 +86,23 @@ mod tests {
             assert!(limiter.take("192.0.2.0/24", t0).is_ok());
         }
         let wait = limiter.take("192.0.2.0/24", t0).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(500), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
         // Another prefix has its own bucket.
         assert!(limiter.take("198.51.100.0/24", t0).is_ok());
         // Half a second at 2/s gives one token back.
-        assert!(limiter.take("192.0.2.0/24", t0 + Duration::from_millis(500)).is_ok());
-        assert!(limiter.take("192.0.2.0/24", t0 + Duration::from_millis(500)).is_err());
+        assert!(
+            limiter
+                .take("192.0.2.0/24", t0 + Duration::from_millis(500))
+                .is_ok()
+        );
+        assert!(
+            limiter
+                .take("192.0.2.0/24", t0 + Duration::from_millis(500))
+                .is_err()
+        );
     }
 
     #[test]

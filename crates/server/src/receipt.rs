@@ -54,13 +54,18 @@ pub async fn get_receipt(
     Path(id): Path<String>,
 ) -> Result<Json<ReceiptState>, ApiError> {
     if !is_receipt_id(&id) {
-        return Err(ApiError::field("id", "must be a receipt id (26 characters of Crockford base32)"));
+        return Err(ApiError::field(
+            "id",
+            "must be a receipt id (26 characters of Crockford base32)",
+        ));
     }
     let latest = state
         .store
         .latest_for_receipt(&id)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
-        .ok_or_else(|| ApiError::NotFound { what: format!("receipt {id}") })?;
+        .ok_or_else(|| ApiError::NotFound {
+            what: format!("receipt {id}"),
+        })?;
     Ok(Json(ReceiptState::of(id, latest)))
 }

@@ -26,7 +26,10 @@ pub enum ServerError {
     #[error("the privacy file's consent settings are unusable: {0}")]
     Lifetimes(#[from] kapsel_core::consent::ExpiryError),
     #[error("could not publish the revision of site {site:?}: {source}")]
-    Publish { site: String, source: kapsel_store::StoreError },
+    Publish {
+        site: String,
+        source: kapsel_store::StoreError,
+    },
     #[error("could not start the ledger writer: {0}")]
     Ledger(#[from] kapsel_store::LedgerError),
     #[error("the listener failed: {0}")]
@@ -55,30 +58,37 @@ pub async fn launch(
 ) -> Result<(), ServerError> {
     let admin_listener = config.admin_listener;
     let ledger_shutdown = CancellationToken::new();
-    let state = AppState(Arc::new(prepare(
-        config.privacy,
-        config.chain_id,
-        config.admin_token,
-        config.limits,
-        config.trust_proxy,
-        store,
-        ledger_shutdown.clone(),
-    )
-    .await?));
+    let state = AppState(Arc::new(
+        prepare(
+            config.privacy,
+            config.chain_id,
+            config.admin_token,
+            config.limits,
+            config.trust_proxy,
+            store,
+            ledger_shutdown.clone(),
+        )
+        .await?,
+    ));
 
     let upkeep = tokio::spawn(metrics_upkeep(state.clone(), shutdown.clone()));
     let admin = admin_listener.map(|listener| {
         let app = router::admin(state.clone());
         let token = shutdown.clone();
         tokio::spawn(async move {
-            axum::serve(listener, app).with_graceful_shutdown(token.cancelled_owned()).await
+            axum::serve(listener, app)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
         })
     });
 
     let app = router::public(state.clone());
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+    .await;
     shutdown.cancel();
     if let Some(admin) = admin
         && let Ok(Err(error)) = admin.await
@@ -106,15 +116,22 @@ async fn prepare(
     let now = SystemClock.now_ms();
     let mut sites = HashMap::new();
     for site in &privacy.sites {
-        let (Some(revision), Some(projection)) =
-            (site_revision(&privacy, &site.id), consent_projection(&privacy, &site.id))
-        else {
+        let (Some(revision), Some(projection)) = (
+            site_revision(&privacy, &site.id),
+            consent_projection(&privacy, &site.id),
+        ) else {
             continue;
         };
         let revision = revision.to_string();
         let document = projection.to_string();
-        let publish_error = |source| ServerError::Publish { site: site.id.clone(), source };
-        store.publish_revision(&site.id, &revision, now, &document).await.map_err(publish_error)?;
+        let publish_error = |source| ServerError::Publish {
+            site: site.id.clone(),
+            source,
+        };
+        store
+            .publish_revision(&site.id, &revision, now, &document)
+            .await
+            .map_err(publish_error)?;
         let known: HashSet<String> = store
             .revisions(&site.id)
             .await
@@ -123,10 +140,18 @@ async fn prepare(
             .map(|published| published.revision)
             .collect();
         tracing::info!(site = %site.id, %revision, known = known.len(), "revision published");
-        sites.insert(site.id.clone(), SiteState::new(revision, site.domains.clone(), known));
+        sites.insert(
+            site.id.clone(),
+            SiteState::new(revision, site.domains.clone(), known),
+        );
     }
-    let ledger =
-        Ledger::start(store.clone(), chain_id.clone(), Arc::new(SystemClock), ledger_shutdown).await?;
+    let ledger = Ledger::start(
+        store.clone(),
+        chain_id.clone(),
+        Arc::new(SystemClock),
+        ledger_shutdown,
+    )
+    .await?;
     Ok(Shared {
         cors_domains: all_domains(&privacy),
         privacy,

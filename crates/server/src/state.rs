@@ -51,7 +51,11 @@ pub struct SiteState {
 
 impl SiteState {
     pub fn new(current_revision: String, domains: Vec<String>, known: HashSet<String>) -> Self {
-        SiteState { current_revision, domains, known_revisions: RwLock::new(known) }
+        SiteState {
+            current_revision,
+            domains,
+            known_revisions: RwLock::new(known),
+        }
     }
 
     /// Whether `revision` is the current one or one published earlier.

@@ -1,7 +1,12 @@
 //! The server's one integration-test binary: each module starts real servers on 127.0.0.1:0 with
 //! a temporary SQLite file and talks HTTP to them.
 // A test crate: a failing unwrap or panic is a readable test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod it {
     pub mod harness;

@@ -347,7 +347,9 @@ pub mod postgres {
         created_at_ms: i64,
         records: &[ConsentRecord],
     ) -> Result<(), StoreError> {
-        let Some(last) = records.last() else { return Ok(()) };
+        let Some(last) = records.last() else {
+            return Ok(());
+        };
         if records.len() > INSERT_CHUNK {
             return insert_batch(conn, chain_id, created_at_ms, records).await;
         }

@@ -106,11 +106,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let source = std::fs::read_to_string(&settings.config)
         .with_context(|| format!("cannot read the privacy file {}", settings.config.display()))?;
-    let privacy = match kapsel_core::privacy::load(&source, &settings.config.display().to_string()) {
+    let privacy = match kapsel_core::privacy::load(&source, &settings.config.display().to_string())
+    {
         Ok(privacy) => privacy,
         Err(problems) => {
             eprintln!("{problems}");
-            eprintln!("{} problem(s); the server does not start on an invalid privacy file", problems.len());
+            eprintln!(
+                "{} problem(s); the server does not start on an invalid privacy file",
+                problems.len()
+            );
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -124,7 +128,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: Settings, privacy: kapsel_core::privacy::PrivacyFile) -> anyhow::Result<()> {
     let (store, data_dir) = match &args.backend {
-        Backend::Postgres { url } => (Store::open_postgres(url).await.context("cannot open PostgreSQL")?, None),
+        Backend::Postgres { url } => (
+            Store::open_postgres(url)
+                .await
+                .context("cannot open PostgreSQL")?,
+            None,
+        ),
         Backend::Sqlite { data } => (
             Store::open_data_dir(data)
                 .await
@@ -132,7 +141,10 @@ async fn serve(args: Settings, privacy: kapsel_core::privacy::PrivacyFile) -> an
             Some(data.as_path()),
         ),
     };
-    store.migrate().await.context("cannot apply the database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply the database migrations")?;
     let chain_id = store
         .resolve_chain_id(args.chain_id.as_deref(), data_dir)
         .await
@@ -179,15 +191,16 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; ctrl-c only");
-                let _ = ctrl_c.await;
-                shutdown.cancel();
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; ctrl-c only");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -219,7 +232,9 @@ fn reject_unknown_env(keys: impl Iterator<Item = String>) -> anyhow::Result<()> 
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("KAPSEL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -232,7 +247,12 @@ mod tests {
 
     #[test]
     fn unknown_kapsel_variables_are_refused_by_name() {
-        let ok = ["PATH", "KAPSEL_LISTEN", "KAPSEL_TEST_DATABASE_URL", "KAPSEL_REQUIRE_ALL"];
+        let ok = [
+            "PATH",
+            "KAPSEL_LISTEN",
+            "KAPSEL_TEST_DATABASE_URL",
+            "KAPSEL_REQUIRE_ALL",
+        ];
         assert!(reject_unknown_env(ok.iter().map(|s| s.to_string())).is_ok());
         let bad = ["KAPSEL_LISTN"];
         let error = reject_unknown_env(bad.iter().map(|s| s.to_string())).unwrap_err();

@@ -27,7 +27,9 @@ fn body(revision: &str, n: usize) -> Value {
 fn current_revision() -> String {
     let source = std::fs::read_to_string(EXAMPLE).unwrap();
     let file = kapsel_core::privacy::load(&source, "kapsel.toml").unwrap();
-    kapsel_core::privacy::revision::site_revision(&file, "www").unwrap().to_string()
+    kapsel_core::privacy::revision::site_revision(&file, "www")
+        .unwrap()
+        .to_string()
 }
 
 /// Writers post until the server dies; returns every receipt id a client got a 201 for.
@@ -39,16 +41,29 @@ async fn write_until_killed(server: Server) -> Vec<String> {
     for writer in 0..WRITERS {
         let (receipts, revision, url) = (receipts.clone(), revision.clone(), url.clone());
         writers.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap();
             for n in 0.. {
-                let Ok(response) = client.post(&url).json(&body(&revision, writer + n)).send().await else {
+                let Ok(response) = client
+                    .post(&url)
+                    .json(&body(&revision, writer + n))
+                    .send()
+                    .await
+                else {
                     break;
                 };
                 if response.status() != 201 {
                     panic!("unexpected status {} before the kill", response.status());
                 }
-                let Ok(receipt) = response.json::<Value>().await else { break };
-                receipts.lock().unwrap().push(receipt["id"].as_str().unwrap().to_owned());
+                let Ok(receipt) = response.json::<Value>().await else {
+                    break;
+                };
+                receipts
+                    .lock()
+                    .unwrap()
+                    .push(receipt["id"].as_str().unwrap().to_owned());
             }
         }));
     }
@@ -67,20 +82,37 @@ async fn crash_and_recover(backend: Backend) {
     let first = Server::start(EXAMPLE, &flags);
     first.wait_healthy().await;
     let mut receipts = write_until_killed(first).await;
-    assert!(receipts.len() > 50, "only {} receipts before the kill", receipts.len());
+    assert!(
+        receipts.len() > 50,
+        "only {} receipts before the kill",
+        receipts.len()
+    );
 
     // Restart on the same data: the writer resumes the chain after the killed one's last commit.
     let second = Server::start(EXAMPLE, &flags);
     second.wait_healthy().await;
     let client = reqwest::Client::new();
     for n in 0..20 {
-        let response = client.post(second.url("/v1/consent")).json(&body(&current_revision(), n)).send().await.unwrap();
-        assert_eq!(response.status(), 201, "after restart: {}", response.text().await.unwrap());
+        let response = client
+            .post(second.url("/v1/consent"))
+            .json(&body(&current_revision(), n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            201,
+            "after restart: {}",
+            response.text().await.unwrap()
+        );
         let receipt: Value = response.json().await.unwrap();
         receipts.push(receipt["id"].as_str().unwrap().to_owned());
     }
     let status = second.terminate();
-    assert!(status.success(), "graceful stop after SIGTERM exited with {status}");
+    assert!(
+        status.success(),
+        "graceful stop after SIGTERM exited with {status}"
+    );
 
     let store = backend.open().await;
     for id in &receipts {
@@ -90,8 +122,15 @@ async fn crash_and_recover(backend: Backend) {
         );
     }
     let verdicts = store.verify_all().await.unwrap();
-    let total: u64 = verdicts.iter().map(|v| v.as_ref().expect("chain verifies").records).sum();
-    assert!(total >= receipts.len() as u64, "{total} records for {} receipts", receipts.len());
+    let total: u64 = verdicts
+        .iter()
+        .map(|v| v.as_ref().expect("chain verifies").records)
+        .sum();
+    assert!(
+        total >= receipts.len() as u64,
+        "{total} records for {} receipts",
+        receipts.len()
+    );
     store.close().await;
 
     let mut verify = vec!["ledger".to_owned(), "verify".to_owned()];
@@ -103,7 +142,10 @@ async fn crash_and_recover(backend: Backend) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    eprintln!("crash test: {} receipts, {total} records, all durable and verified", receipts.len());
+    eprintln!(
+        "crash test: {} receipts, {total} records, all durable and verified",
+        receipts.len()
+    );
     backend.finish().await;
 }
 

@@ -20,7 +20,9 @@ pub enum Backend {
 
 impl Backend {
     pub fn sqlite() -> Backend {
-        Backend::Sqlite { dir: tempfile::tempdir().unwrap() }
+        Backend::Sqlite {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A fresh schema on the test PostgreSQL, or `None` (with a loud SKIP line) when
@@ -35,7 +37,10 @@ impl Backend {
         };
         let schema = format!("kapsel_cli_{:016x}", rand::random::<u64>());
         let mut admin = sqlx::PgConnection::connect(&base_url).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         admin.close().await.unwrap();
         Some(Backend::Postgres { base_url, schema })
     }
@@ -44,7 +49,9 @@ impl Backend {
     pub fn flags(&self) -> Vec<String> {
         match self {
             Backend::Sqlite { dir } => vec!["--data".into(), dir.path().display().to_string()],
-            Backend::Postgres { .. } => vec!["--database-url".into(), self.url().unwrap_or_default()],
+            Backend::Postgres { .. } => {
+                vec!["--database-url".into(), self.url().unwrap_or_default()]
+            }
         }
     }
 
@@ -54,7 +61,9 @@ impl Backend {
             Backend::Sqlite { .. } => None,
             Backend::Postgres { base_url, schema } => {
                 let separator = if base_url.contains('?') { '&' } else { '?' };
-                Some(format!("{base_url}{separator}options[search_path]={schema}"))
+                Some(format!(
+                    "{base_url}{separator}options[search_path]={schema}"
+                ))
             }
         }
     }
@@ -62,10 +71,12 @@ impl Backend {
     /// Opens the same store the binary uses.
     pub async fn open(&self) -> kapsel_store::Store {
         match self {
-            Backend::Sqlite { dir } => kapsel_store::Store::open_data_dir(dir.path()).await.unwrap(),
-            Backend::Postgres { .. } => {
-                kapsel_store::Store::open_postgres(&self.url().unwrap()).await.unwrap()
-            }
+            Backend::Sqlite { dir } => kapsel_store::Store::open_data_dir(dir.path())
+                .await
+                .unwrap(),
+            Backend::Postgres { .. } => kapsel_store::Store::open_postgres(&self.url().unwrap())
+                .await
+                .unwrap(),
         }
     }
 
@@ -73,7 +84,10 @@ impl Backend {
     pub async fn finish(self) {
         if let Backend::Postgres { base_url, schema } = self {
             let mut admin = sqlx::PgConnection::connect(&base_url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
             admin.close().await.unwrap();
         }
     }
@@ -106,10 +120,18 @@ impl Server {
         BufReader::new(stdout).read_line(&mut line).unwrap();
         let Some(addr) = line.trim().strip_prefix("kapsel listening on http://") else {
             let _ = child.kill();
-            panic!("unexpected first line {line:?}; stderr:\n{}", std::fs::read_to_string(&stderr_log).unwrap());
+            panic!(
+                "unexpected first line {line:?}; stderr:\n{}",
+                std::fs::read_to_string(&stderr_log).unwrap()
+            );
         };
         let base = format!("http://{addr}");
-        Server { base, child, stderr_log, _log_dir: log_dir }
+        Server {
+            base,
+            child,
+            stderr_log,
+            _log_dir: log_dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -132,7 +154,10 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("kapsel serve never became healthy; stderr:\n{}", self.stderr());
+        panic!(
+            "kapsel serve never became healthy; stderr:\n{}",
+            self.stderr()
+        );
     }
 
     /// SIGKILL: no chance to flush anything.
@@ -143,7 +168,10 @@ impl Server {
 
     /// SIGTERM, then waits (at most 30 s) for a graceful exit.
     pub fn terminate(mut self) -> ExitStatus {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success(), "kill -TERM failed");
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -153,7 +181,10 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
-        panic!("kapsel serve did not stop within 30 s of SIGTERM; stderr:\n{}", self.stderr());
+        panic!(
+            "kapsel serve did not stop within 30 s of SIGTERM; stderr:\n{}",
+            self.stderr()
+        );
     }
 }
 
@@ -166,5 +197,9 @@ impl Drop for Server {
 
 /// Runs `kapsel ARGS…` to completion.
 pub fn kapsel(args: &[String]) -> std::process::Output {
-    Command::new(KAPSEL).args(args).stdin(Stdio::null()).output().unwrap()
+    Command::new(KAPSEL)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }

@@ -270,5 +270,8 @@ async fn get_demo_pixel() -> Response {
 }
 
 fn not_found(file: &str) -> Response {
-    ApiError::NotFound { what: format!("demo file {file:?}") }.into_response()
+    ApiError::NotFound {
+        what: format!("demo file {file:?}"),
+    }
+    .into_response()
 }

@@ -42,7 +42,15 @@ async fn a_choice_is_recorded_minimised_and_its_receipt_follows_withdrawal() {
     assert_eq!(record.choice.categories.get("necessary"), Some(&true));
     assert_eq!(record.hash, receipt["hash"]);
 
-    let state: Value = server.client.get(server.url(&location)).send().await.unwrap().json().await.unwrap();
+    let state: Value = server
+        .client
+        .get(server.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(state["current_id"], id);
     assert_eq!(state["action"], "custom");
     assert_eq!(state["categories"]["analytics"], true);
@@ -59,9 +67,22 @@ async fn a_choice_is_recorded_minimised_and_its_receipt_follows_withdrawal() {
     let response = server.post_consent(&withdrawal).await;
     assert_eq!(response.status(), 201);
     let second: Value = response.json().await.unwrap();
-    let days = (second["expires_at_ms"].as_i64().unwrap() - second["recorded_at_ms"].as_i64().unwrap()) / 86_400_000;
-    assert!((181..=184).contains(&days), "a refusal lasts 6 months, got {days} days");
-    let state: Value = server.client.get(server.url(&location)).send().await.unwrap().json().await.unwrap();
+    let days = (second["expires_at_ms"].as_i64().unwrap()
+        - second["recorded_at_ms"].as_i64().unwrap())
+        / 86_400_000;
+    assert!(
+        (181..=184).contains(&days),
+        "a refusal lasts 6 months, got {days} days"
+    );
+    let state: Value = server
+        .client
+        .get(server.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(state["id"], id);
     assert_eq!(state["current_id"], second["id"]);
     assert_eq!(state["action"], "withdraw");
@@ -97,7 +118,10 @@ async fn concurrent_writers_each_get_a_durable_receipt_in_one_verified_chain() {
     }
     assert_eq!(server.ledger_len().await, 200);
     for id in &all {
-        assert!(server.store.get_record(id).await.unwrap().is_some(), "receipt {id} not in the ledger");
+        assert!(
+            server.store.get_record(id).await.unwrap().is_some(),
+            "receipt {id} not in the ledger"
+        );
     }
     all.sort();
     all.dedup();
@@ -109,22 +133,37 @@ async fn concurrent_writers_each_get_a_durable_receipt_in_one_verified_chain() {
 async fn an_earlier_published_revision_is_still_accepted_after_a_restart_with_a_new_one() {
     // A store that knows an earlier revision of `www`, as a previous version of the file left it.
     let dir = tempfile::tempdir().unwrap();
-    let store = kapsel_store::Store::open_sqlite(&dir.path().join("k.db")).await.unwrap();
+    let store = kapsel_store::Store::open_sqlite(&dir.path().join("k.db"))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
-    store.publish_revision("www", "0123456789abcdef", 1, "{}").await.unwrap();
+    store
+        .publish_revision("www", "0123456789abcdef", 1, "{}")
+        .await
+        .unwrap();
     let privacy = std::sync::Arc::new(super::harness::example_file());
     let config = kapsel_server::ServerConfig::new(privacy, "older");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(kapsel_server::launch(config, store.clone(), listener, shutdown.clone()));
+    let task = tokio::spawn(kapsel_server::launch(
+        config,
+        store.clone(),
+        listener,
+        shutdown.clone(),
+    ));
     let client = reqwest::Client::new();
     let mut body = json!({
         "site": "www", "revision": "0123456789abcdef", "language": "nn", "action": "reject_all",
     });
     let mut status = 0;
     for _ in 0..100 {
-        match client.post(format!("{base}/v1/consent")).json(&body).send().await {
+        match client
+            .post(format!("{base}/v1/consent"))
+            .json(&body)
+            .send()
+            .await
+        {
             Ok(response) => {
                 status = response.status().as_u16();
                 break;
@@ -134,7 +173,12 @@ async fn an_earlier_published_revision_is_still_accepted_after_a_restart_with_a_
     }
     assert_eq!(status, 201);
     body["revision"] = json!("fedcba9876543210");
-    let response = client.post(format!("{base}/v1/consent")).json(&body).send().await.unwrap();
+    let response = client
+        .post(format!("{base}/v1/consent"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 409);
     shutdown.cancel();
     task.await.unwrap().unwrap();

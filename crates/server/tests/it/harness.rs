@@ -36,7 +36,9 @@ impl TestServer {
     /// Starts a server after `adjust` has changed the default configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("kapsel.db")).await.unwrap();
+        let store = Store::open_sqlite(&dir.path().join("kapsel.db"))
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         let privacy = Arc::new(example_file());
         let mut config = ServerConfig::new(privacy.clone(), "test-chain");
@@ -44,7 +46,12 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(kapsel_server::launch(config, store.clone(), listener, shutdown.clone()));
+        let task = tokio::spawn(kapsel_server::launch(
+            config,
+            store.clone(),
+            listener,
+            shutdown.clone(),
+        ));
         let client = reqwest::Client::new();
         for _ in 0..200 {
             if client.get(format!("{base}/healthz")).send().await.is_ok() {
@@ -52,7 +59,15 @@ impl TestServer {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        TestServer { base, client, store, privacy, shutdown, task, _dir: dir }
+        TestServer {
+            base,
+            client,
+            store,
+            privacy,
+            shutdown,
+            task,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -61,7 +76,9 @@ impl TestServer {
 
     /// The current revision of `site`, as the server published it.
     pub fn revision(&self, site: &str) -> String {
-        kapsel_core::privacy::revision::site_revision(&self.privacy, site).unwrap().to_string()
+        kapsel_core::privacy::revision::site_revision(&self.privacy, site)
+            .unwrap()
+            .to_string()
     }
 
     /// A valid consent body for site `www`.
@@ -77,13 +94,21 @@ impl TestServer {
     }
 
     pub async fn post_consent(&self, body: &Value) -> reqwest::Response {
-        self.client.post(self.url("/v1/consent")).json(body).send().await.unwrap()
+        self.client
+            .post(self.url("/v1/consent"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// How many records the ledger holds, over every chain, verifying each chain on the way.
     pub async fn ledger_len(&self) -> u64 {
         let verdicts = self.store.verify_all().await.unwrap();
-        verdicts.into_iter().map(|v| v.expect("every chain verifies").records).sum()
+        verdicts
+            .into_iter()
+            .map(|v| v.expect("every chain verifies").records)
+            .sum()
     }
 
     pub async fn stop(self) {
@@ -95,17 +120,26 @@ impl TestServer {
 /// Asserts a problem+json response with `status` whose `errors` name `field`; returns the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16, field: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status, "{body}");
-    assert!(body["type"].as_str().unwrap().starts_with("/problems/"), "{body}");
+    assert!(
+        body["type"].as_str().unwrap().starts_with("/problems/"),
+        "{body}"
+    );
     let named = body["errors"]
         .as_array()
         .unwrap_or_else(|| panic!("no errors array in {body}"))
         .iter()
         .any(|e| e["field"] == field);
     assert!(named, "problem does not name {field:?}: {body}");
-    assert!(body["detail"].as_str().unwrap().contains(field), "detail does not name {field:?}: {body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains(field),
+        "detail does not name {field:?}: {body}"
+    );
     body
 }

@@ -14,9 +14,17 @@ async fn metrics_need_the_admin_token_on_the_public_listener() {
         config.admin_listener = Some(tokio::net::TcpListener::from_std(admin).unwrap());
     })
     .await;
-    assert_eq!(server.post_consent(&server.valid_body()).await.status(), 201);
+    assert_eq!(
+        server.post_consent(&server.valid_body()).await.status(),
+        201
+    );
 
-    let response = server.client.get(server.url("/metrics")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 401, "Authorization").await;
     let response = server
         .client
@@ -37,19 +45,40 @@ async fn metrics_need_the_admin_token_on_the_public_listener() {
     let text = response.text().await.unwrap();
     assert!(text.contains("kapsel_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/v1/consent\""), "{text}");
-    assert!(!text.contains("127.0.0.1"), "metrics must not carry addresses");
+    assert!(
+        !text.contains("127.0.0.1"),
+        "metrics must not carry addresses"
+    );
 
-    let open = server.client.get(format!("http://{admin_addr}/metrics")).send().await.unwrap();
+    let open = server
+        .client
+        .get(format!("http://{admin_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(open.status(), 200);
-    assert!(open.text().await.unwrap().contains("kapsel_consent_records_total"));
+    assert!(
+        open.text()
+            .await
+            .unwrap()
+            .contains("kapsel_consent_records_total")
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn without_a_token_public_metrics_are_not_served() {
     let server = TestServer::start().await;
-    let response = server.client.get(server.url("/metrics")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     server.stop().await;
 }

@@ -18,25 +18,47 @@ fn routes_in_router() -> Vec<String> {
         .iter()
         .flat_map(|source| source.split(".route(\"").skip(1))
         .filter_map(|rest| rest.split('"').next())
-        .map(|path| if path == "/s/{file}" { "/s/{site}.js".to_owned() } else { path.to_owned() })
+        .map(|path| {
+            if path == "/s/{file}" {
+                "/s/{site}.js".to_owned()
+            } else {
+                path.to_owned()
+            }
+        })
         .collect()
 }
 
 #[tokio::test]
 async fn every_route_is_described_and_the_document_is_served() {
     let server = TestServer::start().await;
-    let response = server.client.get(server.url("/openapi.json")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     let document: Value = response.json().await.unwrap();
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
     let routes = routes_in_router();
-    assert!(routes.len() >= 10, "router.rs parsing found only {routes:?}");
+    assert!(
+        routes.len() >= 10,
+        "router.rs parsing found only {routes:?}"
+    );
     for route in routes {
-        assert!(paths.contains_key(&route), "route {route} is missing from docs/openapi.json");
+        assert!(
+            paths.contains_key(&route),
+            "route {route} is missing from docs/openapi.json"
+        );
     }
-    let health = server.client.get(server.url("/healthz")).send().await.unwrap();
+    let health = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     server.stop().await;
 }
