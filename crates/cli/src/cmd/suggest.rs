@@ -145,7 +145,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kapsel_core::catalogue::parse_retention;
+    use kapsel_core::catalogue::parse_lifetime;
 
     fn parse(d: &str) -> Duration {
         Duration::parse(d).unwrap_or(Duration::Session)
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn durations_within_ten_percent_agree() {
-        let known = |t: &str| parse_retention(t).unwrap_or(Duration::Persistent);
+        let known = |t: &str| parse_lifetime(t).unwrap_or(Duration::Persistent);
         assert!(!durations_disagree(&parse("2 years"), &known("730 days")));
         assert!(!durations_disagree(&parse("179 days"), &known("6 months")));
         assert!(durations_disagree(&parse("13 months"), &known("2 years")));

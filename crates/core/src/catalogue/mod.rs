@@ -8,14 +8,14 @@
 //! evidence; `kapsel suggest` uses them to fill in declarations. Nothing here reads files.
 
 mod builtin;
+mod lifetime;
 mod ocd;
-mod retention;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use retention::parse_retention;
+pub use lifetime::parse_lifetime;
 
 use crate::privacy::Duration;
 
@@ -73,7 +73,8 @@ pub struct KnownCookie {
     /// The company behind it, e.g. "Google".
     pub provider: String,
     pub category: KnownCategory,
-    /// Retention as the source writes it ("13 months", "Session").
+    /// The cookie's lifetime as the source writes it ("13 months", "Session"); the Open Cookie
+    /// Database's "Retention period" column.
     pub retention: String,
     /// `retention` parsed, when it names a period.
     pub duration: Option<Duration>,

@@ -4,7 +4,7 @@
 //!
 //! The CSV reader is RFC 4180: quoted fields, `""` inside quotes, line breaks inside quotes.
 
-use super::retention::parse_retention;
+use super::lifetime::parse_lifetime;
 use super::{CatalogueError, CatalogueSource, KnownCategory, KnownCookie};
 
 const COLUMN_PLATFORM: &str = "Platform";
@@ -199,7 +199,7 @@ pub(super) fn cookies_from_csv(text: &str) -> Result<Vec<KnownCookie>, Catalogue
             platform: cell(columns.platform).to_owned(),
             provider: cell(columns.controller).to_owned(),
             category: category_from_ocd(cell(columns.category)),
-            duration: parse_retention(&retention),
+            duration: parse_lifetime(&retention),
             retention,
             third_party: domain_cell.contains("3rd party"),
             domain: hosts.first().cloned(),

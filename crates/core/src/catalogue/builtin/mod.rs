@@ -2,7 +2,7 @@
 //! sites: names, lifetimes and hosts as the vendors document them, described in our own words.
 //! Kept short on purpose; the Open Cookie Database covers the long tail.
 
-use super::retention::parse_retention;
+use super::lifetime::parse_lifetime;
 use super::{CatalogueSource, KnownCategory, KnownCookie, KnownHost};
 
 mod advertising;
@@ -85,7 +85,7 @@ pub(super) fn entries() -> (Vec<KnownCookie>, Vec<KnownHost>) {
                 provider: vendor.provider.to_owned(),
                 category: vendor.category,
                 retention: entry.retention.to_owned(),
-                duration: parse_retention(entry.retention),
+                duration: parse_lifetime(entry.retention),
                 third_party: entry.domain.is_some(),
                 domain: entry.domain.map(str::to_owned),
                 hosts: entry.domain.map(str::to_owned).into_iter().collect(),

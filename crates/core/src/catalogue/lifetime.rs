@@ -1,6 +1,8 @@
-//! Retention periods as catalogues write them ("13 months", "Session", "1 Year", "30d",
+//! Cookie lifetimes as catalogues write them ("13 months", "Session", "1 Year", "30d",
 //! "forever") read into the privacy file's own [`Duration`], so that what a catalogue says, what
-//! a site declares and what a browser shows are compared with one arithmetic.
+//! a site declares and what a browser shows are compared with one arithmetic. (The Open Cookie
+//! Database calls this column "Retention period"; it is how long a cookie lives in a browser,
+//! not how long an operator keeps data, which is the retention engine's business.)
 //!
 //! Only the lenient reading of a catalogue's free text lives here; the privacy file's strict
 //! grammar, display and lengths belong to `privacy::duration`.
@@ -43,9 +45,9 @@ const PERSISTENT: [&str; 10] = [
     "no expiration",
 ];
 
-/// Reads a retention text as catalogues write it. `None` when the text names no period
+/// Reads a cookie-lifetime text as catalogues write it. `None` when the text names no period
 /// ("Unknown", "Varies", "1 year or until logout").
-pub fn parse_retention(text: &str) -> Option<Duration> {
+pub fn parse_lifetime(text: &str) -> Option<Duration> {
     let lower = text.trim().to_ascii_lowercase();
     let lower = lower.trim_end_matches('.');
     if SESSION.contains(&lower) {
@@ -79,35 +81,35 @@ mod tests {
     #[test]
     fn reads_the_forms_catalogues_use() {
         let span = |count, unit| Some(Duration::Span { count, unit });
-        assert_eq!(parse_retention("13 months"), span(13, DurationUnit::Months));
-        assert_eq!(parse_retention("1 Year"), span(1, DurationUnit::Years));
-        assert_eq!(parse_retention("30 mins"), span(30, DurationUnit::Minutes));
-        assert_eq!(parse_retention("30d"), span(30, DurationUnit::Days));
-        assert_eq!(parse_retention("Session"), Some(Duration::Session));
+        assert_eq!(parse_lifetime("13 months"), span(13, DurationUnit::Months));
+        assert_eq!(parse_lifetime("1 Year"), span(1, DurationUnit::Years));
+        assert_eq!(parse_lifetime("30 mins"), span(30, DurationUnit::Minutes));
+        assert_eq!(parse_lifetime("30d"), span(30, DurationUnit::Days));
+        assert_eq!(parse_lifetime("Session"), Some(Duration::Session));
         assert_eq!(
-            parse_retention("End of session (browser)"),
+            parse_lifetime("End of session (browser)"),
             Some(Duration::Session)
         );
-        assert_eq!(parse_retention("forever"), Some(Duration::Persistent));
-        assert_eq!(parse_retention("Unknown"), None);
-        assert_eq!(parse_retention("Varies"), None);
-        assert_eq!(parse_retention("1 year or until logout"), None);
-        assert_eq!(parse_retention(""), None);
+        assert_eq!(parse_lifetime("forever"), Some(Duration::Persistent));
+        assert_eq!(parse_lifetime("Unknown"), None);
+        assert_eq!(parse_lifetime("Varies"), None);
+        assert_eq!(parse_lifetime("1 year or until logout"), None);
+        assert_eq!(parse_lifetime(""), None);
     }
 
     #[test]
     fn reads_into_the_privacy_file_grammar_and_arithmetic() {
         assert_eq!(
-            parse_retention("2 Years").map(|d| d.to_string()).as_deref(),
+            parse_lifetime("2 Years").map(|d| d.to_string()).as_deref(),
             Some("2 years")
         );
         // Twelve catalogue months are one privacy-file year: one arithmetic for both.
         assert_eq!(
-            parse_retention("12 months").and_then(Duration::to_millis),
+            parse_lifetime("12 months").and_then(Duration::to_millis),
             Duration::parse("1 year").ok().and_then(Duration::to_millis)
         );
         assert_eq!(
-            parse_retention("24 hours").and_then(Duration::to_millis),
+            parse_lifetime("24 hours").and_then(Duration::to_millis),
             Some(86_400_000)
         );
     }
