@@ -2,7 +2,7 @@
 //! `accept_duration` for a choice that grants anything, `reject_duration` for a refusal.
 //! Months and years are calendar months and years in UTC (31 January + 1 month = 28/29 February).
 
-use time::{Date, Month, OffsetDateTime};
+use crate::calendar;
 
 use super::{ConsentAction, ConsentChoice};
 use crate::clock::Millis;
@@ -100,24 +100,14 @@ pub fn add(start: Millis, duration: Duration) -> Result<Millis, ExpiryError> {
 }
 
 fn add_months(start: Millis, months: i64) -> Result<Millis, ExpiryError> {
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(start) * 1_000_000)
-        .map_err(|_| ExpiryError::OutOfRange)?;
-    let month_index = i64::from(at.year()) * 12 + i64::from(u8::from(at.month())) - 1 + months;
-    let year = i32::try_from(month_index.div_euclid(12)).map_err(|_| ExpiryError::OutOfRange)?;
-    let month = u8::try_from(month_index.rem_euclid(12) + 1)
-        .ok()
-        .and_then(|m| Month::try_from(m).ok())
-        .ok_or(ExpiryError::OutOfRange)?;
-    let day = at.day().min(time::util::days_in_month(month, year));
-    let date = Date::from_calendar_date(year, month, day).map_err(|_| ExpiryError::OutOfRange)?;
-    let shifted = at.replace_date(date);
-    i64::try_from(shifted.unix_timestamp_nanos() / 1_000_000).map_err(|_| ExpiryError::OutOfRange)
+    calendar::add_months_to_instant(start, months).ok_or(ExpiryError::OutOfRange)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::text::Lang;
+    use time::OffsetDateTime;
     use time::macros::datetime;
 
     fn ms(at: OffsetDateTime) -> Millis {
