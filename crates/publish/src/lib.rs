@@ -8,6 +8,7 @@
 
 pub mod changelog;
 pub mod changes;
+pub mod csv;
 pub mod declaration;
 pub mod notice;
 pub mod projection;

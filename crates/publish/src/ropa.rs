@@ -99,21 +99,9 @@ fn headers(lang: &Lang) -> Vec<&'static str> {
     ]
 }
 
-/// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
-}
-
-fn csv_line(fields: &[String]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
+/// One CSV row ending in CRLF, as RFC 4180 writes it.
+fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = crate::csv::row(fields);
     line.push_str("\r\n");
     line
 }
@@ -122,12 +110,7 @@ impl RecordOfProcessing {
     /// RFC 4180 CSV, one row per activity; lists inside a cell are separated by "; ".
     pub fn to_csv(&self) -> String {
         let lang = Lang::new(&self.lang);
-        let mut out = csv_line(
-            &headers(&lang)
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>(),
-        );
+        let mut out = csv_line(&headers(&lang));
         let controller = format!("{} ({})", self.controller.name, self.controller.org_number);
         let contact = format!("{}, {}", self.controller.address, self.controller.email);
         let dpo = self
@@ -175,18 +158,5 @@ impl RecordOfProcessing {
             ]));
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_only_what_needs_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
     }
 }

@@ -174,7 +174,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     if args.format == Format::Csv {
-        writeln!(out, "{}", CSV_HEADER.join(","))?;
+        writeln!(out, "{}", kapsel_publish::csv::row(CSV_HEADER))?;
     }
     let mut records = std::pin::pin!(store.export(filter));
     let mut count = 0u64;
@@ -238,20 +238,7 @@ fn csv_row(r: &ConsentRecord) -> anyhow::Result<String> {
         r.prev_hash.clone(),
         r.hash.clone(),
     ];
-    Ok(fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(","))
-}
-
-/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    Ok(kapsel_publish::csv::row(fields))
 }
 
 #[cfg(test)]
@@ -269,15 +256,6 @@ mod tests {
         assert!(
             err.contains("\"2026-01-01\" is not an RFC 3339 instant"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(
-            csv_field("{\"a\":true,\"b\":false}"),
-            "\"{\"\"a\"\":true,\"\"b\"\":false}\""
         );
     }
 }
