@@ -42,18 +42,12 @@ pub enum PublishError {
 
 /// The language must be one the file declares; texts are complete only in those.
 pub(crate) fn check_lang(file: &PrivacyFile, lang: &Lang) -> Result<(), PublishError> {
-    if file.languages.contains(lang) {
-        Ok(())
-    } else {
-        Err(PublishError::UnknownLanguage {
+    match file.declared_language(lang.as_str()) {
+        Some(_) => Ok(()),
+        None => Err(PublishError::UnknownLanguage {
             lang: lang.to_string(),
-            declared: file
-                .languages
-                .iter()
-                .map(Lang::as_str)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+            declared: file.language_list(),
+        }),
     }
 }
 

@@ -74,30 +74,19 @@ pub(crate) fn load_file(path: &Path) -> anyhow::Result<PrivacyFile> {
 
 /// The `--lang` value, or the file's first language.
 pub(crate) fn pick_lang(file: &PrivacyFile, lang: Option<&str>) -> anyhow::Result<Lang> {
-    let declared = || {
-        file.languages
-            .iter()
-            .map(Lang::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match lang {
         None => file
             .languages
             .first()
             .cloned()
             .context("the privacy file declares no language"),
-        Some(tag) => {
-            let lang = Lang::new(tag);
-            if file.languages.contains(&lang) {
-                Ok(lang)
-            } else {
-                bail!(
-                    "--lang {tag}: unknown language; the privacy file declares {}",
-                    declared()
-                )
-            }
-        }
+        Some(tag) => match file.declared_language(Lang::new(tag).as_str()) {
+            Some(lang) => Ok(lang.clone()),
+            None => bail!(
+                "--lang {tag}: unknown language; the privacy file declares {}",
+                file.language_list()
+            ),
+        },
     }
 }
 

@@ -1,13 +1,30 @@
-//! Lookups on a loaded privacy file that every consumer needs: a site by id, the services a site
-//! uses, categories with the implicit `necessary` first.
+//! Lookups on a loaded privacy file that every consumer needs: a declared language by tag, a
+//! site by id, the services a site uses, categories with the implicit `necessary` first.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{Category, NECESSARY, PrivacyFile, Service, Site};
-use crate::text::Text;
+use crate::text::{Lang, Text};
 
 impl PrivacyFile {
+    /// The declared language with exactly this tag, or `None` when the file does not declare it.
+    /// Tags are compared as given: declared tags are lower-case ISO 639-1 codes (validation
+    /// sees to that), so a caller that accepts `EN` for `en` lower-cases first (`Lang::new`).
+    pub fn declared_language(&self, tag: &str) -> Option<&Lang> {
+        self.languages.iter().find(|lang| lang.as_str() == tag)
+    }
+
+    /// The declared tags in file order, joined by ", " ("nb, nn, en"): what an error message
+    /// offers when a language is not declared.
+    pub fn language_list(&self) -> String {
+        self.languages
+            .iter()
+            .map(Lang::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The site with this id.
     pub fn site(&self, id: &str) -> Option<&Site> {
         self.sites.iter().find(|site| site.id == id)
@@ -99,5 +116,42 @@ pub fn default_necessary() -> Category {
             ),
         ]),
         marketing: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::privacy::load;
+    use crate::text::Lang;
+
+    const TWO_LANGUAGES: &str = r#"languages = ["nb", "en"]
+
+[organisation]
+name = "Example AS"
+org_number = "999 888 777"
+address = "Storgata 1, 0101 Oslo"
+country = "NO"
+email = "personvern@example.no"
+
+[[sites]]
+id = "www"
+name = "Example"
+domains = ["localhost"]
+"#;
+
+    #[test]
+    fn a_declared_language_is_found_by_its_exact_tag() {
+        let file = load(TWO_LANGUAGES, "two.toml").unwrap();
+        assert_eq!(file.declared_language("en"), Some(&Lang::new("en")));
+        assert_eq!(file.declared_language("nb"), Some(&Lang::new("nb")));
+        assert_eq!(file.declared_language("nn"), None);
+        assert_eq!(file.declared_language(""), None);
+        // Exact: callers that accept other cases lower-case first.
+        assert_eq!(file.declared_language("EN"), None);
+        assert_eq!(
+            file.declared_language(Lang::new("EN").as_str()),
+            Some(&Lang::new("en"))
+        );
+        assert_eq!(file.language_list(), "nb, en");
     }
 }
