@@ -1,39 +1,48 @@
 //! What the server needs to start, already validated: the privacy file, the writer's chain id,
-//! the admin token (redacted in `Debug`), limits, and whether a reverse proxy is trusted.
-//! Parsing flags and environment into this lives in the CLI (`kapsel serve`).
+//! the clock and the randomness it runs on, the admin token, limits, whether a reverse proxy
+//! is trusted, and whether the demo site is mounted. Parsing settings into this lives in the CLI
+//! (`kapsel serve`); sockets are not configuration and are handed to [`crate::launch`].
 
 use std::fmt;
 use std::sync::Arc;
 
 use kapsel_core::privacy::PrivacyFile;
+use kapsel_core::{Clock, OsRandom, Random, Secret, SystemClock};
 
-/// Everything `launch` needs besides the store, the listener and the shutdown signal.
+/// Everything `launch` needs besides the store, the listeners and the shutdown signal.
 pub struct ServerConfig {
     pub privacy: Arc<PrivacyFile>,
     /// This writer's ledger chain; each instance sharing a database needs its own.
     pub chain_id: String,
-    /// Guards `/metrics` on the public listener. Without one, `/metrics` is served only on the
-    /// admin listener (if any).
-    pub admin_token: Option<AdminToken>,
-    /// A second listener serving `/metrics` and `/healthz` without a token (bind it to loopback or
-    /// a private network).
-    pub admin_listener: Option<tokio::net::TcpListener>,
+    /// Every timestamp the server stamps (ledger records, receipt ids, publication times).
+    pub clock: Arc<dyn Clock>,
+    /// The randomness of receipt ids (and, later, tokens).
+    pub random: Arc<dyn Random>,
+    /// The admin bearer token guarding the admin API on the public listener (`/metrics`,
+    /// `/ropa`). Without one those routes do not exist there; the ops listener serves metrics
+    /// without a token.
+    pub admin_token: Option<Secret>,
     pub limits: Limits,
     /// Take the client address from the first `X-Forwarded-For` entry instead of the socket.
     /// Only for a server behind a reverse proxy that sets that header.
     pub trust_proxy: bool,
+    /// Mount the demo site at `/demo/` (its fake trackers belong on no production listener).
+    pub demo: bool,
 }
 
 impl ServerConfig {
-    /// A configuration with default limits, no admin token and no proxy.
+    /// A configuration on the wall clock and the operating system's randomness, with default
+    /// limits, no admin token, no proxy and no demo.
     pub fn new(privacy: Arc<PrivacyFile>, chain_id: impl Into<String>) -> Self {
         ServerConfig {
             privacy,
             chain_id: chain_id.into(),
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
             admin_token: None,
-            admin_listener: None,
             limits: Limits::default(),
             trust_proxy: false,
+            demo: false,
         }
     }
 }
@@ -47,41 +56,10 @@ impl fmt::Debug for ServerConfig {
             )
             .field("chain_id", &self.chain_id)
             .field("admin_token", &self.admin_token)
-            .field(
-                "admin_listener",
-                &self.admin_listener.as_ref().map(|l| l.local_addr().ok()),
-            )
             .field("limits", &self.limits)
             .field("trust_proxy", &self.trust_proxy)
-            .finish()
-    }
-}
-
-/// The admin bearer token. Its `Debug` and `Display` never show the secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AdminToken(String);
-
-impl AdminToken {
-    /// `None` for an empty token: an empty secret would guard nothing.
-    pub fn new(secret: impl Into<String>) -> Option<Self> {
-        let secret = secret.into();
-        if secret.trim().is_empty() {
-            None
-        } else {
-            Some(AdminToken(secret))
-        }
-    }
-
-    /// Compares in time independent of where the first difference is.
-    pub fn matches(&self, candidate: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), candidate.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
-
-impl fmt::Debug for AdminToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AdminToken(<redacted>)")
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
     }
 }
 
@@ -130,12 +108,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admin_token_is_redacted_and_empty_is_refused() {
-        let token = AdminToken::new("fictional-secret-42").unwrap();
-        assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
-        assert!(token.matches("fictional-secret-42"));
-        assert!(!token.matches("fictional-secret-43"));
-        assert!(!token.matches(""));
-        assert!(AdminToken::new("  ").is_none());
+    fn the_admin_token_is_redacted_in_the_configuration() {
+        let source = include_str!("../../../examples/kapsel.toml");
+        let file = kapsel_core::privacy::load(source, "kapsel.toml").unwrap();
+        let mut config = ServerConfig::new(Arc::new(file), "c");
+        config.admin_token = Secret::new("fictional-secret-42");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("fictional-secret-42"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 }

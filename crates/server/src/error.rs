@@ -56,9 +56,14 @@ pub enum ApiError {
     Unauthorized,
     #[error("the server is shutting down")]
     Unavailable,
-    /// A failure that is not the client's fault. The text is logged, never sent.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A failure that is not the client's fault. `what` failed because of `source`; both, with
+    /// the source's whole chain, are logged, never sent.
+    #[error("internal error: {what}: {source}")]
+    Internal {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -70,6 +75,17 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 impl ApiError {
+    /// An internal failure: `what` was being done when `source` happened.
+    pub fn internal(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        ApiError::Internal {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+
     /// A query or path parameter the server cannot use.
     pub fn parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::BadParameter {
@@ -98,7 +114,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -117,7 +133,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::Internal { .. } => "internal",
         }
     }
 
@@ -172,8 +188,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
-            ApiError::Internal(reason) => {
-                tracing::error!(%reason, "internal error");
+            ApiError::Internal { what, source } => {
+                tracing::error!(what = %what, error = %error_chain(source.as_ref()), "internal error");
                 "the server could not complete the request; it has been logged".to_owned()
             }
             other => other.to_string(),
@@ -199,6 +215,33 @@ impl IntoResponse for ApiError {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// `error: cause: cause's cause`, so the log keeps every source.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+impl From<kapsel_store::StoreError> for ApiError {
+    fn from(error: kapsel_store::StoreError) -> Self {
+        ApiError::internal("the store", error)
+    }
+}
+
+impl From<kapsel_store::LedgerError> for ApiError {
+    fn from(error: kapsel_store::LedgerError) -> Self {
+        match error {
+            kapsel_store::LedgerError::ShuttingDown => ApiError::Unavailable,
+            other => ApiError::internal("the ledger writer", other),
+        }
     }
 }
 

@@ -1,29 +1,31 @@
 //! Kapsel's HTTP server as a library: [`launch`] takes a validated configuration, an open store,
-//! a bound listener and a shutdown token, so tests and the CLI own the socket and the lifetime.
+//! bound listeners and a shutdown token, so tests and the CLI own the sockets, the clock and the
+//! lifetime.
 //!
-//! It owns the public consent API (`/v1/consent`, `/v1/receipts/{id}`), health, metrics and the
-//! OpenAPI description; the banner script and the demo page live in their own modules.
-//! Storage is `kapsel-store`'s; validation of the privacy file is `kapsel-core`'s.
+//! The server is a composition root. Each feature brings its own routes and sub-state:
+//! `consent` (the consent API and receipts), `banner` (the banner script), `pages` (the
+//! generated documents), `demo` (the demo site, mounted only when asked) and `ops` (health,
+//! metrics, OpenAPI). Extractors live in `extract`, middleware in `middleware`, the one error
+//! type in `error`, the route tables in `router`, the state in `state`.
+//!
+//! Where the coming capabilities plug in: the request desk (`desk`), the event gate (`gate`) and
+//! the console (`console`) each become a module (or crate) with a `routes()` merged in
+//! `router::public` and a sub-state in `state::AppState`; their background work runs in
+//! `kapsel-jobs` on the same injected clock.
 
-pub mod admin;
 pub mod banner;
-pub mod client;
 pub mod config;
 pub mod consent;
-pub mod consent_body;
-pub mod cors;
 pub mod demo;
 pub mod error;
-pub mod health;
-pub mod metrics;
-pub mod openapi;
+pub mod extract;
+pub mod middleware;
+pub mod ops;
 pub mod pages;
-pub mod ratelimit;
-pub mod receipt;
 pub mod router;
 pub mod startup;
 pub mod state;
 
-pub use config::{AdminToken, Limits, RateLimit, ServerConfig};
+pub use config::{Limits, RateLimit, ServerConfig};
 pub use error::{ApiError, FieldError};
-pub use startup::{ServerError, launch};
+pub use startup::{Listeners, ServerError, launch};

@@ -1,42 +1,34 @@
-//! The route table: every public route in one flat list, then the layers that apply to them.
-//! Other parts of the server add their routes here with one `.route` or `.merge` line each.
-//! `docs/openapi.json` describes every route listed here (a test checks it).
+//! The route tables. The public listener merges each feature's `routes()` and then applies the
+//! edge layers; the ops listener serves health and metrics. `docs/openapi.json` describes every
+//! public route (a test checks it). A new feature (desk, gate, console) adds one `.merge` line.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::middleware::from_fn;
 
+use crate::demo::DemoSite;
+use crate::middleware::track;
 use crate::state::AppState;
-use crate::{banner, client, consent, cors, demo, error, health, metrics, openapi, pages, receipt};
+use crate::{banner, consent, error, ops, pages};
 
-/// The public listener: consent API, receipts, health, OpenAPI, token-guarded metrics, the
-/// banner script (`/s/{site}.js`) and the demo site (`/demo/`).
-pub fn public(state: AppState) -> Router {
-    let consent_api = Router::new()
-        .route("/v1/consent", post(consent::post_consent))
-        .route("/v1/receipts/{id}", get(receipt::get_receipt))
-        .layer(DefaultBodyLimit::max(state.body_limit))
-        .layer(from_fn_with_state(state.clone(), client::limit_by_prefix))
-        .layer(from_fn_with_state(state.clone(), cors::cors));
-    Router::new()
-        .route("/healthz", get(health::get_health))
-        .route("/openapi.json", get(openapi::get_openapi))
-        .route("/metrics", get(metrics::get_metrics))
-        .merge(consent_api)
-        .merge(banner::routes_for(&state))
-        .merge(pages::routes())
-        .merge(demo::routes(demo::DemoSite::from_file(&state.privacy)))
-        .fallback(error::no_such_route)
-        .layer(from_fn(metrics::track))
+/// The public listener: the consent API and receipts, the banner script (`/s/{site}.js`), the
+/// document pages, health, OpenAPI and token-guarded metrics; the demo site (`/demo/`) only
+/// when `demo` is given.
+pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
+    let mut app = Router::new()
+        .merge(ops::public_routes())
+        .merge(consent::routes(&state))
+        .merge(banner::routes())
+        .merge(pages::routes());
+    if let Some(site) = demo {
+        app = app.merge(crate::demo::routes(site));
+    }
+    app.fallback(error::no_such_route)
+        .layer(from_fn(track::track))
         .layer(from_fn(error::problem_for_bare_405))
         .with_state(state)
 }
 
-/// The admin listener: metrics without a token, and health.
-pub fn admin(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::get_health))
-        .route("/metrics", get(metrics::get_metrics_open))
-        .with_state(state)
+/// The ops listener: health and metrics without a token (the listener itself is the boundary).
+pub fn ops(state: AppState) -> Router {
+    ops::routes().with_state(state)
 }

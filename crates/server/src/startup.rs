@@ -1,6 +1,7 @@
-//! Starting and stopping the server: derive the state from the configuration, publish each
-//! site's current revision to the store (idempotent), start the ledger writer, serve the public
-//! (and optional admin) listener until the shutdown token fires, then drain the writer.
+//! Starting and stopping the server: derive each feature's state from the configuration,
+//! publish each site's current revision to the store (idempotent), start the ledger writer,
+//! serve the public (and optional ops) listener until the shutdown token fires, then drain the
+//! writer.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -9,16 +10,20 @@ use std::time::Duration;
 
 use kapsel_core::consent::Lifetimes;
 use kapsel_core::privacy::revision::{consent_projection, site_revision};
-use kapsel_core::{Clock, Millis};
 use kapsel_store::{Ledger, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::banner::BannerScripts;
 use crate::config::ServerConfig;
-use crate::cors::all_domains;
-use crate::ratelimit::RateLimiter;
-use crate::state::{AppState, Shared, SiteState};
-use crate::{metrics, router};
+use crate::demo::DemoSite;
+use crate::middleware::cors::all_domains;
+use crate::middleware::ratelimit::RateLimiter;
+use crate::ops::metrics;
+use crate::router;
+use crate::state::{
+    AdminAuth, AppState, ConsentState, EdgeState, OpsState, PagesState, SiteState, Sites,
+};
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -32,20 +37,23 @@ pub enum ServerError {
     },
     #[error("could not start the ledger writer: {0}")]
     Ledger(#[from] kapsel_store::LedgerError),
+    #[error("the banner scripts could not be built: {0}")]
+    Banner(#[from] crate::banner::BannerError),
     #[error("the listener failed: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// The wall clock, for the server only (core takes time as a parameter).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
+/// The sockets the server answers on: the public one, and optionally the ops listener (health
+/// and metrics without a token; bind it to loopback or a private network).
+#[derive(Debug)]
+pub struct Listeners {
+    pub public: TcpListener,
+    pub ops: Option<TcpListener>,
+}
 
-impl Clock for SystemClock {
-    fn now_ms(&self) -> Millis {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
+impl From<TcpListener> for Listeners {
+    fn from(public: TcpListener) -> Self {
+        Listeners { public, ops: None }
     }
 }
 
@@ -53,27 +61,17 @@ impl Clock for SystemClock {
 pub async fn launch(
     config: ServerConfig,
     store: Store,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     shutdown: CancellationToken,
 ) -> Result<(), ServerError> {
-    let admin_listener = config.admin_listener;
+    let Listeners { public, ops } = listeners.into();
+    let demo = config.demo.then(|| DemoSite::from_file(&config.privacy));
     let ledger_shutdown = CancellationToken::new();
-    let state = AppState(Arc::new(
-        prepare(
-            config.privacy,
-            config.chain_id,
-            config.admin_token,
-            config.limits,
-            config.trust_proxy,
-            store,
-            ledger_shutdown.clone(),
-        )
-        .await?,
-    ));
+    let state = prepare(config, store, ledger_shutdown.clone()).await?;
 
-    let upkeep = tokio::spawn(metrics_upkeep(state.clone(), shutdown.clone()));
-    let admin = admin_listener.map(|listener| {
-        let app = router::admin(state.clone());
+    let upkeep = tokio::spawn(metrics_upkeep(state.ops.clone(), shutdown.clone()));
+    let ops = ops.map(|listener| {
+        let app = router::ops(state.clone());
         let token = shutdown.clone();
         tokio::spawn(async move {
             axum::serve(listener, app)
@@ -82,54 +80,102 @@ pub async fn launch(
         })
     });
 
-    let app = router::public(state.clone());
+    let app = router::public(state.clone(), demo);
     let served = axum::serve(
-        listener,
+        public,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown.clone().cancelled_owned())
     .await;
     shutdown.cancel();
-    if let Some(admin) = admin
-        && let Ok(Err(error)) = admin.await
+    if let Some(ops) = ops
+        && let Ok(Err(error)) = ops.await
     {
-        tracing::warn!(%error, "admin listener failed");
+        tracing::warn!(%error, "ops listener failed");
     }
     upkeep.abort();
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
-    state.ledger.stopped().await;
+    state.consent.ledger.stopped().await;
     tracing::info!("server stopped");
     Ok(served?)
 }
 
 async fn prepare(
-    privacy: Arc<kapsel_core::privacy::PrivacyFile>,
-    chain_id: String,
-    admin_token: Option<crate::config::AdminToken>,
-    limits: crate::config::Limits,
-    trust_proxy: bool,
+    config: ServerConfig,
     store: Store,
     ledger_shutdown: CancellationToken,
-) -> Result<Shared, ServerError> {
+) -> Result<AppState, ServerError> {
+    let ServerConfig {
+        privacy,
+        chain_id,
+        clock,
+        random,
+        admin_token,
+        limits,
+        trust_proxy,
+        demo: _,
+    } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
-    let now = SystemClock.now_ms();
+    let sites = Arc::new(Sites {
+        by_id: publish_revisions(&privacy, &store, clock.now_ms()).await?,
+        privacy,
+    });
+    let banner = BannerScripts::build(&sites.privacy, |site| {
+        sites.current_revision(site).unwrap_or_default().to_owned()
+    })?;
+    let ledger = Ledger::start(store.clone(), chain_id, clock.clone(), ledger_shutdown).await?;
+    Ok(AppState {
+        consent: Arc::new(ConsentState {
+            sites: sites.clone(),
+            lifetimes,
+            ledger: ledger.clone(),
+            records: store.clone(),
+            clock,
+            random,
+            body_limit: limits.body_bytes,
+        }),
+        pages: Arc::new(PagesState {
+            sites: sites.clone(),
+            revisions: store,
+        }),
+        banner: Arc::new(banner),
+        edge: Arc::new(EdgeState {
+            limiter: RateLimiter::new(limits.rate),
+            trust_proxy,
+            cors_domains: all_domains(&sites.privacy),
+        }),
+        ops: Arc::new(OpsState {
+            metrics: metrics::handle(),
+            ledger,
+        }),
+        admin: Arc::new(AdminAuth(admin_token)),
+        sites,
+    })
+}
+
+/// Publishes each site's current revision (idempotent) and reads back the revisions it
+/// published before, which visitors may still hold.
+async fn publish_revisions(
+    privacy: &kapsel_core::privacy::PrivacyFile,
+    store: &Store,
+    now_ms: kapsel_core::Millis,
+) -> Result<HashMap<String, SiteState>, ServerError> {
     let mut sites = HashMap::new();
     for site in &privacy.sites {
         let (Some(revision), Some(projection)) = (
-            site_revision(&privacy, &site.id),
-            consent_projection(&privacy, &site.id),
+            site_revision(privacy, &site.id),
+            consent_projection(privacy, &site.id),
         ) else {
             continue;
         };
         let revision = revision.to_string();
-        let document = projection.to_string();
         let publish_error = |source| ServerError::Publish {
             site: site.id.clone(),
             source,
         };
         store
-            .publish_revision(&site.id, &revision, now, &document)
+            .publish_revision(&site.id, &revision, now_ms, &projection.to_string())
             .await
             .map_err(publish_error)?;
         let known: HashSet<String> = store
@@ -145,36 +191,16 @@ async fn prepare(
             SiteState::new(revision, site.domains.clone(), known),
         );
     }
-    let ledger = Ledger::start(
-        store.clone(),
-        chain_id.clone(),
-        Arc::new(SystemClock),
-        ledger_shutdown,
-    )
-    .await?;
-    Ok(Shared {
-        cors_domains: all_domains(&privacy),
-        privacy,
-        sites,
-        lifetimes,
-        store,
-        ledger,
-        chain_id,
-        limiter: RateLimiter::new(limits.rate),
-        metrics: metrics::handle(),
-        admin_token,
-        trust_proxy,
-        body_limit: limits.body_bytes,
-    })
+    Ok(sites)
 }
 
 /// Histograms need periodic upkeep; every few seconds until shutdown.
-async fn metrics_upkeep(state: AppState, shutdown: CancellationToken) {
+async fn metrics_upkeep(ops: Arc<OpsState>, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = every.tick() => state.metrics.run_upkeep(),
+            _ = every.tick() => ops.metrics.run_upkeep(),
         }
     }
 }

@@ -1,44 +1,36 @@
-//! The server's shared state, built once at start: the privacy file and what is derived from it
-//! (each site's current and known revisions, CORS domains, consent lifetimes), the store and its
-//! ledger writer, the rate limiter, metrics, and the admin token.
+//! The server's state, built once at start and split by feature: each feature's handlers take
+//! only their own sub-state (`State<Arc<ConsentState>>`, …), reached from [`AppState`] through
+//! `FromRef`. What several features read — the privacy file and each site's revisions — is
+//! [`Sites`], shared by `Arc`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use axum::extract::FromRef;
 use kapsel_core::consent::Lifetimes;
 use kapsel_core::privacy::PrivacyFile;
+use kapsel_core::{Clock, Random, Secret};
 use kapsel_store::{Ledger, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::config::AdminToken;
-use crate::ratelimit::RateLimiter;
+use crate::banner::BannerScripts;
+use crate::middleware::ratelimit::RateLimiter;
 
-/// Cheap to clone: everything is behind one `Arc`.
-#[derive(Clone)]
-pub struct AppState(pub Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
+/// The privacy file and what the server derived from it per site.
+pub struct Sites {
+    pub privacy: Arc<PrivacyFile>,
+    pub by_id: HashMap<String, SiteState>,
 }
 
-/// What every handler may read.
-pub struct Shared {
-    pub privacy: Arc<PrivacyFile>,
-    pub sites: HashMap<String, SiteState>,
-    /// Every site's declared domains, lower-cased: the origins CORS allows.
-    pub cors_domains: HashSet<String>,
-    pub lifetimes: Lifetimes,
-    pub store: Store,
-    pub ledger: Ledger,
-    pub chain_id: String,
-    pub limiter: RateLimiter,
-    pub metrics: PrometheusHandle,
-    pub admin_token: Option<AdminToken>,
-    pub trust_proxy: bool,
-    pub body_limit: usize,
+impl Sites {
+    pub fn get(&self, site: &str) -> Option<&SiteState> {
+        self.by_id.get(site)
+    }
+
+    /// The current revision of `site`, if it is declared.
+    pub fn current_revision(&self, site: &str) -> Option<&str> {
+        self.get(site).map(|s| s.current_revision.as_str())
+    }
 }
 
 /// Per site: its revision now and those published before (a visitor may still have an older
@@ -46,7 +38,7 @@ pub struct Shared {
 pub struct SiteState {
     pub current_revision: String,
     pub domains: Vec<String>,
-    known_revisions: RwLock<HashSet<String>>,
+    known_revisions: HashSet<String>,
 }
 
 impl SiteState {
@@ -54,16 +46,79 @@ impl SiteState {
         SiteState {
             current_revision,
             domains,
-            known_revisions: RwLock::new(known),
+            known_revisions: known,
         }
     }
 
     /// Whether `revision` is the current one or one published earlier.
     pub fn knows(&self, revision: &str) -> bool {
-        revision == self.current_revision
-            || match self.known_revisions.read() {
-                Ok(known) => known.contains(revision),
-                Err(poisoned) => poisoned.into_inner().contains(revision),
-            }
+        revision == self.current_revision || self.known_revisions.contains(revision)
     }
 }
+
+/// The consent API's state: recording choices and reading receipts.
+pub struct ConsentState {
+    pub sites: Arc<Sites>,
+    pub lifetimes: Lifetimes,
+    pub ledger: Ledger,
+    /// Read side of the ledger (receipts, previous receipts).
+    pub records: Store,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub body_limit: usize,
+}
+
+/// The document pages' state: the sites and their kept revisions.
+pub struct PagesState {
+    pub sites: Arc<Sites>,
+    pub revisions: Store,
+}
+
+/// What the public edge applies before any handler: who the client is and how often it may ask.
+pub struct EdgeState {
+    pub limiter: RateLimiter,
+    pub trust_proxy: bool,
+    /// Every site's declared domains, lower-cased: the origins CORS allows.
+    pub cors_domains: HashSet<String>,
+}
+
+/// Health and metrics.
+pub struct OpsState {
+    pub metrics: PrometheusHandle,
+    pub ledger: Ledger,
+}
+
+/// The admin API's credential (the bearer token), for the `AdminBearer` extractor.
+pub struct AdminAuth(pub Option<Secret>);
+
+/// Every feature's state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub sites: Arc<Sites>,
+    pub consent: Arc<ConsentState>,
+    pub pages: Arc<PagesState>,
+    pub banner: Arc<BannerScripts>,
+    pub edge: Arc<EdgeState>,
+    pub ops: Arc<OpsState>,
+    pub admin: Arc<AdminAuth>,
+}
+
+macro_rules! sub_state {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for Arc<$ty> {
+            fn from_ref(state: &AppState) -> Arc<$ty> {
+                state.$field.clone()
+            }
+        })*
+    };
+}
+
+sub_state!(
+    sites: Sites,
+    consent: ConsentState,
+    pages: PagesState,
+    banner: BannerScripts,
+    edge: EdgeState,
+    ops: OpsState,
+    admin: AdminAuth,
+);

@@ -1,5 +1,6 @@
 //! The server's one integration-test binary: each module starts real servers on 127.0.0.1:0 with
-//! a temporary SQLite file and talks HTTP to them.
+//! a temporary SQLite file and a clock the test moves (`kapsel_testkit::TestServer`), and talks
+//! HTTP to them.
 // A test crate: a failing unwrap or panic is a readable test failure.
 #![allow(
     clippy::unwrap_used,
@@ -9,8 +10,7 @@
 )]
 
 mod it {
-    pub mod harness;
-
+    mod clock;
     mod consent;
     mod cors;
     mod hostile;

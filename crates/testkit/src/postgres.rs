@@ -43,7 +43,11 @@ impl PgSchema {
 
     /// The URL with this schema as the search path (what `kapsel --database-url` takes).
     pub fn url(&self) -> String {
-        let separator = if self.base_url.contains('?') { '&' } else { '?' };
+        let separator = if self.base_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         format!(
             "{}{separator}options[search_path]={}",
             self.base_url, self.schema

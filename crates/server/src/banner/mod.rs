@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRef, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -103,31 +103,13 @@ impl BannerScripts {
     }
 }
 
-/// The banner routes for a running server: every site's script built from the privacy file and
-/// the sites' current revisions. A build error (impossible for a validated file) is logged and
-/// leaves every script a 404 rather than serving a half-configured banner.
-pub fn routes_for<S: Clone + Send + Sync + 'static>(state: &crate::state::AppState) -> Router<S> {
-    let revision_of = |site: &str| {
-        state
-            .sites
-            .get(site)
-            .map(|site| site.current_revision.clone())
-            .unwrap_or_default()
-    };
-    match BannerScripts::build(&state.privacy, revision_of) {
-        Ok(scripts) => routes(Arc::new(scripts)),
-        Err(error) => {
-            tracing::error!(%error, "banner scripts could not be built");
-            routes(Arc::new(BannerScripts::default()))
-        }
-    }
-}
-
-/// `GET /s/{site}.js`, with its state already attached: merge into any router.
-pub fn routes<S: Clone + Send + Sync + 'static>(scripts: Arc<BannerScripts>) -> Router<S> {
-    Router::new()
-        .route("/s/{file}", get(get_site_script))
-        .with_state(scripts)
+/// `GET /s/{site}.js`; the scripts are built at start (`BannerScripts::build`).
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<BannerScripts>: FromRef<S>,
+{
+    Router::new().route("/s/{file}", get(get_site_script))
 }
 
 /// The minified script with its two placeholders filled: the site's configuration as a JSON

@@ -156,7 +156,7 @@ async fn get(router: &Router, uri: &str, extra: Option<(header::HeaderName, &str
 #[tokio::test]
 async fn served_compressed_with_etag_and_cache_headers() {
     let scripts = Arc::new(scripts());
-    let router: Router = routes(scripts.clone());
+    let router: Router = routes().with_state(scripts.clone());
     let response = get(
         &router,
         "/s/www.js",
@@ -195,7 +195,7 @@ async fn served_compressed_with_etag_and_cache_headers() {
 
 #[tokio::test]
 async fn unknown_site_is_a_404_problem_naming_the_site() {
-    let router: Router = routes(Arc::new(scripts()));
+    let router: Router = routes().with_state(Arc::new(scripts()));
     for uri in ["/s/nope.js", "/s/www"] {
         let response = get(&router, uri, None).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
@@ -237,7 +237,7 @@ fn a_lang_variant_carries_only_that_language() {
 
 #[tokio::test]
 async fn an_unknown_lang_is_a_400_problem_naming_the_parameter() {
-    let router: Router = routes(Arc::new(scripts()));
+    let router: Router = routes().with_state(Arc::new(scripts()));
     let response = get(&router, "/s/www.js?lang=de", None).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body = text(

@@ -8,7 +8,7 @@
 mod publish_error;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -26,9 +26,9 @@ use kapsel_publish::{
 
 use kapsel_store::PublishedRevision as StoredRevision;
 
-use crate::admin::Admin;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::extract::AdminBearer;
+use crate::state::{AppState, PagesState};
 
 /// The routes of this module, for `router::public`.
 pub fn routes() -> Router<AppState> {
@@ -98,12 +98,8 @@ fn typed(body: String, content_type: &'static str) -> Response {
 
 /// The site's published revisions, oldest first: one store read per request, from which both
 /// "last updated" and the change log are taken.
-async fn stored_revisions(state: &AppState, site: &str) -> Result<Vec<StoredRevision>, ApiError> {
-    state
-        .store
-        .revisions(site)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading revisions of {site}: {e}")))
+async fn stored_revisions(state: &PagesState, site: &str) -> Result<Vec<StoredRevision>, ApiError> {
+    Ok(state.revisions.revisions(site).await?)
 }
 
 /// The kept revisions as documents, for the change log.
@@ -121,7 +117,7 @@ fn kept_revisions(stored: Vec<StoredRevision>) -> Result<Vec<PublishedRevision>,
 }
 
 /// When the site's current revision was first published ("last updated" on every page).
-fn current_published_ms(state: &AppState, site: &str, stored: &[StoredRevision]) -> Option<i64> {
+fn current_published_ms(state: &PagesState, site: &str, stored: &[StoredRevision]) -> Option<i64> {
     let current = &state.sites.get(site)?.current_revision;
     stored
         .iter()
@@ -131,12 +127,12 @@ fn current_published_ms(state: &AppState, site: &str, stored: &[StoredRevision])
 
 /// Checks the site and the language, reads the site's revisions and finds "last updated".
 async fn prepare(
-    state: &AppState,
+    state: &PagesState,
     site: &str,
     query: &HashMap<String, String>,
     kind: PageKind,
 ) -> Result<(Lang, Page, Vec<StoredRevision>), ApiError> {
-    let file = &state.privacy;
+    let file = &state.sites.privacy;
     if file.site(site).is_none() {
         return Err(ApiError::NotFound {
             what: format!("site `{site}`"),
@@ -150,23 +146,23 @@ async fn prepare(
 }
 
 pub async fn get_cookies(
-    State(state): State<AppState>,
+    State(state): State<Arc<PagesState>>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (lang, page, _) = prepare(&state, &site, &query, PageKind::Cookies).await?;
-    let doc = cookie_declaration(&state.privacy, &site, &lang)?;
+    let doc = cookie_declaration(&state.sites.privacy, &site, &lang)?;
     Ok(html(publisher().declaration_page(&doc, &page)?))
 }
 
 /// The declaration without `<html>`: CORS-open so an operator's page can fetch and embed it.
 pub async fn get_cookies_fragment(
-    State(state): State<AppState>,
+    State(state): State<Arc<PagesState>>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (lang, page, _) = prepare(&state, &site, &query, PageKind::Cookies).await?;
-    let doc = cookie_declaration(&state.privacy, &site, &lang)?;
+    let doc = cookie_declaration(&state.sites.privacy, &site, &lang)?;
     let mut response = html(publisher().declaration_fragment(&doc, &page)?);
     response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -176,33 +172,33 @@ pub async fn get_cookies_fragment(
 }
 
 pub async fn get_privacy(
-    State(state): State<AppState>,
+    State(state): State<Arc<PagesState>>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (lang, page, _) = prepare(&state, &site, &query, PageKind::Privacy).await?;
-    let doc = privacy_notice(&state.privacy, &site, &lang)?;
+    let doc = privacy_notice(&state.sites.privacy, &site, &lang)?;
     Ok(html(publisher().notice_page(&doc, &page)?))
 }
 
 pub async fn get_changes(
-    State(state): State<AppState>,
+    State(state): State<Arc<PagesState>>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (lang, page, stored) = prepare(&state, &site, &query, PageKind::Changes).await?;
     let revisions = kept_revisions(stored)?;
-    let log = change_log(&state.privacy, &revisions, &site, &lang)?;
+    let log = change_log(&state.sites.privacy, &revisions, &site, &lang)?;
     Ok(html(publisher().change_log_page(&log, &page)?))
 }
 
 /// The record of processing: HTML, `?format=csv` or `?format=json`. Needs the admin token.
 pub async fn get_ropa(
-    State(state): State<AppState>,
-    _admin: Admin,
+    State(state): State<Arc<PagesState>>,
+    _admin: AdminBearer,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let file = &state.privacy;
+    let file = &state.sites.privacy;
     let lang = language(file, &query)?;
     let record = record_of_processing(file, &lang)?;
     match query.get("format").map(String::as_str) {

@@ -15,7 +15,7 @@ impl From<PublishError> for ApiError {
                 "lang",
                 format!("unknown language `{lang}`; this site is published in {declared}"),
             ),
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::internal("rendering a document", other),
         }
     }
 }

@@ -2,15 +2,12 @@
 
 use serde_json::{Value, json};
 
-use super::harness::TestServer;
+use kapsel_testkit::TestServer;
 
 #[tokio::test]
 async fn a_choice_is_recorded_minimised_and_its_receipt_follows_withdrawal() {
     let server = TestServer::start().await;
-    let before_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let before_ms = kapsel_testkit::START_MS;
     let response = server
         .client
         .post(server.url("/v1/consent"))
@@ -141,7 +138,7 @@ async fn an_earlier_published_revision_is_still_accepted_after_a_restart_with_a_
         .publish_revision("www", "0123456789abcdef", 1, "{}")
         .await
         .unwrap();
-    let privacy = std::sync::Arc::new(super::harness::example_file());
+    let privacy = std::sync::Arc::new(kapsel_testkit::example_file());
     let config = kapsel_server::ServerConfig::new(privacy, "older");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

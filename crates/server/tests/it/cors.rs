@@ -1,6 +1,6 @@
 //! CORS: declared domains (and local hosts) get CORS headers and preflight answers; others none.
 
-use super::harness::TestServer;
+use kapsel_testkit::TestServer;
 
 async fn preflight(server: &TestServer, origin: &str) -> reqwest::Response {
     server

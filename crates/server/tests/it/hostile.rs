@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::harness::{TestServer, assert_problem};
+use kapsel_testkit::{TestServer, assert_problem};
 
 async fn post_raw(
     server: &TestServer,

@@ -1,19 +1,16 @@
-//! Metrics: behind the admin token on the public listener, open on the admin listener.
+//! Metrics: behind the admin token on the public listener, open on the ops listener.
 
-use kapsel_server::AdminToken;
+use kapsel_core::Secret;
 
-use super::harness::{TestServer, assert_problem};
+use kapsel_testkit::{TestServer, assert_problem};
 
 #[tokio::test]
 async fn metrics_need_the_admin_token_on_the_public_listener() {
-    let admin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let admin_addr = admin.local_addr().unwrap();
-    admin.set_nonblocking(true).unwrap();
-    let server = TestServer::start_with(move |config| {
-        config.admin_token = AdminToken::new("fictional-admin-token");
-        config.admin_listener = Some(tokio::net::TcpListener::from_std(admin).unwrap());
+    let server = TestServer::start_with_ops(move |config| {
+        config.admin_token = Secret::new("fictional-admin-token");
     })
     .await;
+    let ops_base = server.ops_base.clone().unwrap();
     assert_eq!(
         server.post_consent(&server.valid_body()).await.status(),
         201
@@ -52,7 +49,7 @@ async fn metrics_need_the_admin_token_on_the_public_listener() {
 
     let open = server
         .client
-        .get(format!("http://{admin_addr}/metrics"))
+        .get(format!("{ops_base}/metrics"))
         .send()
         .await
         .unwrap();

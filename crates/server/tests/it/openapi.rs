@@ -1,13 +1,15 @@
 //! The OpenAPI description is served, is OpenAPI 3.1, and describes every route of the API:
-//! those in router.rs and those the banner and pages modules add. (The demo site's routes are a
-//! showcase, not an API, and are left out.)
+//! those each feature's `routes()` adds (ops, consent, banner, pages). (The demo site's routes
+//! are a showcase, not an API, and are left out.)
 
 use serde_json::Value;
 
-use super::harness::TestServer;
+use kapsel_testkit::TestServer;
 
-const ROUTE_SOURCES: [&str; 3] = [
+const ROUTE_SOURCES: [&str; 5] = [
     include_str!("../../src/router.rs"),
+    include_str!("../../src/ops/mod.rs"),
+    include_str!("../../src/consent/mod.rs"),
     include_str!("../../src/banner/mod.rs"),
     include_str!("../../src/pages/mod.rs"),
 ];

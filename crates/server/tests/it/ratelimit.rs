@@ -3,7 +3,7 @@
 
 use kapsel_server::RateLimit;
 
-use super::harness::{TestServer, assert_problem};
+use kapsel_testkit::{TestServer, assert_problem};
 
 #[tokio::test]
 async fn a_prefix_over_its_burst_gets_429_with_retry_after() {

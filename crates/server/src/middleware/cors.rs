@@ -4,13 +4,14 @@
 //! The consent handler additionally checks that the origin belongs to the site named in the body.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::state::AppState;
+use crate::state::EdgeState;
 
 /// The host of an `Origin` header value (`https://www.example.no:8443` → `www.example.no`),
 /// lower-cased; `None` for `null` or anything that is not `scheme://host[:port]`.
@@ -51,14 +52,14 @@ pub fn all_domains(privacy: &kapsel_core::privacy::PrivacyFile) -> HashSet<Strin
 }
 
 /// The allowed origin of a request, if it has one.
-fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
+fn allowed_origin(state: &EdgeState, headers: &HeaderMap) -> Option<HeaderValue> {
     let origin = headers.get(header::ORIGIN)?;
     let text = origin.to_str().ok()?;
     origin_allowed(text, state.cors_domains.iter().map(String::as_str)).then(|| origin.clone())
 }
 
 /// Middleware: answers preflight requests and adds CORS headers to allowed origins' responses.
-pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn cors(State(state): State<Arc<EdgeState>>, request: Request, next: Next) -> Response {
     let allowed = allowed_origin(&state, request.headers());
     let is_preflight = request.method() == Method::OPTIONS
         && request

@@ -10,22 +10,22 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::sync::Arc;
+
+use axum::Json;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
-use kapsel_core::Clock;
 use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
 
-use crate::client::ClientPrefix;
-use crate::consent_body::parse_choice;
-use crate::cors::origin_allowed;
+use super::body::parse_choice;
 use crate::error::ApiError;
-use crate::startup::SystemClock;
-use crate::state::AppState;
+use crate::extract::ClientPrefix;
+use crate::middleware::cors::origin_allowed;
+use crate::state::ConsentState;
 
 /// `POST /v1/consent`.
 pub async fn post_consent(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientPrefix>,
+    State(state): State<Arc<ConsentState>>,
+    client: ClientPrefix,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -41,16 +41,11 @@ pub async fn post_consent(
             }
         }
     })?;
-    let choice = parse_choice(&body, &state.privacy)?;
+    let choice = parse_choice(&body, &state.sites.privacy)?;
     check_origin(&state, &headers, &choice)?;
     check_revision(&state, &choice)?;
     if let Some(previous) = &choice.previous_receipt {
-        let exists = state
-            .store
-            .get_record(previous)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .is_some();
+        let exists = state.records.get_record(previous).await?.is_some();
         if !exists {
             return Err(ApiError::field(
                 "previous_receipt",
@@ -71,26 +66,20 @@ pub async fn post_consent(
     let action = choice.action;
     let site = choice.site.clone();
     // Time-ordered ids keep the ledger's id index growing at its end (smaller group commits).
-    let id = receipt_id_at(SystemClock.now_ms(), rand::random());
+    let mut randomness = [0u8; 10];
+    state.random.fill(&mut randomness);
+    let id = receipt_id_at(state.clock.now_ms(), randomness);
     let receipt = state
         .ledger
         .append(id, choice, context, state.lifetimes)
-        .await
-        .map_err(ledger_error)?;
+        .await?;
     metrics::counter!("kapsel_consent_records_total", "site" => site, "action" => action.as_str())
         .increment(1);
     let location = HeaderValue::try_from(format!("/v1/receipts/{}", receipt.id))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| ApiError::internal("the receipt's Location header", e))?;
     let mut response = (StatusCode::CREATED, Json(receipt)).into_response();
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
-}
-
-fn ledger_error(error: kapsel_store::LedgerError) -> ApiError {
-    match error {
-        kapsel_store::LedgerError::ShuttingDown => ApiError::Unavailable,
-        other => ApiError::Internal(other.to_string()),
-    }
 }
 
 /// 415 unless the body is declared `application/json` (parameters such as charset allowed).
@@ -109,7 +98,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 /// A browser calling for site A from site B's pages is refused; requests without `Origin`
 /// (servers, tests, curl) pass.
 fn check_origin(
-    state: &AppState,
+    state: &ConsentState,
     headers: &HeaderMap,
     choice: &ConsentChoice,
 ) -> Result<(), ApiError> {
@@ -129,7 +118,7 @@ fn check_origin(
     }
 }
 
-fn check_revision(state: &AppState, choice: &ConsentChoice) -> Result<(), ApiError> {
+fn check_revision(state: &ConsentState, choice: &ConsentChoice) -> Result<(), ApiError> {
     match state.sites.get(&choice.site) {
         Some(site) if site.knows(&choice.revision) => Ok(()),
         _ => Err(ApiError::UnknownRevision {

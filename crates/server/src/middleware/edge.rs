@@ -1,8 +1,10 @@
 //! Who is calling, minimised at the edge: the client's address is truncated (IPv4 /24, IPv6 /48)
-//! the moment it is read, and only the prefix travels on (request extension [`ClientPrefix`]).
-//! The middleware here also applies the per-prefix rate limit.
+//! the moment it is read, and only the prefix travels on (request extension
+//! [`ClientPrefix`](crate::extract::ClientPrefix)). The middleware here also applies the
+//! per-prefix rate limit.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -12,11 +14,8 @@ use axum::response::{IntoResponse, Response};
 use kapsel_core::consent::ip;
 
 use crate::error::ApiError;
-use crate::state::AppState;
-
-/// The truncated client address (`192.0.2.0/24`), or `None` when the server could not tell.
-#[derive(Debug, Clone)]
-pub struct ClientPrefix(pub Option<String>);
+use crate::extract::ClientPrefix;
+use crate::state::EdgeState;
 
 /// The client's address: the socket peer, or the first `X-Forwarded-For` entry when the proxy
 /// is trusted and the header parses.
@@ -51,7 +50,7 @@ fn is_loopback(addr: IpAddr) -> bool {
 
 /// Middleware: truncates the client address, rate-limits by its prefix, and passes the prefix on.
 pub async fn limit_by_prefix(
-    State(state): State<AppState>,
+    State(state): State<Arc<EdgeState>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -64,7 +63,9 @@ pub async fn limit_by_prefix(
     let exempt = addr.is_some_and(is_loopback) && state.limiter.exempts_loopback();
     if !exempt {
         let key = prefix.as_deref().unwrap_or("unknown");
-        if let Err(wait) = state.limiter.take(key, Instant::now()) {
+        #[allow(clippy::disallowed_methods)] // Token buckets refill by elapsed time.
+        let now = Instant::now();
+        if let Err(wait) = state.limiter.take(key, now) {
             metrics::counter!("kapsel_rate_limited_total").increment(1);
             let retry_after_s = wait.as_secs().saturating_add(1);
             return ApiError::RateLimited { retry_after_s }.into_response();

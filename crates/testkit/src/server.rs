@@ -1,69 +1,96 @@
-//! Starting a server for a test: the example privacy file, a temporary SQLite database, a
-//! listener on 127.0.0.1:0, and helpers that make failures readable.
+//! A real Kapsel server for a test: the example privacy file (or another), a temporary SQLite
+//! database, a listener on 127.0.0.1:0, a [`ManualClock`] the test can move, and helpers that
+//! make failures readable. Start it, talk HTTP to it, stop it.
 
 use std::sync::Arc;
 
+use kapsel_core::ManualClock;
 use kapsel_core::privacy::PrivacyFile;
-use kapsel_server::{ServerConfig, ServerError};
+use kapsel_server::{Listeners, ServerConfig, ServerError};
 use kapsel_store::Store;
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/kapsel.toml");
+use crate::example::example_file;
 
-pub fn example_file() -> PrivacyFile {
-    let source = std::fs::read_to_string(EXAMPLE).expect("examples/kapsel.toml is readable");
-    kapsel_core::privacy::load(&source, "kapsel.toml")
-        .unwrap_or_else(|problems| panic!("the example privacy file is invalid:\n{problems}"))
-}
+/// 2026-01-31 10:00:00 UTC: the instant every test server starts at (a month end, so that
+/// calendar arithmetic is exercised by default).
+pub const START_MS: i64 = 1_769_853_600_000;
 
 pub struct TestServer {
     pub base: String,
+    /// The ops listener's base URL, when the test asked for one.
+    pub ops_base: Option<String>,
     pub client: reqwest::Client,
     pub store: Store,
     pub privacy: Arc<PrivacyFile>,
+    /// The server's clock; move it to test expiry and deadlines.
+    pub clock: Arc<ManualClock>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), ServerError>>,
     _dir: tempfile::TempDir,
 }
 
 impl TestServer {
+    /// The example privacy file, chain `test-chain`, the clock at [`START_MS`].
     pub async fn start() -> TestServer {
         TestServer::start_with(|_| {}).await
     }
 
     /// Starts a server after `adjust` has changed the default configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::launch(example_file(), false, adjust).await
+    }
+
+    /// Like [`TestServer::start_with`], with an ops listener as well (`ops_base`).
+    pub async fn start_with_ops(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::launch(example_file(), true, adjust).await
+    }
+
+    /// Starts a server for `privacy`, with an ops listener when `with_ops`.
+    pub async fn launch(
+        privacy: PrivacyFile,
+        with_ops: bool,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&dir.path().join("kapsel.db"))
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        let privacy = Arc::new(example_file());
+        let privacy = Arc::new(privacy);
+        let clock = Arc::new(ManualClock::at(START_MS));
         let mut config = ServerConfig::new(privacy.clone(), "test-chain");
+        config.clock = clock.clone();
         adjust(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", public.local_addr().unwrap());
+        let ops = if with_ops {
+            Some(TcpListener::bind("127.0.0.1:0").await.unwrap())
+        } else {
+            None
+        };
+        let ops_base = ops
+            .as_ref()
+            .map(|l| format!("http://{}", l.local_addr().unwrap()));
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(kapsel_server::launch(
             config,
             store.clone(),
-            listener,
+            Listeners { public, ops },
             shutdown.clone(),
         ));
         let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        wait_healthy(&client, &base, &task).await;
         TestServer {
             base,
+            ops_base,
             client,
             store,
             privacy,
+            clock,
             shutdown,
             task,
             _dir: dir,
@@ -115,6 +142,26 @@ impl TestServer {
         self.shutdown.cancel();
         self.task.await.unwrap().unwrap();
     }
+}
+
+/// Polls `/healthz` until it answers (at most 200 tries); a server that failed to start is
+/// reported with its error.
+async fn wait_healthy(
+    client: &reqwest::Client,
+    base: &str,
+    task: &JoinHandle<Result<(), ServerError>>,
+) {
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return;
+        }
+        assert!(
+            !task.is_finished(),
+            "the test server stopped while starting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the test server at {base} never answered /healthz");
 }
 
 /// Asserts a problem+json response with `status` whose `errors` name `field`; returns the body.

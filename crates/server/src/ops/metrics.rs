@@ -1,19 +1,18 @@
 //! Prometheus metrics: the process-wide recorder (installed once, shared by every server in the
-//! process), a middleware counting requests and timing them by route and status, and `/metrics`
-//! — on the public listener only with `Authorization: Bearer <admin token>`, on the admin
-//! listener without. Labels never carry personal data (routes are templates, not paths).
+//! process) and `/metrics` — on the public listener only with `Authorization: Bearer <admin
+//! token>`, on the ops listener without. Requests are counted by `middleware::track`. Labels
+//! never carry personal data (routes are templates, not paths).
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::admin::Admin;
-use crate::state::AppState;
+use crate::extract::AdminBearer;
+use crate::state::OpsState;
 
 /// Request-duration buckets in seconds: 100 µs to 5 s.
 const LATENCY_BUCKETS: [f64; 14] = [
@@ -42,32 +41,10 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: counts and times every request by matched route and status.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().as_str().to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let elapsed = started.elapsed().as_secs_f64();
-    // Route templates and statuses only: never paths with ids, addresses or agents.
-    tracing::debug!(%method, %route, %status, ms = elapsed * 1000.0, "request");
-    metrics::histogram!("kapsel_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
-        .record(elapsed);
-    metrics::counter!("kapsel_http_requests_total", "route" => route, "method" => method, "status" => status)
-        .increment(1);
-    response
-}
-
 /// Copies the ledger writer's counters into the registry, then renders it.
-fn render(state: &AppState) -> Response {
+fn render(state: &OpsState) -> Response {
     let stats = state.ledger.stats();
-    let load =
-        |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
     metrics::counter!("kapsel_ledger_batches_total").absolute(load(&stats.batches));
     metrics::counter!("kapsel_ledger_records_total").absolute(load(&stats.records));
     metrics::counter!("kapsel_ledger_failed_batches_total").absolute(load(&stats.failed_batches));
@@ -80,11 +57,11 @@ fn render(state: &AppState) -> Response {
 }
 
 /// `GET /metrics` on the public listener: requires the admin bearer token.
-pub async fn get_metrics(State(state): State<AppState>, _admin: Admin) -> Response {
+pub async fn get_metrics(State(state): State<Arc<OpsState>>, _admin: AdminBearer) -> Response {
     render(&state)
 }
 
-/// `GET /metrics` on the admin listener: no token, the listener itself is the boundary.
-pub async fn get_metrics_open(State(state): State<AppState>) -> Response {
+/// `GET /metrics` on the ops listener: no token, the listener itself is the boundary.
+pub async fn get_metrics_open(State(state): State<Arc<OpsState>>) -> Response {
     render(&state)
 }

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 /// The OpenAPI document, as shipped in `docs/openapi.json`.
-pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../../../../docs/openapi.json");
 
 /// `GET /openapi.json`.
 pub async fn get_openapi() -> Response {

@@ -2,13 +2,15 @@
 //! `previous_receipt` links that starts at `id` (a change of mind or a withdrawal is a new record
 //! naming the earlier receipt; nothing is ever updated in place).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use kapsel_core::consent::{ConsentRecord, is_receipt_id};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsentState;
 
 /// What a visitor (or the banner) can learn about a receipt.
 #[derive(Debug, Serialize)]
@@ -50,7 +52,7 @@ impl ReceiptState {
 
 /// `GET /v1/receipts/{id}`.
 pub async fn get_receipt(
-    State(state): State<AppState>,
+    State(state): State<Arc<ConsentState>>,
     Path(id): Path<String>,
 ) -> Result<Json<ReceiptState>, ApiError> {
     if !is_receipt_id(&id) {
@@ -60,10 +62,9 @@ pub async fn get_receipt(
         ));
     }
     let latest = state
-        .store
+        .records
         .latest_for_receipt(&id)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .await?
         .ok_or_else(|| ApiError::NotFound {
             what: format!("receipt {id}"),
         })?;
