@@ -1,42 +1,20 @@
-//! Reading back a published revision. The store keeps, per revision, the consent projection the
-//! revision hash was computed over (`kapsel_core::privacy::revision::consent_projection`): the
-//! site, its categories and services, languages and the organisation's name. This turns it into
-//! a `PrivacyFile` with just that site, so the change log can diff any two kept revisions.
+//! Reading back a published revision. The store keeps, per revision, the document the revision
+//! hash was computed over (`kapsel_core::privacy::RevisionDocument`): the site, its categories
+//! and services, consent settings, languages and the organisation's name. This turns it into a
+//! `PrivacyFile` with just that site, so the change log can diff any two kept revisions.
 //! Processing activities are not part of a revision, so they never show as changed here.
 
-use serde::Deserialize;
-
-use kapsel_core::Lang;
-use kapsel_core::privacy::{
-    Category, ConsentSettings, Notice, Organisation, PrivacyFile, Service, Site, SiteLinks,
-};
+use kapsel_core::privacy::{Notice, Organisation, PrivacyFile, RevisionDocument, Service, Site};
 
 use crate::PublishError;
 
-#[derive(Deserialize)]
-struct Projection {
-    languages: Vec<Lang>,
-    organisation: String,
-    categories: Vec<Category>,
-    site: ProjectedSite,
-    services: Vec<Service>,
-}
-
-#[derive(Deserialize)]
-struct ProjectedSite {
-    id: String,
-    name: String,
-    #[serde(default)]
-    links: SiteLinks,
-}
-
 /// The privacy file a stored revision document describes, for diffing.
 pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishError> {
-    let projection: Projection = serde_json::from_str(document_json)?;
+    let document = RevisionDocument::from_json(document_json)?;
     Ok(PrivacyFile {
-        languages: projection.languages,
+        languages: document.languages,
         organisation: Organisation {
-            name: projection.organisation,
+            name: document.organisation,
             org_number: String::new(),
             address: String::new(),
             country: String::new(),
@@ -45,17 +23,17 @@ pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishE
             dpo: None,
             authority: None,
         },
-        consent: ConsentSettings::default(),
+        consent: document.consent.into(),
         sites: vec![Site {
-            id: projection.site.id,
-            name: projection.site.name,
+            id: document.site.id,
+            name: document.site.name,
             domains: Vec::new(),
             cookie_domain: None,
-            links: projection.site.links,
+            links: document.site.links,
             services: None,
         }],
-        categories: projection.categories,
-        services: projection.services,
+        categories: document.categories,
+        services: document.services.into_iter().map(Service::from).collect(),
         activities: Vec::new(),
         notice: Notice::default(),
     })

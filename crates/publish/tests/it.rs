@@ -17,5 +17,6 @@ mod it {
     mod catalogue;
     mod changes;
     mod pages;
+    mod revision_documents;
     mod seeds;
 }

@@ -2,23 +2,20 @@
 //! visitors are asked again exactly when that changes — never because of a comment, a reordered
 //! key or reformatting, and without a hand-kept version number.
 //!
-//! The revision is the first 8 bytes (16 lower-case hex digits) of SHA-256 over a canonical JSON
-//! serialisation (objects with sorted keys, no whitespace) of a projection of the file for one
-//! site: languages, consent settings, all categories (with the implicit `necessary`), the site's
-//! services with their cookies, purposes, justifications, providers and transfers, the site's
-//! id, name and links, and the organisation's name. Durations are normalised ("13 Months" and
-//! "13 months" are the same). Left out: hosts (scanner evidence), domains, processing
-//! activities and notice sections (they do not change what a visitor is asked).
+//! The revision is the first 8 bytes (16 lower-case hex digits) of SHA-256 over the site's
+//! [`RevisionDocument`] in its stored form (canonical JSON: objects with sorted keys, no
+//! whitespace). What the document holds, and what it leaves out, is said in
+//! `privacy::revision_document`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::duration::Duration;
-use super::model::{Cookie, PrivacyFile, Service};
+use super::model::PrivacyFile;
+use super::revision_document::RevisionDocument;
 
 /// 16 lower-case hex digits identifying what a site's visitors consented to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -33,6 +30,12 @@ pub struct RevisionError(pub String);
 impl Revision {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The revision of a document in its stored form ([`RevisionDocument::to_json`]).
+    pub fn of_canonical_json(json: &str) -> Revision {
+        let digest = Sha256::digest(json.as_bytes());
+        Revision(hex::encode(digest.get(..8).unwrap_or_default()))
     }
 }
 
@@ -67,98 +70,19 @@ impl fmt::Display for Revision {
     }
 }
 
-/// The revision of `site_id`, or `None` when the file has no such site.
+/// The revision of `site_id`, or `None` when the file has no such site. (Serialising the
+/// document cannot fail: it holds no map with non-string keys; were it to, this is `None` too.)
 pub fn site_revision(file: &PrivacyFile, site_id: &str) -> Option<Revision> {
-    let projection = consent_projection(file, site_id)?;
-    let mut canonical = String::new();
-    write_canonical(&projection, &mut canonical);
-    let digest = Sha256::digest(canonical.as_bytes());
-    Some(Revision(hex::encode(digest.get(..8).unwrap_or_default())))
+    RevisionDocument::of(file, site_id)?.revision().ok()
 }
 
-/// What a visitor's consent on `site_id` depends on, as JSON.
+/// The revision document of `site_id` as a JSON value whose `to_string()` is the stored form
+/// (read back from [`RevisionDocument::to_json`], so its keys are in canonical order whatever
+/// map serde_json was built with). Kept for callers not yet moved to [`RevisionDocument::of`]
+/// and [`RevisionDocument::to_json`].
 pub fn consent_projection(file: &PrivacyFile, site_id: &str) -> Option<Value> {
-    let site = file.site(site_id)?;
-    let services: Vec<Value> = file
-        .services_for_site(site_id)
-        .into_iter()
-        .map(service)
-        .collect();
-    Some(json!({
-        "languages": file.languages,
-        "organisation": file.organisation.name,
-        "consent": {
-            "accept_duration": normalised(&file.consent.accept_duration),
-            "reject_duration": normalised(&file.consent.reject_duration),
-            "gpc_disables_marketing": file.consent.gpc_disables_marketing,
-        },
-        "categories": file.categories_with_necessary().iter().map(|c| c.as_ref()).collect::<Vec<_>>(),
-        "site": { "id": site.id, "name": site.name, "links": site.links },
-        "services": services,
-    }))
-}
-
-fn service(service: &Service) -> Value {
-    json!({
-        "id": service.id,
-        "name": service.name,
-        "category": service.category,
-        "provider": service.provider,
-        "purpose": service.purpose,
-        "justification": service.justification,
-        "privacy_policy": service.privacy_policy,
-        "transfers": service.transfers,
-        "consent_mode": service.consent_mode,
-        "cookies": service.cookies.iter().map(cookie).collect::<Vec<_>>(),
-    })
-}
-
-fn cookie(cookie: &Cookie) -> Value {
-    json!({
-        "name": cookie.name,
-        "prefix": cookie.prefix,
-        "kind": cookie.kind,
-        "party": cookie.party,
-        "domain": cookie.domain,
-        "duration": normalised(&cookie.duration),
-        "purpose": cookie.purpose,
-    })
-}
-
-/// The canonical spelling of a duration, or the text as written when it cannot be read.
-fn normalised(duration: &str) -> String {
-    Duration::parse(duration).map_or_else(|_| duration.to_owned(), |d| d.to_string())
-}
-
-/// JSON with object keys sorted and no whitespace, whatever map order serde_json was built with.
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (position, (key, item)) in entries.into_iter().enumerate() {
-                if position > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (position, item) in items.iter().enumerate() {
-                if position > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
+    let stored = RevisionDocument::of(file, site_id)?.to_json().ok()?;
+    serde_json::from_str(&stored).ok()
 }
 
 #[cfg(test)]
@@ -182,13 +106,5 @@ mod tests {
             "\"00ff00ff00ff00ff\""
         );
         assert!(serde_json::from_str::<Revision>("\"nope\"").is_err());
-    }
-
-    #[test]
-    fn canonical_json_sorts_keys_at_every_depth() {
-        let value = json!({ "b": [{ "z": 1, "a": "x" }], "a": null });
-        let mut out = String::new();
-        write_canonical(&value, &mut out);
-        assert_eq!(out, r#"{"a":null,"b":[{"a":"x","z":1}]}"#);
     }
 }
