@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Kapsel test: the Rust workspace (unit, integration, the store conformance story, the
-# kill -9 crash test, the scanner against real Chromium) and the banner's browser tests (Node's test
-# runner driving real Chromium, with axe-core).
+# Runs every Kapsel test: formatting and lints, the Rust workspace (unit, integration, the store
+# conformance story, the kill -9 crash test, the scanner against real Chromium) and the banner's
+# browser tests (Node's test runner driving real Chromium, with axe-core).
 #
 # PostgreSQL: the conformance story and crash test also run against PostgreSQL when
 # KAPSEL_TEST_DATABASE_URL names one (CI sets it to the PostgreSQL on the machine).
@@ -29,6 +29,9 @@ say "installing the banner's test dependencies (npm ci)"
 (cd banner && npm ci --no-audit --no-fund --loglevel=error)
 
 # --- Rust ----------------------------------------------------------------------------------------
+say "formatting (cargo fmt --check) and lints (cargo clippy -D warnings)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
 say "building the kapsel binary (the browser tests start it)"
 cargo build -p kapsel
 say "cargo test --workspace"
