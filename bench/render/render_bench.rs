@@ -15,7 +15,7 @@ use kapsel_core::Lang;
 use kapsel_core::privacy::{PrivacyFile, load};
 use kapsel_publish::render::PageKind;
 use kapsel_publish::{
-    Page, PublishedRevision, Publisher, change_log, cookie_declaration, privacy_notice,
+    ChangeLogRevision, Page, Publisher, change_log, cookie_declaration, privacy_notice,
     record_of_processing,
 };
 
@@ -32,12 +32,12 @@ fn render_all(
         .services
         .truncate(file.services.len().saturating_sub(1));
     let revisions = [
-        PublishedRevision {
+        ChangeLogRevision {
             revision: "0000000000000001".into(),
             published_ms: PUBLISHED_MS - 86_400_000,
             file: older,
         },
-        PublishedRevision {
+        ChangeLogRevision {
             revision: "0000000000000002".into(),
             published_ms: PUBLISHED_MS,
             file: file.clone(),

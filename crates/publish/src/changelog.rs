@@ -10,9 +10,11 @@ use crate::PublishError;
 use crate::changes::{Change, diff};
 use crate::words::{date_in_words, iso_date};
 
-/// A revision as the store keeps it: its hash, when it was first published, and the file.
+/// One revision as the change log reads it: its hash, when it was first published, and the
+/// privacy file it describes (read back from the stored document by `file_from_projection`).
+/// The store's own row is `kapsel_store::PublishedRevision`.
 #[derive(Debug, Clone)]
-pub struct PublishedRevision {
+pub struct ChangeLogRevision {
     pub revision: String,
     pub published_ms: Millis,
     pub file: PrivacyFile,
@@ -42,7 +44,7 @@ pub struct ChangeLogEntry {
 /// `current` names the site (and is checked for the language) even when nothing is published.
 pub fn change_log(
     current: &PrivacyFile,
-    revisions: &[PublishedRevision],
+    revisions: &[ChangeLogRevision],
     site_id: &str,
     lang: &Lang,
 ) -> Result<ChangeLog, PublishError> {

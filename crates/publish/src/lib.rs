@@ -19,7 +19,7 @@ pub mod words;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::{Lang, Text};
 
-pub use changelog::{ChangeLog, PublishedRevision, change_log};
+pub use changelog::{ChangeLog, ChangeLogRevision, change_log};
 pub use changes::{Change, diff};
 pub use declaration::{CookieDeclaration, cookie_declaration};
 pub use notice::{PrivacyNotice, privacy_notice};

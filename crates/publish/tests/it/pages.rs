@@ -3,7 +3,7 @@
 use kapsel_core::Lang;
 use kapsel_publish::render::PageKind;
 use kapsel_publish::{
-    Page, PublishedRevision, Publisher, change_log, cookie_declaration, privacy_notice,
+    ChangeLogRevision, Page, Publisher, change_log, cookie_declaration, privacy_notice,
     record_of_processing,
 };
 
@@ -98,12 +98,12 @@ fn change_log_page_and_markdown() {
         }
     }
     let revisions = vec![
-        PublishedRevision {
+        ChangeLogRevision {
             revision: "r1-aaaaaaaa".to_owned(),
             published_ms: PUBLISHED_MS - 86_400_000 * 40,
             file: old,
         },
-        PublishedRevision {
+        ChangeLogRevision {
             revision: "r2-bbbbbbbb".to_owned(),
             published_ms: PUBLISHED_MS,
             file: new.clone(),

@@ -20,7 +20,7 @@ use kapsel_core::Lang;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_publish::render::PageKind;
 use kapsel_publish::{
-    Page, PublishedRevision, Publisher, change_log, cookie_declaration, file_from_projection,
+    ChangeLogRevision, Page, Publisher, change_log, cookie_declaration, file_from_projection,
     privacy_notice, record_of_processing,
 };
 
@@ -103,11 +103,11 @@ async fn stored_revisions(state: &PagesState, site: &str) -> Result<Vec<StoredRe
 }
 
 /// The kept revisions as documents, for the change log.
-fn kept_revisions(stored: Vec<StoredRevision>) -> Result<Vec<PublishedRevision>, ApiError> {
+fn kept_revisions(stored: Vec<StoredRevision>) -> Result<Vec<ChangeLogRevision>, ApiError> {
     stored
         .into_iter()
         .map(|published| {
-            Ok(PublishedRevision {
+            Ok(ChangeLogRevision {
                 file: file_from_projection(&published.document)?,
                 revision: published.revision,
                 published_ms: published.first_published_ms,
