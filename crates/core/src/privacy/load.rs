@@ -8,7 +8,7 @@ use toml::de::{DeTable, Deserializer};
 use super::locate::{FieldPath, SourceMap, Step, Target};
 use super::model::PrivacyFile;
 use super::problem::{Problem, Problems, line_column};
-use super::validate::{self, Finding};
+use super::validate::{self, PathProblem};
 
 /// Parses and validates `source`; `file_name` is used in the problems' positions.
 pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
@@ -44,7 +44,7 @@ pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
             unknown.push(field_path(&path));
         });
 
-    let mut findings: Vec<Finding> = unknown.into_iter().map(validate::unknown_key).collect();
+    let mut findings: Vec<PathProblem> = unknown.into_iter().map(validate::unknown_key).collect();
     let mut problems: Vec<Problem> = Vec::new();
     let file = match parsed {
         Ok(file) => Some(file),

@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed privacy file: ids, references, durations, legal bases and
 //! transfers; sites and their domains are in `validate_sites`, texts and languages in
-//! `validate_texts`. Each check yields a `Finding` with the path of what it is about; `load`
+//! `validate_texts`. Each check yields a `PathProblem` with the path of what it is about; `load`
 //! turns paths into line:column.
 
 use super::duration::{DURATION_GRAMMAR, Duration};
@@ -10,19 +10,21 @@ use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
 use super::validate_sites::check_sites;
 use super::validate_texts::{check_languages, check_texts};
 
-/// A problem before it has a position.
+/// A problem found by validation, placed by its field path; `load` turns the path into a
+/// line:column and the whole into a [`super::problem::Problem`]. (Not the scanner's
+/// `scan_report::Finding`, which is something observed in a browser.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct PathProblem {
     pub path: FieldPath,
     pub target: Target,
     pub message: String,
     pub hint: String,
 }
 
-impl Finding {
-    /// A finding about the value at `path`.
-    pub fn at(path: FieldPath, message: String, hint: &str) -> Finding {
-        Finding {
+impl PathProblem {
+    /// A problem with the value at `path`.
+    pub fn at(path: FieldPath, message: String, hint: &str) -> PathProblem {
+        PathProblem {
             path,
             target: Target::Value,
             message,
@@ -32,7 +34,7 @@ impl Finding {
 }
 
 /// A key the model does not know, with the nearest known key as a hint when there is one.
-pub fn unknown_key(path: FieldPath) -> Finding {
+pub fn unknown_key(path: FieldPath) -> PathProblem {
     let key = path.last_key().unwrap_or("").to_owned();
     let parent = path.parent();
     let hint = match suggestion(&key, keys_of(&parent)) {
@@ -47,7 +49,7 @@ pub fn unknown_key(path: FieldPath) -> Finding {
     } else {
         format!("unknown key `{key}` in {parent}")
     };
-    Finding {
+    PathProblem {
         path,
         target: Target::Key,
         message,
@@ -64,7 +66,7 @@ pub(super) fn list(keys: &[&str]) -> String {
 
 /// Every semantic problem in `file`. `line_of` gives the line of a path, to say where the first
 /// of two duplicates is.
-pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Vec<Finding> {
+pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Vec<PathProblem> {
     let mut findings = Vec::new();
     check_languages(file, &mut findings);
     check_ids(file, line_of, &mut findings);
@@ -82,7 +84,7 @@ pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Ve
 fn check_ids(
     file: &PrivacyFile,
     line_of: &dyn Fn(&FieldPath) -> usize,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<PathProblem>,
 ) {
     let root = FieldPath::root();
     let lists: [(&str, &str, Vec<&str>); 4] = [
@@ -111,7 +113,7 @@ fn check_ids(
         for (index, id) in ids.iter().enumerate() {
             let path = root.key(key).index(index).key("id");
             if !is_id(id) {
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.clone(),
                     format!(
                         "{what} id `{id}` may only hold lower-case letters a–z, digits and `-`"
@@ -121,7 +123,7 @@ fn check_ids(
             }
             if let Some(first) = ids.iter().take(index).position(|earlier| earlier == id) {
                 let first_line = line_of(&root.key(key).index(first).key("id"));
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path,
                     format!("duplicate {what} id `{id}` (first declared on line {first_line})"),
                     &format!("give each {what} its own id"),
@@ -166,10 +168,10 @@ pub(super) fn known_services(file: &PrivacyFile) -> String {
     )
 }
 
-fn check_categories(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+fn check_categories(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     for (i, category) in file.categories.iter().enumerate() {
         if category.id == NECESSARY && category.marketing {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 FieldPath::root()
                     .key("categories")
                     .index(i)
@@ -184,7 +186,7 @@ fn check_categories(file: &PrivacyFile, findings: &mut Vec<Finding>) {
 fn check_services(
     file: &PrivacyFile,
     line_of: &dyn Fn(&FieldPath) -> usize,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<PathProblem>,
 ) {
     let known_categories: Vec<String> = file
         .categories_with_necessary()
@@ -195,7 +197,7 @@ fn check_services(
         let path = FieldPath::root().key("services").index(i);
         if file.category(&service.category).is_none() {
             let names: Vec<&str> = known_categories.iter().map(String::as_str).collect();
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.key("category"),
                 format!(
                     "service `{}` is in category `{}`, which is not declared",
@@ -208,7 +210,7 @@ fn check_services(
             ));
         }
         if service.category == NECESSARY && service.justification.is_none() {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.key("category"),
                 format!(
                     "service `{}` is in `necessary` but has no justification",
@@ -227,7 +229,7 @@ fn check_services(
             });
             if let Some(first) = twin {
                 let first_line = line_of(&path.key("cookies").index(first).key("name"));
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.key("cookies").index(j).key("name"),
                     format!(
                         "service `{}` declares cookie `{}` twice (first on line {first_line})",
@@ -240,10 +242,10 @@ fn check_services(
     }
 }
 
-fn check_transfers(transfers: &[Transfer], owner: &FieldPath, findings: &mut Vec<Finding>) {
+fn check_transfers(transfers: &[Transfer], owner: &FieldPath, findings: &mut Vec<PathProblem>) {
     for (j, transfer) in transfers.iter().enumerate() {
         if transfer.safeguard == Safeguard::Other && transfer.note.is_none() {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 owner.key("transfers").index(j).key("safeguard"),
                 format!(
                     "transfer to {} with safeguard `other` has no note",
@@ -255,12 +257,12 @@ fn check_transfers(transfers: &[Transfer], owner: &FieldPath, findings: &mut Vec
     }
 }
 
-fn check_activities(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+fn check_activities(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     for (i, activity) in file.activities.iter().enumerate() {
         let path = FieldPath::root().key("activities").index(i);
         for (j, service_id) in activity.services.iter().enumerate() {
             let Some(service) = file.service(service_id) else {
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.key("services").index(j),
                     format!(
                         "activity `{}` uses service `{service_id}`, which is not declared",
@@ -273,7 +275,7 @@ fn check_activities(file: &PrivacyFile, findings: &mut Vec<Finding>) {
             if activity.legal_basis == LegalBasis::LegitimateInterests
                 && service.category != NECESSARY
             {
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.key("services").index(j),
                     format!(
                         "activity `{}` claims legitimate interests, but service `{service_id}` is in \
@@ -289,7 +291,7 @@ fn check_activities(file: &PrivacyFile, findings: &mut Vec<Finding>) {
         if activity.legal_basis == LegalBasis::LegitimateInterests
             && activity.legitimate_interest.is_none()
         {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.key("legal_basis"),
                 format!(
                     "activity `{}` claims legitimate interests without saying which",
@@ -302,10 +304,10 @@ fn check_activities(file: &PrivacyFile, findings: &mut Vec<Finding>) {
     }
 }
 
-fn check_durations(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+fn check_durations(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     let mut check = |path: FieldPath, value: &str| {
         if let Err(error) = Duration::parse(value) {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path,
                 format!("cannot read duration {value:?}: {}", error.reason),
                 DURATION_GRAMMAR,

@@ -3,12 +3,12 @@
 
 use super::locate::FieldPath;
 use super::model::PrivacyFile;
-use super::validate::{Finding, known_services};
+use super::validate::{PathProblem, known_services};
 
-pub fn check_sites(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+pub fn check_sites(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     let sites = FieldPath::root().key("sites");
     if file.sites.is_empty() {
-        findings.push(Finding::at(
+        findings.push(PathProblem::at(
             sites.clone(),
             "no sites are declared".to_owned(),
             "add a [[sites]] table with id, name and domains",
@@ -17,7 +17,7 @@ pub fn check_sites(file: &PrivacyFile, findings: &mut Vec<Finding>) {
     for (i, site) in file.sites.iter().enumerate() {
         let path = sites.index(i);
         if site.domains.is_empty() {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.key("domains"),
                 format!("site `{}` has no domains", site.id),
                 "list the host names it is served on, e.g. domains = [\"www.example.no\"]",
@@ -25,7 +25,7 @@ pub fn check_sites(file: &PrivacyFile, findings: &mut Vec<Finding>) {
         }
         for (j, domain) in site.domains.iter().enumerate() {
             if !is_host_name(domain) {
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.key("domains").index(j),
                     format!("domain {domain:?} of site `{}` is not a host name", site.id),
                     "write only the host name, e.g. \"www.example.no\" (no scheme, port, path \
@@ -38,7 +38,7 @@ pub fn check_sites(file: &PrivacyFile, findings: &mut Vec<Finding>) {
         }
         for (j, service_id) in site.services.iter().flatten().enumerate() {
             if file.service(service_id).is_none() {
-                findings.push(Finding::at(
+                findings.push(PathProblem::at(
                     path.key("services").index(j),
                     format!(
                         "site `{}` lists service `{service_id}`, which is not declared",
@@ -56,11 +56,11 @@ fn check_cookie_domain(
     domains: &[String],
     site_id: &str,
     site: &FieldPath,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<PathProblem>,
 ) {
     let path = site.key("cookie_domain");
     if !is_host_name(cookie_domain) {
-        findings.push(Finding::at(
+        findings.push(PathProblem::at(
             path,
             format!("cookie_domain {cookie_domain:?} of site `{site_id}` is not a host name"),
             "write a host name without a leading dot, e.g. \"example.no\" to cover its subdomains",
@@ -73,7 +73,7 @@ fn check_cookie_domain(
         domain == cookie_domain || domain.ends_with(&format!(".{cookie_domain}"))
     };
     if !domains.iter().any(covers) {
-        findings.push(Finding::at(
+        findings.push(PathProblem::at(
             path,
             format!(
                 "cookie_domain \"{cookie_domain}\" of site `{site_id}` covers none of its domains"

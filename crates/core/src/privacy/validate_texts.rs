@@ -3,7 +3,7 @@
 
 use super::locate::FieldPath;
 use super::model::PrivacyFile;
-use super::validate::Finding;
+use super::validate::PathProblem;
 use crate::text::Text;
 
 /// ISO 639-1 two-letter language codes.
@@ -15,10 +15,10 @@ const ISO_639_1: &str = "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm b
     sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh \
     yi yo za zh zu";
 
-pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     let languages = FieldPath::root().key("languages");
     if file.languages.is_empty() {
-        findings.push(Finding::at(
+        findings.push(PathProblem::at(
             languages.clone(),
             "`languages` is empty".to_owned(),
             "declare at least one language, the default first: languages = [\"nb\", \"nn\", \"en\"]",
@@ -28,14 +28,14 @@ pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<Finding>) {
         let tag = lang.as_str();
         let path = languages.index(index);
         if !ISO_639_1.split(' ').any(|known| known == tag) {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.clone(),
                 format!("unknown language tag `{tag}` in languages"),
                 "use a lower-case ISO 639-1 code: nb (bokmål), nn (nynorsk), en (English), se \
                  (North Sami), …",
             ));
         } else if tag == "no" {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.clone(),
                 "language `no` does not say which written Norwegian".to_owned(),
                 "use nb (bokmål) and/or nn (nynorsk)",
@@ -47,7 +47,7 @@ pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<Finding>) {
             .take(index)
             .any(|earlier| earlier == lang)
         {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path,
                 format!("language `{tag}` is declared twice in languages"),
                 "remove the second one",
@@ -56,7 +56,7 @@ pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<Finding>) {
     }
 }
 
-pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<Finding>) {
+pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     let declared: Vec<&str> = file.languages.iter().map(|lang| lang.as_str()).collect();
     let mut check = |path: FieldPath, text: &Text| {
         let missing: Vec<&str> = text
@@ -71,7 +71,7 @@ pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<Finding>) {
                 .map(|lang| format!("{lang} = \"…\""))
                 .collect::<Vec<_>>()
                 .join(", ");
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.clone(),
                 format!("{path} has no text in {}", missing.join(", ")),
                 &format!("add {example}; every declared language{plural} needs a text"),
@@ -82,7 +82,7 @@ pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<Finding>) {
             .keys()
             .filter(|lang| !declared.contains(&lang.as_str()))
         {
-            findings.push(Finding::at(
+            findings.push(PathProblem::at(
                 path.key(lang),
                 format!("{path} has a text in `{lang}`, which is not in languages"),
                 "add the language to `languages` or remove this text",
