@@ -6,12 +6,16 @@
 //! how long the network must be idle) can be set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// A benchmark measures wall time: `Instant::now` is what it is for.
+#![allow(clippy::disallowed_methods)]
 
 #[path = "../tests/it/fixture.rs"]
 mod fixture;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kapsel_core::SystemClock;
 use kapsel_core::catalogue::Catalogue;
 use kapsel_scan::{ScanOptions, scan};
 use url::Url;
@@ -29,7 +33,10 @@ async fn run(
     concurrency: usize,
     drive_choices: bool,
 ) -> (f64, usize, usize) {
-    let mut options = ScanOptions::new(vec![Url::parse(&site.url("/")).unwrap()]);
+    let mut options = ScanOptions::new(
+        vec![Url::parse(&site.url("/")).unwrap()],
+        Arc::new(SystemClock),
+    );
     options.max_pages = pages;
     options.concurrency = concurrency;
     options.drive_choices = drive_choices;

@@ -206,20 +206,37 @@ pub fn chromium_path() -> PathBuf {
 
 /// A throw-away profile directory, removed on drop.
 mod tempfile_dir {
+    use std::io::ErrorKind;
     use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Profiles made by this process so far: with the process id, a name no other scan uses.
+    static MADE: AtomicU64 = AtomicU64::new(0);
 
     pub struct TempProfile(PathBuf);
 
     impl TempProfile {
+        /// A new, empty directory. Never one left behind by an earlier process with the same
+        /// id: a name that exists already is skipped.
         pub fn new() -> std::io::Result<TempProfile> {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default();
-            let dir =
-                std::env::temp_dir().join(format!("kapsel-scan-{}-{nanos}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            Ok(TempProfile(dir))
+            let base = std::env::temp_dir();
+            let pid = std::process::id();
+            for _ in 0..1_000 {
+                let n = MADE.fetch_add(1, Ordering::Relaxed);
+                let dir = base.join(format!("kapsel-scan-{pid}-{n}"));
+                match std::fs::create_dir(&dir) {
+                    Ok(()) => return Ok(TempProfile(dir)),
+                    Err(error) if error.kind() == ErrorKind::AlreadyExists => continue,
+                    Err(error) => return Err(error),
+                }
+            }
+            Err(std::io::Error::new(
+                ErrorKind::AlreadyExists,
+                format!(
+                    "no free kapsel-scan-{pid}-N profile directory in {}",
+                    base.display()
+                ),
+            ))
         }
         pub fn path(&self) -> &Path {
             &self.0

@@ -8,6 +8,7 @@ use chromiumoxide::Page;
 use chromiumoxide::cdp::js_protocol::runtime::{
     AddBindingParams, EvaluateParams, ExecutionContextId,
 };
+use kapsel_core::Clock;
 use kapsel_core::scan_report::{Finding, Phase};
 use url::Url;
 
@@ -53,15 +54,16 @@ pub struct Visit {
     pub links: Vec<String>,
 }
 
-/// Visits `url` in a fresh profile, following `plan`.
+/// Visits `url` in a fresh profile, following `plan`; `clock` is "now" for cookie lifetimes.
 pub async fn visit(
     chromium: &Chromium,
     url: &Url,
     plan: Plan,
     timing: Timing,
+    clock: &dyn Clock,
 ) -> Result<Visit, ScanError> {
     let tab = chromium.fresh_tab().await?;
-    let result = visit_in(chromium, &tab, url, plan, timing).await;
+    let result = visit_in(chromium, &tab, url, plan, timing, clock).await;
     chromium.close_tab(tab).await;
     result
 }
@@ -72,6 +74,7 @@ async fn visit_in(
     url: &Url,
     plan: Plan,
     timing: Timing,
+    clock: &dyn Clock,
 ) -> Result<Visit, ScanError> {
     let page = &tab.page;
     let recorder = Recorder::attach(page).await?;
@@ -90,7 +93,7 @@ async fn visit_in(
     if plan != Plan::Accept {
         phases.push((
             Phase::BeforeChoice,
-            Ok(observe(chromium, tab, url, &recorder, 0).await?),
+            Ok(observe(chromium, tab, url, &recorder, 0, clock).await?),
         ));
     }
     let choice = match plan {
@@ -111,7 +114,7 @@ async fn visit_in(
                 recorder.settle(timing.quiet, timing.settle_max).await;
                 phases.push((
                     phase,
-                    Ok(observe(chromium, tab, url, &recorder, mark).await?),
+                    Ok(observe(chromium, tab, url, &recorder, mark, clock).await?),
                 ));
             }
             Err(reason) => phases.push((phase, Err(reason))),

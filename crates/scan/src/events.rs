@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::network::{
@@ -15,6 +15,8 @@ use chromiumoxide::cdp::js_protocol::runtime::EventBindingCalled;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::task::JoinHandle;
+// Quiet periods and the settle limit are timeouts: tokio's monotonic clock, not the wall clock.
+use tokio::time::Instant;
 
 use crate::ScanError;
 

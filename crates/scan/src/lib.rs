@@ -14,16 +14,20 @@ pub mod events;
 pub mod html;
 pub mod observe;
 
+use std::fmt;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use kapsel_core::Clock;
 use kapsel_core::catalogue::Catalogue;
 use kapsel_core::scan_classify::{Declaration, classify};
 use kapsel_core::scan_report::{
     PageResult, Phase, PhaseNotDriven, PhaseResult, Report, SCHEMA_VERSION,
 };
+use tokio::time::Instant;
 use url::Url;
 
 pub use browser::{Chromium, chromium_path};
@@ -62,7 +66,7 @@ impl ScanError {
 }
 
 /// What to scan and how far.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ScanOptions {
     pub start_urls: Vec<Url>,
     /// At most this many pages.
@@ -80,10 +84,30 @@ pub struct ScanOptions {
     pub concurrency: usize,
     pub chromium: PathBuf,
     pub timing: Timing,
+    /// When the report says the scan started and finished, and what "now" is for a cookie's
+    /// remaining lifetime. Budgets and quiet periods are timeouts on tokio's clock instead.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("start_urls", &self.start_urls)
+            .field("max_pages", &self.max_pages)
+            .field("time_budget", &self.time_budget)
+            .field("sitemap", &self.sitemap)
+            .field("robots", &self.robots)
+            .field("drive_choices", &self.drive_choices)
+            .field("concurrency", &self.concurrency)
+            .field("chromium", &self.chromium)
+            .field("timing", &self.timing)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ScanOptions {
-    pub fn new(start_urls: Vec<Url>) -> ScanOptions {
+    /// The defaults for scanning `start_urls`, reading the time from `clock`.
+    pub fn new(start_urls: Vec<Url>, clock: Arc<dyn Clock>) -> ScanOptions {
         ScanOptions {
             start_urls,
             max_pages: 20,
@@ -98,6 +122,7 @@ impl ScanOptions {
                 settle_max: Duration::from_secs(5),
                 load_max: Duration::from_secs(20),
             },
+            clock,
         }
     }
 }
@@ -120,7 +145,7 @@ pub async fn scan(
     if options.start_urls.is_empty() {
         return Err(ScanError::Url("give at least one URL to scan".to_owned()));
     }
-    let started_at = epoch_ms();
+    let started_at = options.clock.now_ms();
     let started = Instant::now();
     let chromium = Chromium::launch(&options.chromium, options.concurrency.max(1) * 2).await?;
     let browser = chromium.version().await;
@@ -133,7 +158,7 @@ pub async fn scan(
         scanner: format!("kapsel-scan {}", env!("CARGO_PKG_VERSION")),
         browser,
         started_at,
-        finished_at: epoch_ms(),
+        finished_at: options.clock.now_ms(),
         start_urls: options.start_urls.iter().map(Url::to_string).collect(),
         site: declaration.map(|d| d.site.to_owned()),
         pages,
@@ -241,15 +266,16 @@ async fn scan_page(
     options: &ScanOptions,
 ) -> (PageResult, Vec<String>) {
     let timing = options.timing;
+    let clock = options.clock.as_ref();
     let (first, accept) = if options.drive_choices {
         let (first, accept) = futures::join!(
-            capture::visit(chromium, &url, Plan::BeforeThenReject, timing),
-            capture::visit(chromium, &url, Plan::Accept, timing)
+            capture::visit(chromium, &url, Plan::BeforeThenReject, timing, clock),
+            capture::visit(chromium, &url, Plan::Accept, timing, clock)
         );
         (first, Some(accept))
     } else {
         (
-            capture::visit(chromium, &url, Plan::BeforeChoice, timing).await,
+            capture::visit(chromium, &url, Plan::BeforeChoice, timing, clock).await,
             None,
         )
     };
@@ -311,11 +337,4 @@ fn not_driven(phase: Phase, reason: &str) -> PhaseResult {
         }),
         findings: Vec::new(),
     }
-}
-
-fn epoch_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

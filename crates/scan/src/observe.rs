@@ -7,6 +7,7 @@ use chromiumoxide::cdp::browser_protocol::page::{
     CreateIsolatedWorldParams, FrameId, GetFrameTreeParams,
 };
 use chromiumoxide::cdp::browser_protocol::storage::GetCookiesParams;
+use kapsel_core::Clock;
 use kapsel_core::privacy::Party;
 use kapsel_core::scan_classify::site_of;
 use kapsel_core::scan_report::{
@@ -20,12 +21,14 @@ use crate::capture::evaluate;
 use crate::events::{Recorder, TabLog};
 
 /// Everything the profile holds now, and the requests to other sites since request `since`.
+/// A cookie's remaining lifetime is counted from `clock`'s now.
 pub async fn observe(
     chromium: &Chromium,
     tab: &Tab,
     url: &Url,
     recorder: &Recorder,
     since: usize,
+    clock: &dyn Clock,
 ) -> Result<Vec<Finding>, ScanError> {
     let storage = read_storage(&tab.page).await;
     let cookies = chromium
@@ -39,7 +42,7 @@ pub async fn observe(
         .cookies;
     let log = recorder.snapshot();
     let page_site = site_of(url.host_str().unwrap_or_default());
-    let now_ms = now_ms();
+    let now_ms = clock.now_ms();
     let mut findings: Vec<Finding> = Vec::new();
     for cookie in cookies {
         let domain_site = site_of(cookie.domain.trim_start_matches('.'));
@@ -233,11 +236,4 @@ fn third_party_requests(log: &TabLog, since: usize, page_site: &str) -> Vec<Find
 pub fn strip_query(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     url.get(..end).unwrap_or(url).to_owned()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

@@ -7,10 +7,12 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use kapsel_core::SystemClock;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::scan_classify::{Declaration, EXPIRY_TOLERANCE_MIN_MS, EXPIRY_TOLERANCE_PERCENT};
 use kapsel_core::scan_report::{Finding, Report, StorageArea, ViolationKind};
@@ -100,7 +102,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let (catalogue, _) = load_catalogue(args.ocd.as_deref())?;
-    let mut options = ScanOptions::new(urls);
+    let mut options = ScanOptions::new(urls, Arc::new(SystemClock));
     options.max_pages = args.pages.max(1);
     options.time_budget = Duration::from_secs(args.time_budget);
     options.sitemap = args.sitemap;

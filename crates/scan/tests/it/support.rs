@@ -1,7 +1,9 @@
 //! Helpers: finding Chromium (or skipping loudly), scan options tuned for loopback fixtures.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use kapsel_core::SystemClock;
 use kapsel_scan::{ScanOptions, chromium_path};
 use url::Url;
 
@@ -25,7 +27,8 @@ pub fn chromium_available(test: &str) -> bool {
 }
 
 pub fn options(start: &str, pages: usize) -> ScanOptions {
-    let mut options = ScanOptions::new(vec![Url::parse(start).unwrap()]);
+    // Real Chromium sets real expiry dates: cookie lifetimes are counted from the wall clock.
+    let mut options = ScanOptions::new(vec![Url::parse(start).unwrap()], Arc::new(SystemClock));
     options.max_pages = pages;
     options.time_budget = Duration::from_secs(120);
     options
