@@ -12,32 +12,26 @@
 //!
 //! `cargo run --release -p kapsel-bench-ledger -- [--seconds 3] [--concurrency 1,16,64]
 //!  [--postgres postgres://postgres@127.0.0.1:5432/test]`
+//!
+//! Time and randomness come from `kapsel_core` as in the server (`SystemClock`, `OsRandom`).
+
+// A benchmark measures wall time: its deadlines and latencies use `Instant::now` on purpose.
+#![allow(clippy::disallowed_methods)]
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use kapsel_core::consent::{
     ConsentAction, ConsentChoice, Lifetimes, RecordContext, receipt_id, receipt_id_at,
 };
 use kapsel_core::privacy::ConsentSettings;
-use kapsel_core::{Clock, Lang, Millis};
+use kapsel_core::{Clock, Lang, OsRandom, Random, SystemClock};
 use kapsel_store::{Ledger, LedgerOptions, Store};
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnectOptions;
 use tokio_util::sync::CancellationToken;
-
-struct WallClock;
-
-impl Clock for WallClock {
-    fn now_ms(&self) -> Millis {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as Millis)
-            .unwrap_or_default()
-    }
-}
 
 struct Settings {
     seconds: u64,
@@ -136,7 +130,7 @@ async fn run_cell(
     let ledger = Ledger::start_with(
         store.clone(),
         chain.into(),
-        Arc::new(WallClock),
+        Arc::new(SystemClock),
         shutdown.clone(),
         options,
     )
@@ -159,9 +153,11 @@ async fn run_cell(
                     };
                     let begun = Instant::now();
                     let id = if time_ordered {
-                        receipt_id_at(WallClock.now_ms(), rand::random())
+                        let mut random = [0u8; 10];
+                        OsRandom.fill(&mut random);
+                        receipt_id_at(SystemClock.now_ms(), random)
                     } else {
-                        receipt_id(rand::random())
+                        receipt_id(OsRandom.bytes16())
                     };
                     ledger
                         .append(id, choice(n), context, lifetimes)
@@ -221,7 +217,7 @@ async fn run_backend(name: &str, store: &Store, settings: &Settings) -> Result<(
             ("group commit, time-ordered ids", 1024, true),
         ];
         for (mode, max_batch, time_ordered) in modes {
-            let chain = format!("bench-{}-{c}-{max_batch}", rand::random::<u32>());
+            let chain = format!("bench-{:016x}-{c}-{max_batch}", OsRandom.next_u64());
             let cell =
                 run_cell(store, &chain, c, max_batch, time_ordered, settings.seconds).await?;
             println!(
@@ -256,7 +252,7 @@ async fn run() -> Result<(), String> {
         "| backend | writer | concurrency | durable writes/s | p50 ms | p99 ms | mean batch | ms per commit | writer in DB | writes |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let dir = std::env::temp_dir().join(format!("kapsel-bench-{}", rand::random::<u32>()));
+    let dir = std::env::temp_dir().join(format!("kapsel-bench-{:016x}", OsRandom.next_u64()));
     let sqlite = Store::open_data_dir(&dir)
         .await
         .map_err(|e| e.to_string())?;
@@ -266,7 +262,7 @@ async fn run() -> Result<(), String> {
     outcome?;
     match &settings.postgres {
         Some(url) => {
-            let schema = format!("kapsel_bench_{:08x}", rand::random::<u32>());
+            let schema = format!("kapsel_bench_{:016x}", OsRandom.next_u64());
             let mut admin = sqlx::PgConnection::connect(url)
                 .await
                 .map_err(|e| e.to_string())?;
