@@ -25,8 +25,7 @@ fn body(revision: &str, n: usize) -> Value {
 }
 
 fn current_revision() -> String {
-    let source = std::fs::read_to_string(EXAMPLE).unwrap();
-    let file = kapsel_core::privacy::load(&source, "kapsel.toml").unwrap();
+    let file = kapsel_testkit::example_file();
     kapsel_core::privacy::revision::site_revision(&file, "www")
         .unwrap()
         .to_string()

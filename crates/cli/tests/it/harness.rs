@@ -1,21 +1,25 @@
 //! Running the real `kapsel` binary: `kapsel serve` on 127.0.0.1:0 with its address read from
 //! the `kapsel listening on http://ADDR` line, stopped by SIGKILL or SIGTERM; and the backends
-//! a test can run on (SQLite always, PostgreSQL when `KAPSEL_TEST_DATABASE_URL` is set).
+//! a test can run on (SQLite always, PostgreSQL when `KAPSEL_TEST_DATABASE_URL` is set, in a
+//! fresh schema from `kapsel_testkit`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use sqlx::Connection;
+use kapsel_testkit::PgSchema;
+use tokio::time::Instant;
+
+/// The example privacy file, as every crate's tests use it.
+pub use kapsel_testkit::EXAMPLE;
 
 pub const KAPSEL: &str = env!("CARGO_BIN_EXE_kapsel");
-pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/kapsel.toml");
 
 /// Where a test keeps its data: a SQLite data directory, or a fresh PostgreSQL schema.
 pub enum Backend {
     Sqlite { dir: tempfile::TempDir },
-    Postgres { base_url: String, schema: String },
+    Postgres(PgSchema),
 }
 
 impl Backend {
@@ -28,21 +32,7 @@ impl Backend {
     /// A fresh schema on the test PostgreSQL, or `None` (with a loud SKIP line) when
     /// `KAPSEL_TEST_DATABASE_URL` is unset; with `KAPSEL_REQUIRE_ALL=1` that is a failure.
     pub async fn postgres(test: &str) -> Option<Backend> {
-        let Ok(base_url) = std::env::var("KAPSEL_TEST_DATABASE_URL") else {
-            if std::env::var("KAPSEL_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-                panic!("KAPSEL_REQUIRE_ALL=1 but KAPSEL_TEST_DATABASE_URL is not set ({test})");
-            }
-            eprintln!("SKIP: {test} on PostgreSQL (set KAPSEL_TEST_DATABASE_URL to run it)");
-            return None;
-        };
-        let schema = format!("kapsel_cli_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(&base_url).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        Some(Backend::Postgres { base_url, schema })
+        PgSchema::create(test).await.map(Backend::Postgres)
     }
 
     /// The `--data DIR` or `--database-url URL` flags for this backend.
@@ -59,12 +49,7 @@ impl Backend {
     pub fn url(&self) -> Option<String> {
         match self {
             Backend::Sqlite { .. } => None,
-            Backend::Postgres { base_url, schema } => {
-                let separator = if base_url.contains('?') { '&' } else { '?' };
-                Some(format!(
-                    "{base_url}{separator}options[search_path]={schema}"
-                ))
-            }
+            Backend::Postgres(schema) => Some(schema.url()),
         }
     }
 
@@ -82,13 +67,8 @@ impl Backend {
 
     /// Drops the PostgreSQL schema (the SQLite directory goes with the value).
     pub async fn finish(self) {
-        if let Backend::Postgres { base_url, schema } = self {
-            let mut admin = sqlx::PgConnection::connect(&base_url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
+        if let Backend::Postgres(schema) = self {
+            schema.drop_schema().await;
         }
     }
 }
@@ -104,12 +84,18 @@ pub struct Server {
 impl Server {
     /// Starts `kapsel serve --config FILE <extra…> --listen 127.0.0.1:0` and waits for its line.
     pub fn start(config: &str, extra: &[String]) -> Server {
+        Server::start_with_env(config, extra, &[])
+    }
+
+    /// [`Server::start`] with these environment variables set as well.
+    pub fn start_with_env(config: &str, extra: &[String], env: &[(&str, &str)]) -> Server {
         let log_dir = tempfile::tempdir().unwrap();
         let stderr_log = log_dir.path().join("stderr.log");
         let mut child = Command::new(KAPSEL)
             .arg("serve")
             .args(["--config", config, "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_log).unwrap())
@@ -167,6 +153,8 @@ impl Server {
     }
 
     /// SIGTERM, then waits (at most 30 s) for a graceful exit.
+    // reason: a sync poll of a child process in a test; `std::thread::sleep` is what that takes.
+    #[allow(clippy::disallowed_methods)]
     pub fn terminate(mut self) -> ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 use super::harness::{Backend, EXAMPLE, Server, kapsel};
 
 fn revision(site: &str) -> String {
-    let source = std::fs::read_to_string(EXAMPLE).unwrap();
-    let file = kapsel_core::privacy::load(&source, "kapsel.toml").unwrap();
+    let file = kapsel_testkit::example_file();
     kapsel_core::privacy::revision::site_revision(&file, site)
         .unwrap()
         .to_string()

@@ -191,7 +191,7 @@ async fn fail_on_chooses_what_makes_the_exit_code_one() {
     // A privacy file whose site `demo` also declares services the demo does not embed (HubSpot,
     // LinkedIn): stale declarations, while the demo's own cookies are all declared.
     let demo_services = r#"services = ["kapsel-consent", "google-analytics", "google-ads", "meta-pixel", "intercom", "youtube"]"#;
-    let source = std::fs::read_to_string(EXAMPLE).unwrap();
+    let source = kapsel_testkit::example_source();
     assert!(
         source.contains(demo_services),
         "examples/kapsel.toml no longer declares site demo as expected"
