@@ -7,7 +7,9 @@ use kapsel_publish::render::PageKind;
 use kapsel_publish::words::label;
 use kapsel_publish::{Page, Publisher, privacy_notice, record_of_processing};
 
-use super::support::{PUBLISHED_MS, example, fixture, langs};
+use kapsel_testkit::example_file;
+
+use super::support::{PUBLISHED_MS, fixture, langs};
 
 fn text(t: &Text, lang: &Lang) -> String {
     t.get(lang, &[]).unwrap().to_owned()
@@ -125,7 +127,7 @@ fn check_notice(file: &PrivacyFile, site: &str) {
 
 #[test]
 fn every_article_13_item_appears_for_every_activity() {
-    let file = example();
+    let file = example_file();
     assert!(!file.activities.is_empty());
     check_notice(&file, "www");
     check_notice(&fixture("seed-002-saas.toml"), "web");
@@ -134,7 +136,7 @@ fn every_article_13_item_appears_for_every_activity() {
 
 #[test]
 fn every_article_30_item_appears_for_every_activity() {
-    let file = example();
+    let file = example_file();
     let publisher = Publisher::new();
     for lang in langs() {
         let record = record_of_processing(&file, &lang).unwrap();

@@ -3,20 +3,19 @@
 
 use kapsel_core::catalogue::{Catalogue, CatalogueSource, KnownCategory};
 
-use super::support::{repo_root, require_all};
+use kapsel_testkit::{repo_root, skip};
 
 fn open_cookie_database() -> Option<String> {
     let path = repo_root().join("../shared/data/open-cookie-database/open-cookie-database.csv");
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
-        Err(error) if require_all() => panic!(
-            "KAPSEL_REQUIRE_ALL=1 and {} cannot be read: {error}",
-            path.display()
-        ),
         Err(error) => {
-            eprintln!(
-                "SKIP: Open Cookie Database not found at {} ({error}); catalogue test skipped",
-                path.display()
+            skip(
+                "the catalogue test",
+                &format!(
+                    "the Open Cookie Database cannot be read at {} ({error})",
+                    path.display()
+                ),
             );
             None
         }

@@ -5,7 +5,7 @@ use kapsel_core::Lang;
 use kapsel_core::privacy::{LegalBasis, Processor, Safeguard, Transfer, load};
 use kapsel_publish::{Change, diff};
 
-use super::support::{example, example_source};
+use kapsel_testkit::{example_file, example_source};
 
 const SITE: &str = "www";
 
@@ -26,7 +26,7 @@ fn a_reformatted_file_has_no_changes() {
         reformatted, source,
         "the reformatting must actually change the text"
     );
-    let old = example();
+    let old = example_file();
     let new = load(&reformatted, "reformatted.toml").unwrap();
     assert_eq!(diff(&old, &new, SITE), vec![]);
     assert_eq!(diff(&old, &old.clone(), "pamelding"), vec![]);
@@ -34,7 +34,7 @@ fn a_reformatted_file_has_no_changes() {
 
 #[test]
 fn equal_durations_written_differently_are_no_change() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     for service in &mut new.services {
         for cookie in &mut service.cookies {
@@ -48,7 +48,7 @@ fn equal_durations_written_differently_are_no_change() {
 
 #[test]
 fn added_and_removed_services_and_cookies() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     let removed = new.services.remove(
         new.services
@@ -101,7 +101,7 @@ fn added_and_removed_services_and_cookies() {
 
 #[test]
 fn changed_durations_in_words() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     let youtube = new.services.iter_mut().find(|s| s.id == "youtube").unwrap();
     let cookie = youtube
@@ -131,7 +131,7 @@ fn changed_durations_in_words() {
 
 #[test]
 fn changed_purposes_categories_and_providers() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     let youtube = new.services.iter_mut().find(|s| s.id == "youtube").unwrap();
     youtube
@@ -179,7 +179,7 @@ fn changed_purposes_categories_and_providers() {
 
 #[test]
 fn new_transfers_and_processors() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     let intercom = new
         .services
@@ -230,7 +230,7 @@ fn new_transfers_and_processors() {
 
 #[test]
 fn activities_categories_retention_and_controller() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     let removed = new.activities.pop().unwrap();
     new.activities[0]
@@ -285,7 +285,7 @@ fn activities_categories_retention_and_controller() {
 
 #[test]
 fn other_sites_services_do_not_show() {
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     // pamelding lists its own services; YouTube is not among them.
     new.services.retain(|s| s.id != "youtube");
@@ -297,7 +297,7 @@ fn other_sites_services_do_not_show() {
 fn stored_revision_documents_diff_like_the_files() {
     use kapsel_core::privacy::revision::consent_projection;
     use kapsel_publish::file_from_projection;
-    let old = example();
+    let old = example_file();
     let mut new = old.clone();
     new.services.retain(|s| s.id != "intercom");
     let read_back = |file: &kapsel_core::privacy::PrivacyFile| {

@@ -7,7 +7,9 @@ use kapsel_publish::{
     record_of_processing,
 };
 
-use super::support::{PUBLISHED_MS, example, langs};
+use kapsel_testkit::example_file;
+
+use super::support::{PUBLISHED_MS, langs};
 
 const SITE: &str = "www";
 
@@ -19,7 +21,7 @@ fn snapshot(name: String, content: String) {
 
 #[test]
 fn cookie_declaration_page_fragment_json_and_markdown() {
-    let file = example();
+    let file = example_file();
     let publisher = Publisher::new();
     for lang in langs() {
         let doc = cookie_declaration(&file, SITE, &lang).unwrap();
@@ -45,7 +47,7 @@ fn cookie_declaration_page_fragment_json_and_markdown() {
 
 #[test]
 fn privacy_notice_page_json_and_markdown() {
-    let file = example();
+    let file = example_file();
     let publisher = Publisher::new();
     for lang in langs() {
         let doc = privacy_notice(&file, SITE, &lang).unwrap();
@@ -67,7 +69,7 @@ fn privacy_notice_page_json_and_markdown() {
 
 #[test]
 fn record_of_processing_csv_json_and_html() {
-    let file = example();
+    let file = example_file();
     let publisher = Publisher::new();
     for lang in langs() {
         let doc = record_of_processing(&file, &lang).unwrap();
@@ -86,7 +88,7 @@ fn record_of_processing_csv_json_and_html() {
 
 #[test]
 fn change_log_page_and_markdown() {
-    let new = example();
+    let new = example_file();
     let mut old = new.clone();
     // The older revision had no Intercom chat and kept _ga for 13 months.
     old.services.retain(|service| service.id != "intercom");
@@ -127,7 +129,7 @@ fn change_log_page_and_markdown() {
 
 #[test]
 fn texts_from_the_file_are_escaped() {
-    let mut file = example();
+    let mut file = example_file();
     file.sites[0].name = "<script>alert(1)</script> & co".to_owned();
     let lang = Lang::new("en");
     let doc = cookie_declaration(&file, SITE, &lang).unwrap();
@@ -140,7 +142,7 @@ fn texts_from_the_file_are_escaped() {
 
 #[test]
 fn every_page_declares_its_language_and_landmarks() {
-    let file = example();
+    let file = example_file();
     let publisher = Publisher::new();
     for lang in langs() {
         let page = Page::new(&file, SITE, &lang, PageKind::Cookies, Some(PUBLISHED_MS));
@@ -178,7 +180,7 @@ fn every_page_declares_its_language_and_landmarks() {
 
 #[test]
 fn unknown_site_and_language_are_named() {
-    let file = example();
+    let file = example_file();
     let err = cookie_declaration(&file, "nope", &Lang::new("nb")).unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
     let err = privacy_notice(&file, SITE, &Lang::new("de")).unwrap_err();

@@ -10,7 +10,9 @@ use kapsel_core::privacy::revision::consent_projection;
 use kapsel_core::privacy::{ConsentSettings, PrivacyFile, RevisionDocument, site_revision};
 use kapsel_publish::file_from_projection;
 
-use super::support::{example, fixture};
+use kapsel_testkit::example_file;
+
+use super::support::fixture;
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/revision-documents")
@@ -18,7 +20,7 @@ fn golden_dir() -> PathBuf {
 
 fn file_named(name: &str) -> PrivacyFile {
     match name {
-        "example" => example(),
+        "example" => example_file(),
         fixture_name => fixture(&format!("{fixture_name}.toml")),
     }
 }
