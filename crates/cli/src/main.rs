@@ -1,7 +1,9 @@
 //! The `kapsel` binary: parses the command line and hands each subcommand to its module in
-//! `cmd/`. Nothing else lives here; each subcommand owns its flags and its runtime.
+//! `cmd/`; the settings of this installation are `settings/`. Nothing else lives here; each
+//! subcommand owns its flags and its runtime.
 
 mod cmd;
+mod settings;
 
 use std::process::ExitCode;
 

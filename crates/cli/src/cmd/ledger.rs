@@ -15,11 +15,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use futures::TryStreamExt;
 use kapsel_core::consent::ConsentRecord;
 use kapsel_core::consent::chain::ChainVerifier;
-use kapsel_store::ExportFilter;
+use kapsel_store::{ExportFilter, LedgerRead, LedgerVerify};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::migrate::{StoreArgs, runtime};
+use crate::settings::store::Open;
 
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
@@ -90,7 +91,7 @@ fn parse_instant(text: &str) -> Result<i64, String> {
 }
 
 async fn verify_store(store_args: &StoreArgs) -> anyhow::Result<ExitCode> {
-    let store = store_args.open(false).await?;
+    let store = store_args.open(Open::Existing).await?;
     let verdicts = store.verify_all().await.context("cannot read the ledger")?;
     store.close().await;
     let mut broken = 0;
@@ -161,7 +162,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--since must be before --until");
     }
-    let store = args.store.open(false).await?;
+    let store = args.store.open(Open::Existing).await?;
     let filter = ExportFilter {
         site: args.site.clone(),
         since_ms: args.since,

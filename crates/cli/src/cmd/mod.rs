@@ -10,5 +10,4 @@ pub mod notice;
 pub mod ropa;
 pub mod scan;
 pub mod serve;
-pub mod serve_settings;
 pub mod suggest;

@@ -1,11 +1,11 @@
-//! `kapsel serve`: flags, `KAPSEL_*` variables and an optional settings file (in that order of
-//! precedence, then defaults; see `serve_settings`) into a validated server configuration; opens the store, migrates it, binds the listener,
-//! prints `kapsel listening on http://ADDR` once bound, and serves until SIGTERM or ctrl-c.
+//! `kapsel serve`: flags as the top layer over `KAPSEL_*` variables, the settings file and the
+//! defaults (`crate::settings`, docs/settings.md); then binds the listeners, opens and migrates
+//! the store, prints `kapsel listening on http://ADDR` once bound, and serves until SIGTERM or
+//! ctrl-c. `--print-settings` prints the resolved settings (secrets redacted) and exits.
 //!
-//! An invalid privacy file is refused with the same report `kapsel check` prints; unknown flags
-//! are refused by clap. Unknown `KAPSEL_*` variables get a warning naming them (other commands
-//! and test harnesses have their own, such as `KAPSEL_CHROMIUM`), so a misspelt setting is
-//! never silently ignored.
+//! The listeners are bound before the store is opened, so an address in use leaves no data
+//! directory behind. An invalid privacy file is refused with the same report `kapsel check`
+//! prints; unknown flags, settings keys and `KAPSEL_*` variables are refused by name.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,101 +13,117 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
-use kapsel_server::{Limits, RateLimit, ServerConfig};
-use kapsel_store::Store;
+use anyhow::Context;
+use clap::Args;
 use tokio_util::sync::CancellationToken;
+use toml::Table;
 
-use super::serve_settings::{Backend, Settings, SettingsFile};
+use super::migrate::StoreArgs;
+use crate::settings::log::LogFormat;
+use crate::settings::store::Open;
+use crate::settings::{Settings, put};
 
-/// Environment variables `kapsel serve` reads (through clap) or tolerates.
-const KNOWN_ENV: [&str; 15] = [
-    "KAPSEL_SETTINGS",
-    "KAPSEL_CONFIG",
-    "KAPSEL_DATA",
-    "KAPSEL_DATABASE_URL",
-    "KAPSEL_LISTEN",
-    "KAPSEL_ADMIN_LISTEN",
-    "KAPSEL_ADMIN_TOKEN",
-    "KAPSEL_CHAIN_ID",
-    "KAPSEL_TRUST_PROXY",
-    "KAPSEL_RATE_LIMIT",
-    "KAPSEL_RATE_BURST",
-    "KAPSEL_RATE_LIMIT_LOOPBACK",
-    "KAPSEL_BODY_LIMIT",
-    "KAPSEL_LOG_FORMAT",
-    "KAPSEL_LOG",
-];
-
-/// Flags of `kapsel serve`; each can also come from the `KAPSEL_*` variable named beside it or
-/// from the settings file. Defaults are applied in `serve_settings`, after the file.
+/// Flags of `kapsel serve`, each the top layer over a key of the settings (named beside it;
+/// the defaults are the sections' own, shown by `--print-settings`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// A TOML settings file with any of the keys below (snake_case); flags and env win over it.
-    #[arg(long, env = "KAPSEL_SETTINGS")]
-    pub settings: Option<PathBuf>,
-    /// The privacy file (kapsel.toml).
-    #[arg(long, env = "KAPSEL_CONFIG")]
+    /// `--settings`, `--data`, `--database-url` ([store] data, database_url).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The privacy file, kapsel.toml ([server] privacy_file).
+    #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Directory for the embedded SQLite database and the instance id [default: ./data].
-    #[arg(long, env = "KAPSEL_DATA", conflicts_with = "database_url")]
-    pub data: Option<PathBuf>,
-    /// PostgreSQL instead of SQLite: postgres://user@host:5432/db.
-    #[arg(long, env = "KAPSEL_DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// Address of the public listener; port 0 picks a free port [default: 127.0.0.1:8080].
-    #[arg(long, env = "KAPSEL_LISTEN")]
+    /// Mount the demo site with its fake trackers at /demo/ ([server] demo).
+    #[arg(long)]
+    pub demo: bool,
+    /// Address of the public listener; port 0 picks a free port ([listen] public).
+    #[arg(long)]
     pub listen: Option<SocketAddr>,
-    /// Address of the admin listener (/metrics without a token, /healthz).
-    #[arg(long, env = "KAPSEL_ADMIN_LISTEN")]
-    pub admin_listen: Option<SocketAddr>,
-    /// This instance's ledger chain; each instance sharing a database needs its own.
-    /// Default: an id kept in the data directory (SQLite) or in the database.
-    #[arg(long, env = "KAPSEL_CHAIN_ID")]
+    /// Address of the ops listener: /healthz and /metrics without a token ([listen] ops).
+    #[arg(long, visible_alias = "admin-listen")]
+    pub ops_listen: Option<SocketAddr>,
+    /// This instance's ledger chain; each instance sharing a database needs its own
+    /// ([store] chain_id). Default: an id kept in the data directory or the database.
+    #[arg(long)]
     pub chain_id: Option<String>,
-    /// Trust the first X-Forwarded-For address (only behind a reverse proxy that sets it).
-    #[arg(long, env = "KAPSEL_TRUST_PROXY")]
+    /// Trust the first X-Forwarded-For address, only behind a reverse proxy that sets it
+    /// ([proxy] trust).
+    #[arg(long)]
     pub trust_proxy: bool,
     /// Sustained consent requests per second per address prefix (IPv4 /24, IPv6 /48); 0 = off
-    /// [default: 20].
-    #[arg(long, env = "KAPSEL_RATE_LIMIT")]
+    /// ([limits] rate_per_second).
+    #[arg(long)]
     pub rate_limit: Option<f64>,
-    /// Requests a prefix may make at once before being throttled [default: 100].
-    #[arg(long, env = "KAPSEL_RATE_BURST")]
+    /// Requests a prefix may make at once before being throttled ([limits] rate_burst).
+    #[arg(long)]
     pub rate_burst: Option<u32>,
-    /// Rate-limit loopback clients too (by default they are exempt, for local tests and benchmarks).
-    #[arg(long, env = "KAPSEL_RATE_LIMIT_LOOPBACK")]
+    /// Rate-limit loopback clients too; they are exempt by default, for local tests and
+    /// benchmarks ([limits] exempt_loopback = false).
+    #[arg(long)]
     pub rate_limit_loopback: bool,
-    /// Largest accepted consent request body in bytes [default: 8192].
-    #[arg(long, env = "KAPSEL_BODY_LIMIT")]
+    /// Largest accepted consent request body in bytes ([limits] body_bytes).
+    #[arg(long)]
     pub body_limit: Option<usize>,
-    /// Log format on stderr [default: text].
-    #[arg(long, env = "KAPSEL_LOG_FORMAT", value_enum)]
+    /// Log format on stderr ([log] format).
+    #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Print the resolved settings, every default included, as TOML (secrets shown as
+    /// <redacted>) and exit.
+    #[arg(long)]
+    pub print_settings: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Text,
-    Json,
+impl ServeArgs {
+    /// The keys these flags set, as the top settings layer.
+    pub fn flags(&self) -> anyhow::Result<Table> {
+        let mut layer = self.store.flags()?;
+        put(
+            &mut layer,
+            &["server", "privacy_file"],
+            self.config.as_ref(),
+        )?;
+        put(&mut layer, &["server", "demo"], self.demo.then_some(true))?;
+        put(&mut layer, &["listen", "public"], self.listen)?;
+        put(&mut layer, &["listen", "ops"], self.ops_listen)?;
+        put(&mut layer, &["store", "chain_id"], self.chain_id.as_ref())?;
+        put(
+            &mut layer,
+            &["proxy", "trust"],
+            self.trust_proxy.then_some(true),
+        )?;
+        put(&mut layer, &["limits", "rate_per_second"], self.rate_limit)?;
+        put(&mut layer, &["limits", "rate_burst"], self.rate_burst)?;
+        let throttle_loopback = self.rate_limit_loopback.then_some(false);
+        put(
+            &mut layer,
+            &["limits", "exempt_loopback"],
+            throttle_loopback,
+        )?;
+        put(&mut layer, &["limits", "body_bytes"], self.body_limit)?;
+        put(&mut layer, &["log", "format"], self.log_format)?;
+        Ok(layer)
+    }
+
+    /// Every layer: these flags over the environment, the settings file and the defaults.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        Settings::load(self.store.settings.as_deref(), self.flags()?)
+    }
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let file = match &args.settings {
-        Some(path) => SettingsFile::read(path)?,
-        None => SettingsFile::default(),
-    };
-    let settings = Settings::resolve(&args, file, std::env::var("KAPSEL_ADMIN_TOKEN").ok())?;
-    init_logging(settings.log_format);
-    if let Err(warning) = reject_unknown_env(std::env::vars().map(|(key, _)| key)) {
-        tracing::warn!("{warning}");
+    let settings = args.settings()?;
+    if args.print_settings {
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, "{}", settings.to_toml()?)?;
+        stdout.flush()?;
+        return Ok(ExitCode::SUCCESS);
     }
-    let source = std::fs::read_to_string(&settings.config)
-        .with_context(|| format!("cannot read the privacy file {}", settings.config.display()))?;
-    let privacy = match kapsel_core::privacy::load(&source, &settings.config.display().to_string())
-    {
+    settings.log.init();
+    tracing::debug!(?settings, "settings");
+    let path = settings.server.privacy_file()?;
+    let source = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the privacy file {}", path.display()))?;
+    let privacy = match kapsel_core::privacy::load(&source, &path.display().to_string()) {
         Ok(privacy) => privacy,
         Err(problems) => {
             eprintln!("{problems}");
@@ -126,57 +142,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: Settings, privacy: kapsel_core::privacy::PrivacyFile) -> anyhow::Result<()> {
-    let (store, data_dir) = match &args.backend {
-        Backend::Postgres { url } => (
-            Store::open_postgres(url)
-                .await
-                .context("cannot open PostgreSQL")?,
-            None,
-        ),
-        Backend::Sqlite { data } => (
-            Store::open_data_dir(data)
-                .await
-                .with_context(|| format!("cannot open the data directory {}", data.display()))?,
-            Some(data.as_path()),
-        ),
-    };
+async fn serve(
+    settings: Settings,
+    privacy: kapsel_core::privacy::PrivacyFile,
+) -> anyhow::Result<()> {
+    // Bound first: an address in use must not leave a fresh data directory behind.
+    let listeners = settings.listen.bind().await?;
+    let bound = listeners.public.local_addr()?;
+    let store = settings.store.open(Open::CreateIfMissing).await?;
     store
         .migrate()
         .await
         .context("cannot apply the database migrations")?;
-    let chain_id = store
-        .resolve_chain_id(args.chain_id.as_deref(), data_dir)
-        .await
-        .context("cannot determine this instance's chain id")?;
-
-    let mut config = ServerConfig::new(Arc::new(privacy), chain_id);
-    config.admin_token = args.admin_token.clone();
-    config.trust_proxy = args.trust_proxy;
-    config.limits = Limits {
-        body_bytes: args.body_limit,
-        rate: RateLimit {
-            per_second: args.rate_limit,
-            burst: args.rate_burst,
-            exempt_loopback: !args.rate_limit_loopback,
-        },
-    };
-    if let Some(admin) = args.admin_listen {
-        let listener = tokio::net::TcpListener::bind(admin)
-            .await
-            .with_context(|| format!("cannot listen on {admin} (admin)"))?;
-        tracing::info!(addr = %listener.local_addr()?, "admin listener bound");
-        config.admin_listener = Some(listener);
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let bound = listener.local_addr()?;
-    tracing::info!(chain_id = %config.chain_id, "starting");
+    let chain_id = settings.store.resolve_chain_id(&store).await?;
+    let config = settings.server_config(Arc::new(privacy), chain_id);
+    tracing::info!(chain_id = %config.chain_id, demo = config.demo, "starting");
 
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    let server = kapsel_server::launch(config, store.clone(), listener, shutdown);
+    let server = kapsel_server::launch(config, store.clone(), listeners, shutdown);
     // The line is printed once the socket is bound; requests queue until launch accepts them.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "kapsel listening on http://{bound}")?;
@@ -210,52 +194,4 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     let _ = ctrl_c.await;
     tracing::info!("shutting down");
     shutdown.cancel();
-}
-
-/// Names the `KAPSEL_*` variables this command does not read (test-harness ones excepted).
-fn reject_unknown_env(keys: impl Iterator<Item = String>) -> anyhow::Result<()> {
-    let unknown: Vec<String> = keys
-        .filter(|k| k.starts_with("KAPSEL_"))
-        .filter(|k| !KNOWN_ENV.contains(&k.as_str()))
-        .filter(|k| !k.starts_with("KAPSEL_TEST_") && k != "KAPSEL_REQUIRE_ALL")
-        .collect();
-    if !unknown.is_empty() {
-        bail!(
-            "ignoring environment variable(s) {} that kapsel serve does not read; it reads {}",
-            unknown.join(", "),
-            KNOWN_ENV.join(", ")
-        );
-    }
-    Ok(())
-}
-
-fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KAPSEL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_kapsel_variables_are_refused_by_name() {
-        let ok = [
-            "PATH",
-            "KAPSEL_LISTEN",
-            "KAPSEL_TEST_DATABASE_URL",
-            "KAPSEL_REQUIRE_ALL",
-        ];
-        assert!(reject_unknown_env(ok.iter().map(|s| s.to_string())).is_ok());
-        let bad = ["KAPSEL_LISTN"];
-        let error = reject_unknown_env(bad.iter().map(|s| s.to_string())).unwrap_err();
-        assert!(error.to_string().contains("KAPSEL_LISTN"), "{error}");
-    }
 }

@@ -1,0 +1,37 @@
+//! The sections for the coming request desk, retention engine and consent gate, typed now so
+//! that their keys are checked like every other: `[mail]` and `[jobs]` (no keys yet),
+//! `[connectors.NAME]` (the operator's databases and systems) and `[destinations.NAME]` (where
+//! events go). The privacy file names a connector or destination; its credentials live only
+//! here or in the environment, never in `kapsel.toml`, which is hashed and published.
+
+use std::collections::BTreeMap;
+
+use kapsel_core::Secret;
+use serde::{Deserialize, Serialize};
+
+/// `[mail]`: outgoing mail of the request desk. Accepts no keys yet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {}
+
+/// `[jobs]`: background work (retention runs, mail, event delivery). Accepts no keys yet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {}
+
+/// `[connectors.NAME]`: one of the operator's databases or systems.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSettings {
+    /// How to reach it, credentials included: `postgres://user:password@host/db`,
+    /// `mysql://…`, `sqlite:///path`, or a webhook's `https://…` URL.
+    pub url: Secret,
+}
+
+/// `[destinations.NAME]`: where events or exports are delivered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DestinationSettings {
+    /// Named secrets the destination needs (`write_key`, `api_token`…).
+    pub credentials: BTreeMap<String, Secret>,
+}
