@@ -28,7 +28,7 @@ export function chromiumAvailable() {
 }
 
 /**
- * Starts `kapsel serve --config FILE --data TMP --listen 127.0.0.1:0` and waits for its
+ * Starts `kapsel serve --config FILE --demo --data TMP --listen 127.0.0.1:0` and waits for its
  * `kapsel listening on http://ADDR` line. Returns { origin, port, base (http://localhost:PORT), stop }.
  */
 export async function start({ config = EXAMPLE, timeoutMs = 60_000 } = {}) {
@@ -37,7 +37,7 @@ export async function start({ config = EXAMPLE, timeoutMs = 60_000 } = {}) {
     if (build.status !== 0) throw new Error('cargo build -p kapsel failed');
   }
   const data = mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
-  const child = spawn(BINARY, ['serve', '--config', config, '--data', data, '--listen', '127.0.0.1:0'], {
+  const child = spawn(BINARY, ['serve', '--config', config, '--demo', '--data', data, '--listen', '127.0.0.1:0'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
   });
   let stderr = '';

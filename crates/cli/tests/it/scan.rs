@@ -34,6 +34,7 @@ async fn the_demo_site_has_no_violations_in_any_phase() {
     let server = Server::start(
         &config,
         &[
+            "--demo".into(),
             "--data".into(),
             dir.path().join("data").display().to_string(),
         ],
@@ -124,6 +125,7 @@ async fn without_a_privacy_file_suggest_proposes_entries_for_what_was_seen() {
     let server = Server::start(
         EXAMPLE,
         &[
+            "--demo".into(),
             "--data".into(),
             dir.path().join("data").display().to_string(),
         ],
@@ -182,6 +184,7 @@ async fn fail_on_chooses_what_makes_the_exit_code_one() {
     let server = Server::start(
         EXAMPLE,
         &[
+            "--demo".into(),
             "--data".into(),
             dir.path().join("data").display().to_string(),
         ],
