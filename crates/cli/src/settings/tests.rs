@@ -81,7 +81,12 @@ fn every_layer_wins_over_the_one_below() {
     assert_eq!(Limits::from(&defaults.limits), Limits::default());
     assert_eq!(defaults.listen.public.to_string(), "127.0.0.1:8080");
     assert!(!defaults.server.demo && !defaults.proxy.trust);
-    assert!(!Settings::default().to_toml().unwrap().contains("<redacted>"));
+    assert!(
+        !Settings::default()
+            .to_toml()
+            .unwrap()
+            .contains("<redacted>")
+    );
 }
 
 #[test]
