@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use kapsel_core::consent::Lifetimes;
 use kapsel_core::privacy::revision::{consent_projection, site_revision};
-use kapsel_store::{Ledger, Store};
+use kapsel_store::{Ledger, RevisionStore, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 

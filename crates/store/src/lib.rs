@@ -1,16 +1,37 @@
-//! Kapsel's storage: the consent ledger (group-commit writer, reading, export, verification)
-//! and published revisions, on SQLite (embedded default, a file under `--data`) or PostgreSQL.
+//! Kapsel's own data, on SQLite (embedded default, a file under `--data`) or PostgreSQL,
+//! organised BY CONCERN. Each concern is a module with its types, its SQL (`sql.rs`, every
+//! statement written once and expanded per backend by `per_backend!` in `backend.rs`) and a
+//! narrow trait, so that a consumer depends on the least it needs (the receipt endpoint on
+//! [`LedgerRead`] alone, `kapsel ledger verify` on [`LedgerVerify`] alone):
 //!
-//! Every statement is written once (`queries`) and expanded per backend; the dialects differ
-//! only in their migrations (`migrations/{sqlite,postgres}/`). Timestamps are integer
-//! milliseconds and ids are text in both.
+//! | concern | module | trait | implemented by |
+//! |---|---|---|---|
+//! | ledger writing (group commit) | [`ledger::write`] | [`LedgerAppend`] | [`Ledger`] |
+//! | ledger reading, lineage, export | [`ledger::read`] | [`LedgerRead`] | [`Store`] |
+//! | ledger verification | [`ledger::verify`] | [`LedgerVerify`] | [`Store`] |
+//! | published revisions | [`revisions`] | [`RevisionStore`] | [`Store`] |
+//! | instance id and chain id | [`instance`] | [`InstanceMeta`] | [`Store`] |
+//!
+//! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
+//! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
+//! file names in both; see [`migrations`]). Timestamps are integer milliseconds and ids are
+//! text in both.
+//!
+//! The concerns still to come each get the same shape — a module here with its own trait, its
+//! own `sql.rs`, and a migration file pair — and none of them is built yet:
+//!
+//! - `cases`: the request desk's data-subject requests, their deadlines and history;
+//! - `outbox`: durable queues of mail and forwarded events, kept next to the data;
+//! - `jobs`: leases, so that one instance runs each background job;
+//! - `accounts` and `sessions`: the console's operators and their sessions;
+//! - `scan_reports`: the scanner's reports, kept to show a site behaves as declared;
+//! - `audit`: a hash-chained record of what was done to the operator's data.
 
+mod backend;
 pub mod error;
-pub mod export;
 pub mod instance;
 pub mod ledger;
 pub mod migrations;
-mod queries;
 pub mod revisions;
 
 use std::path::Path;
@@ -22,10 +43,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use error::{LedgerError, StoreError};
-pub use export::{ChainVerdict, ExportFilter};
-pub use ledger::{Ledger, LedgerOptions};
+pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
+pub use ledger::{
+    ChainVerdict, ExportFilter, Ledger, LedgerAppend, LedgerOptions, LedgerRead, LedgerStats,
+    LedgerVerify,
+};
 pub use migrations::Dialect;
-pub use revisions::PublishedRevision;
+pub use revisions::{PublishedRevision, RevisionStore};
 
 /// The file name of the SQLite database inside the data directory.
 pub const SQLITE_FILE: &str = "kapsel.db";

@@ -1,5 +1,5 @@
-//! The store's one integration-test binary: the conformance story, run against SQLite always
-//! and PostgreSQL when `KAPSEL_TEST_DATABASE_URL` is set.
+//! The store's one integration-test binary: the conformance story, one module per concern,
+//! each case run on SQLite always and on PostgreSQL when `KAPSEL_TEST_DATABASE_URL` is set.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,6 +10,10 @@
 
 mod it {
     pub mod backends;
-    pub mod conformance;
-    pub mod ledger_writer;
+    pub mod instance;
+    pub mod ledger_read;
+    pub mod ledger_write;
+    pub mod migrations;
+    pub mod revisions;
+    pub mod verify;
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kapsel_core::ManualClock;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_server::{Listeners, ServerConfig, ServerError};
-use kapsel_store::Store;
+use kapsel_store::{LedgerVerify, Store};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;

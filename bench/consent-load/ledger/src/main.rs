@@ -28,7 +28,7 @@ use kapsel_core::consent::{
 };
 use kapsel_core::privacy::ConsentSettings;
 use kapsel_core::{Clock, Lang, OsRandom, Random, SystemClock};
-use kapsel_store::{Ledger, LedgerOptions, Store};
+use kapsel_store::{Ledger, LedgerAppend, LedgerOptions, LedgerVerify, Store};
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnectOptions;
 use tokio_util::sync::CancellationToken;

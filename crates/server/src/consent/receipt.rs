@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kapsel_core::consent::{ConsentRecord, is_receipt_id};
+use kapsel_store::LedgerRead;
 use serde::Serialize;
 
 use crate::error::ApiError;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
+use kapsel_store::{LedgerAppend, LedgerRead};
 
 use super::body::parse_choice;
 use crate::error::ApiError;

@@ -24,7 +24,7 @@ use kapsel_publish::{
     privacy_notice, record_of_processing,
 };
 
-use kapsel_store::PublishedRevision as StoredRevision;
+use kapsel_store::{PublishedRevision as StoredRevision, RevisionStore};
 
 use crate::error::ApiError;
 use crate::extract::AdminBearer;

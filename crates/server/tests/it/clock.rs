@@ -1,6 +1,7 @@
 //! The server runs on the clock it is given: records are stamped with it and expire by calendar
 //! months from it, as the privacy file says (the example: accept 12 months, reject 6 months).
 
+use kapsel_store::LedgerRead;
 use kapsel_testkit::{START_MS, TestServer};
 use serde_json::{Value, json};
 

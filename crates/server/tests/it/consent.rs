@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use kapsel_store::{LedgerRead, RevisionStore};
 use kapsel_testkit::TestServer;
 
 #[tokio::test]

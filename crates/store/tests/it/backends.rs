@@ -1,28 +1,37 @@
-//! Test backends: a fresh SQLite file, and a fresh PostgreSQL schema per test (dropped after).
+//! The backends a test runs on — a fresh SQLite file always, a fresh PostgreSQL schema
+//! (`kapsel_testkit::PgSchema`) when `KAPSEL_TEST_DATABASE_URL` names a server — and the
+//! fixtures every concern's story shares: a fictional visitor's choice and a started ledger.
+//!
+//! [`on_every_backend!`] turns each `async fn case(backend: &TestBackend)` of a module into two
+//! tests, `case::sqlite` and `case::postgres`; the second is skipped loudly without a server
+//! and fails under `KAPSEL_REQUIRE_ALL=1`.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
-use kapsel_core::consent::{ConsentAction, ConsentChoice, Lifetimes, RecordContext, receipt_id};
+use kapsel_core::consent::{
+    ConsentAction, ConsentChoice, Lifetimes, Receipt, RecordContext, receipt_id,
+};
 use kapsel_core::privacy::ConsentSettings;
-use kapsel_core::{Clock, Lang, Millis};
-use kapsel_store::Store;
-use sqlx::Connection as _;
-use sqlx::postgres::PgConnectOptions;
+use kapsel_core::{Clock, Lang, Random};
+use kapsel_store::{Ledger, LedgerAppend, Store};
+use kapsel_testkit::PgSchema;
+use tokio_util::sync::CancellationToken;
 
-/// One backend under test, with whatever must be cleaned up after it.
+pub const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+/// One backend under test, migrated, with whatever must be cleaned up after it.
 pub struct TestBackend {
     pub name: &'static str,
     pub store: Store,
     _dir: Option<tempfile::TempDir>,
-    pg_schema: Option<(String, String)>,
+    pg_schema: Option<PgSchema>,
 }
 
 impl TestBackend {
     pub async fn sqlite() -> TestBackend {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_data_dir(dir.path()).await.unwrap();
+        store.migrate().await.unwrap();
         TestBackend {
             name: "sqlite",
             store,
@@ -31,24 +40,17 @@ impl TestBackend {
         }
     }
 
-    pub async fn postgres(url: &str) -> TestBackend {
-        let schema = format!("kapsel_test_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let options = PgConnectOptions::from_str(url)
-            .unwrap()
-            .options([("search_path", schema.as_str())]);
-        let store = Store::open_postgres_with(options).await.unwrap();
-        TestBackend {
+    /// A fresh schema on the test PostgreSQL, or `None` (skipped loudly) without one.
+    pub async fn postgres(test: &str) -> Option<TestBackend> {
+        let schema = PgSchema::create(test).await?;
+        let store = schema.open().await;
+        store.migrate().await.unwrap();
+        Some(TestBackend {
             name: "postgres",
             store,
             _dir: None,
-            pg_schema: Some((url.into(), schema)),
-        }
+            pg_schema: Some(schema),
+        })
     }
 
     /// Runs raw SQL against the backend, as an attacker with database access would.
@@ -70,53 +72,68 @@ impl TestBackend {
     /// Closes the store and drops the PostgreSQL schema.
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some((url, schema)) = self.pg_schema {
-            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
+        if let Some(schema) = self.pg_schema {
+            schema.drop_schema().await;
         }
     }
 }
 
-/// Every backend available here, migrated. PostgreSQL is skipped loudly unless
-/// `KAPSEL_REQUIRE_ALL=1`, in which case its absence fails the test.
-pub async fn backends() -> Vec<TestBackend> {
-    let mut all = vec![TestBackend::sqlite().await];
-    match std::env::var("KAPSEL_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => all.push(TestBackend::postgres(&url).await),
-        _ => {
-            if std::env::var("KAPSEL_REQUIRE_ALL").as_deref() == Ok("1") {
-                panic!("KAPSEL_REQUIRE_ALL=1 but KAPSEL_TEST_DATABASE_URL is not set");
+/// `on_every_backend!(case_a, case_b)`: each `async fn case(backend: &TestBackend)` of the
+/// calling module runs as the tests `case::sqlite` and `case::postgres`.
+macro_rules! on_every_backend {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let backend = $crate::it::backends::TestBackend::sqlite().await;
+                    super::$case(&backend).await;
+                    backend.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let test = concat!(module_path!(), "::", stringify!($case));
+                    let Some(backend) = $crate::it::backends::TestBackend::postgres(test).await
+                    else {
+                        return;
+                    };
+                    super::$case(&backend).await;
+                    backend.finish().await;
+                }
             }
-            eprintln!("SKIP: PostgreSQL conformance (set KAPSEL_TEST_DATABASE_URL to run it)");
-        }
-    }
-    for backend in &all {
-        backend.store.migrate().await.unwrap();
-    }
-    all
+        )+
+    };
 }
 
-/// A clock the test moves by hand.
-#[derive(Debug, Default)]
-pub struct HandClock(pub AtomicI64);
+pub(crate) use on_every_backend;
 
-impl HandClock {
-    pub fn at(ms: Millis) -> Arc<HandClock> {
-        Arc::new(HandClock(AtomicI64::new(ms)))
-    }
-    pub fn set(&self, ms: Millis) {
-        self.0.store(ms, Ordering::SeqCst);
-    }
+/// Starts the writer of `chain` on `backend` with `clock`.
+pub async fn start(
+    backend: &TestBackend,
+    chain: &str,
+    clock: Arc<dyn Clock>,
+) -> (Ledger, CancellationToken) {
+    let shutdown = CancellationToken::new();
+    let ledger = Ledger::start(backend.store.clone(), chain.into(), clock, shutdown.clone())
+        .await
+        .unwrap();
+    (ledger, shutdown)
 }
 
-impl Clock for HandClock {
-    fn now_ms(&self) -> Millis {
-        self.0.load(Ordering::SeqCst)
+/// Appends `n` custom choices on `site`, one after the other.
+pub async fn append_n(ledger: &Ledger, site: &str, n: usize) -> Vec<Receipt> {
+    let mut receipts = Vec::new();
+    for i in 0..n {
+        let choice = choice(site, ConsentAction::Custom, i % 2 == 0);
+        receipts.push(
+            ledger
+                .append(new_id(), choice, context(), lifetimes())
+                .await
+                .unwrap(),
+        );
     }
+    receipts
 }
 
 pub fn lifetimes() -> Lifetimes {
@@ -124,7 +141,7 @@ pub fn lifetimes() -> Lifetimes {
 }
 
 pub fn new_id() -> String {
-    receipt_id(rand::random())
+    receipt_id(kapsel_core::OsRandom.bytes16())
 }
 
 /// A fictional visitor's choice on `site`.

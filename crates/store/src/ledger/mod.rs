@@ -1,0 +1,17 @@
+//! The consent ledger: append-only and hash-chained per writer chain (see `docs/ledger.md`),
+//! split by what a consumer does with it, each with its own trait:
+//!
+//! - [`write`]: [`LedgerAppend`], implemented by the group-commit [`Ledger`];
+//! - [`read`]: [`LedgerRead`] (records, lineages, exports), implemented by [`Store`](crate::Store);
+//! - [`verify`]: [`LedgerVerify`] (walk and verify chains), implemented by [`Store`](crate::Store).
+//!
+//! `records` holds what they share: the `consent_records` columns and row mapping.
+
+pub mod read;
+mod records;
+pub mod verify;
+pub mod write;
+
+pub use read::{ExportFilter, LedgerRead};
+pub use verify::{ChainVerdict, LedgerVerify};
+pub use write::{Ledger, LedgerAppend, LedgerOptions, LedgerStats};

@@ -1,0 +1,131 @@
+//! Ledger READING: the [`LedgerRead`] trait, implemented by [`Store`]: one record, a receipt's
+//! lineage and current state, and exports filtered by site and time, paged or as a stream.
+//! The receipt endpoint and the exporter depend on this trait alone.
+
+mod sql;
+
+use std::future::Future;
+
+use futures::Stream;
+use kapsel_core::Millis;
+use kapsel_core::consent::ConsentRecord;
+
+use crate::backend::on_pool;
+use crate::{Store, StoreError};
+
+/// Which records an export covers. `since` is inclusive, `until` exclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportFilter {
+    pub site: Option<String>,
+    pub since_ms: Option<Millis>,
+    pub until_ms: Option<Millis>,
+}
+
+/// How many records one page of a streamed export fetches.
+const PAGE: i64 = 1_000;
+/// A receipt lineage longer than this is treated as its own end (guards against loops).
+const MAX_LINEAGE: usize = 10_000;
+
+/// Reading records out of the consent ledger.
+pub trait LedgerRead: Send + Sync {
+    /// The record with receipt id `id`.
+    fn get_record(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<ConsentRecord>, StoreError>> + Send;
+
+    /// Every record of the receipt `id` and its replacements, oldest first: `id` itself, then
+    /// the newest record that named it as previous receipt, and so on. Empty when `id` is
+    /// unknown.
+    fn receipt_lineage(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<ConsentRecord>, StoreError>> + Send;
+
+    /// The current state of receipt `id`: the newest record in its lineage (a withdrawal is a
+    /// new record naming the earlier receipt). `None` when `id` is unknown.
+    fn latest_for_receipt(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<ConsentRecord>, StoreError>> + Send;
+
+    /// One page of records matching `filter`, ordered by time, chain and seq; pass the last
+    /// record of the previous page as `after`.
+    fn export_page(
+        &self,
+        filter: &ExportFilter,
+        after: Option<&ConsentRecord>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<ConsentRecord>, StoreError>> + Send;
+
+    /// All records matching `filter` as a stream, fetched a page at a time.
+    fn export(
+        &self,
+        filter: ExportFilter,
+    ) -> impl Stream<Item = Result<ConsentRecord, StoreError>> + Send + 'static;
+}
+
+impl LedgerRead for Store {
+    async fn get_record(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        on_pool!(self, sql::get_record(id))
+    }
+
+    async fn receipt_lineage(&self, id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
+        let Some(first) = self.get_record(id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut lineage = vec![first];
+        while lineage.len() < MAX_LINEAGE {
+            let Some(last) = lineage.last() else { break };
+            match on_pool!(self, sql::successor(&last.id))? {
+                Some(next) if !lineage.iter().any(|r| r.id == next.id) => lineage.push(next),
+                _ => break,
+            }
+        }
+        Ok(lineage)
+    }
+
+    async fn latest_for_receipt(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        Ok(self.receipt_lineage(id).await?.pop())
+    }
+
+    async fn export_page(
+        &self,
+        filter: &ExportFilter,
+        after: Option<&ConsentRecord>,
+        limit: i64,
+    ) -> Result<Vec<ConsentRecord>, StoreError> {
+        let cursor = after.map(|r| (r.recorded_at_ms, r.chain_id.clone(), r.seq));
+        on_pool!(self, sql::export_page(filter, cursor.as_ref(), limit))
+    }
+
+    fn export(
+        &self,
+        filter: ExportFilter,
+    ) -> impl Stream<Item = Result<ConsentRecord, StoreError>> + Send + 'static {
+        let store = self.clone();
+        let pages = futures::stream::try_unfold(Some(None::<ConsentRecord>), move |state| {
+            let store = store.clone();
+            let filter = filter.clone();
+            async move {
+                let Some(after) = state else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let page = store.export_page(&filter, after.as_ref(), PAGE).await?;
+                let next = if (page.len() as i64) < PAGE {
+                    None
+                } else {
+                    Some(page.last().cloned())
+                };
+                if page.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some((
+                    futures::stream::iter(page.into_iter().map(Ok)),
+                    next,
+                )))
+            }
+        });
+        futures::TryStreamExt::try_flatten(pages)
+    }
+}

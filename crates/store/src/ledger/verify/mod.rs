@@ -1,0 +1,87 @@
+//! Ledger VERIFICATION: the [`LedgerVerify`] trait, implemented by [`Store`]: every chain
+//! walked from its first record in seq order, each record's hash recomputed, and the end
+//! compared with the head its writer recorded, so a changed, removed or cut-off record is
+//! named. `kapsel ledger verify` depends on this trait alone.
+
+mod sql;
+
+use std::future::Future;
+
+use kapsel_core::consent::chain::ChainVerifier;
+use kapsel_core::consent::{ChainBreak, ChainSummary, ConsentRecord};
+
+use crate::backend::on_pool;
+use crate::{Store, StoreError};
+
+/// The outcome of verifying one chain: intact, or the first break found.
+pub type ChainVerdict = Result<ChainSummary, ChainBreak>;
+
+/// How many records one step of a verification reads.
+const PAGE: i64 = 1_000;
+
+/// Walking and verifying the ledger's hash chains.
+pub trait LedgerVerify: Send + Sync {
+    /// The ids of every chain in the ledger.
+    fn chain_ids(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Records of `chain_id` after `after_seq`, in seq order.
+    fn chain_page(
+        &self,
+        chain_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<ConsentRecord>, StoreError>> + Send;
+
+    /// Verifies one chain from its first record to the head its writer recorded.
+    fn verify_chain(
+        &self,
+        chain_id: &str,
+    ) -> impl Future<Output = Result<ChainVerdict, StoreError>> + Send;
+
+    /// Verifies every chain; one verdict per chain, in chain id order.
+    fn verify_all(&self) -> impl Future<Output = Result<Vec<ChainVerdict>, StoreError>> + Send;
+}
+
+impl LedgerVerify for Store {
+    async fn chain_ids(&self) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, sql::chain_ids())
+    }
+
+    async fn chain_page(
+        &self,
+        chain_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ConsentRecord>, StoreError> {
+        on_pool!(self, sql::chain_page(chain_id, after_seq, limit))
+    }
+
+    async fn verify_chain(&self, chain_id: &str) -> Result<ChainVerdict, StoreError> {
+        let mut verifier = ChainVerifier::new(chain_id);
+        let mut after_seq = 0;
+        loop {
+            let page = self.chain_page(chain_id, after_seq, PAGE).await?;
+            for record in &page {
+                if let Err(broken) = verifier.push(record) {
+                    return Ok(Err(broken));
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() as i64 == PAGE => after_seq = last.seq,
+                _ => break,
+            }
+        }
+        Ok(match on_pool!(self, sql::recorded_head(chain_id))? {
+            Some((seq, hash)) => verifier.finish_at_head(seq, &hash),
+            None => Ok(verifier.finish()),
+        })
+    }
+
+    async fn verify_all(&self) -> Result<Vec<ChainVerdict>, StoreError> {
+        let mut verdicts = Vec::new();
+        for chain_id in self.chain_ids().await? {
+            verdicts.push(self.verify_chain(&chain_id).await?);
+        }
+        Ok(verdicts)
+    }
+}
