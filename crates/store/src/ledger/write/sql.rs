@@ -2,6 +2,10 @@
 //! the head to resume from, and (PostgreSQL) the per-chain writer lock and the one-statement
 //! batch.
 
+/// The advisory-lock key of chain `$1` in the current schema (PostgreSQL).
+const CHAIN_LOCK_KEY: &str =
+    "hashtextextended('kapsel-chain:' || current_schema() || ':' || $1, 0)";
+
 /// How many rows one multi-row INSERT carries (17 parameters each; well under both limits).
 pub const INSERT_CHUNK: usize = 256;
 
@@ -94,6 +98,8 @@ crate::backend::per_backend! {
     }
 
     postgres {
+        use super::CHAIN_LOCK_KEY;
+
         /// Like `insert_batch`, but as ONE statement (a data-modifying CTE) in autocommit: one
         /// round trip to the server instead of four, still one transaction, durable on return.
         pub async fn insert_batch_one_statement(
@@ -135,14 +141,26 @@ crate::backend::per_backend! {
         /// Takes the session-level advisory lock that makes this connection the only writer of
         /// `chain_id` in the current schema. False when another instance holds it.
         pub async fn try_lock_chain(conn: &mut Conn, chain_id: &str) -> Result<bool, StoreError> {
-            let row = sqlx::query(
-                "SELECT pg_try_advisory_lock(hashtextextended(\
-                 'kapsel-chain:' || current_schema() || ':' || $1, 0)) AS locked",
-            )
+            let row = sqlx::query(&format!(
+                "SELECT pg_try_advisory_lock({CHAIN_LOCK_KEY}) AS locked"
+            ))
             .bind(chain_id)
             .fetch_one(&mut *conn)
             .await?;
             Ok(row.try_get("locked")?)
+        }
+
+        /// Releases the lock of `try_lock_chain`. Closing the connection releases it too, but
+        /// only once the server has ended the session, after `close` has returned; unlocking
+        /// first means the chain is free as soon as its writer has stopped.
+        pub async fn unlock_chain(conn: &mut Conn, chain_id: &str) -> Result<bool, StoreError> {
+            let row = sqlx::query(&format!(
+                "SELECT pg_advisory_unlock({CHAIN_LOCK_KEY}) AS unlocked"
+            ))
+            .bind(chain_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(row.try_get("unlocked")?)
         }
     }
 }

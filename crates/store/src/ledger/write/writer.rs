@@ -127,7 +127,16 @@ impl Writer {
         if let Some(conn) = self.conn.take() {
             let _ = match conn {
                 WriterConn::Sqlite(conn) => conn.close().await,
-                WriterConn::Postgres(conn) => conn.close().await,
+                WriterConn::Postgres(mut conn) => {
+                    if let Err(err) = postgres::unlock_chain(&mut conn, &self.chain_id).await {
+                        tracing::warn!(
+                            chain = %self.chain_id,
+                            error = %err,
+                            "cannot release the chain lock; closing the connection will"
+                        );
+                    }
+                    conn.close().await
+                }
             };
         }
     }
