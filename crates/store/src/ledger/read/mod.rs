@@ -2,6 +2,7 @@
 //! lineage and current state, and exports filtered by site and time, paged or as a stream.
 //! The receipt endpoint and the exporter depend on this trait alone.
 
+mod lineage;
 mod sql;
 
 use std::future::Future;
@@ -71,18 +72,10 @@ impl LedgerRead for Store {
     }
 
     async fn receipt_lineage(&self, id: &str) -> Result<Vec<ConsentRecord>, StoreError> {
-        let Some(first) = self.get_record(id).await? else {
-            return Ok(Vec::new());
-        };
-        let mut lineage = vec![first];
-        while lineage.len() < MAX_LINEAGE {
-            let Some(last) = lineage.last() else { break };
-            match on_pool!(self, sql::successor(&last.id))? {
-                Some(next) if !lineage.iter().any(|r| r.id == next.id) => lineage.push(next),
-                _ => break,
-            }
-        }
-        Ok(lineage)
+        // The lineage's k-th record is k hops from `id`.
+        let max_depth = MAX_LINEAGE as i64 - 1;
+        let reachable = on_pool!(self, sql::reachable_from(id, max_depth))?;
+        Ok(lineage::pick(id, reachable, MAX_LINEAGE))
     }
 
     async fn latest_for_receipt(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {

@@ -1,5 +1,5 @@
-//! The reading statements: one record, a record's successor (for a lineage), and one page of
-//! an export.
+//! The reading statements: one record, every record reachable from a receipt (for its
+//! lineage), and one page of an export.
 
 crate::backend::per_backend! {
     use kapsel_core::consent::ConsentRecord;
@@ -18,16 +18,33 @@ crate::backend::per_backend! {
         row.as_ref().map(record_from_row).transpose()
     }
 
-    /// The newest record that names `id` as its previous receipt.
-    pub async fn successor(pool: &Pool, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {RECORD_COLUMNS} FROM consent_records WHERE previous_receipt = $1 \
-             ORDER BY recorded_at_ms DESC, chain_id DESC, seq DESC LIMIT 1"
+    /// The record `id` and every record reachable from it over `previous_receipt` (those that
+    /// replaced it, those that replaced them, …) at most `max_depth` hops away, in ONE
+    /// recursive query over the sparse index `consent_records_previous_some`. Newest first by
+    /// (recorded_at_ms, chain_id, seq), the order in which a record's successor is chosen.
+    /// The depth bound also ends a loop that only tampering can create.
+    pub async fn reachable_from(
+        pool: &Pool,
+        id: &str,
+        max_depth: i64,
+    ) -> Result<Vec<ConsentRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "WITH RECURSIVE lineage (id, depth) AS ( \
+                 SELECT id, CAST(0 AS BIGINT) FROM consent_records WHERE id = $1 \
+                 UNION ALL \
+                 SELECT next.id, lineage.depth + 1 FROM lineage \
+                 JOIN consent_records AS next ON next.previous_receipt = lineage.id \
+                 WHERE next.previous_receipt IS NOT NULL AND lineage.depth < $2 \
+             ) \
+             SELECT {RECORD_COLUMNS} FROM consent_records \
+             WHERE id IN (SELECT id FROM lineage) \
+             ORDER BY recorded_at_ms DESC, chain_id DESC, seq DESC"
         ))
         .bind(id)
-        .fetch_optional(pool)
+        .bind(max_depth)
+        .fetch_all(pool)
         .await?;
-        row.as_ref().map(record_from_row).transpose()
+        rows.iter().map(record_from_row).collect()
     }
 
     /// One page of the export, ordered by (recorded_at_ms, chain_id, seq), after `cursor`.
