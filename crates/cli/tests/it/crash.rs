@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kapsel_store::{LedgerRead, LedgerVerify};
 use serde_json::{Value, json};
 
 use super::harness::{Backend, EXAMPLE, Server, kapsel};

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use kapsel_core::consent::{ConsentAction, ConsentChoice, is_receipt_id};
 use kapsel_core::privacy::{NECESSARY, PrivacyFile};
-use kapsel_core::text::Lang;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError};
@@ -54,18 +53,17 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
     });
     let revision = required_string(&object, "revision", &mut errors);
     let language = required_string(&object, "language", &mut errors).and_then(|tag| {
-        let known = privacy.languages.iter().any(|l| l.as_str() == tag);
-        if !known {
-            let declared: Vec<&str> = privacy.languages.iter().map(Lang::as_str).collect();
+        let declared = privacy.declared_language(tag).cloned();
+        if declared.is_none() {
             errors.push(FieldError::new(
                 "language",
                 format!(
                     "unknown language {tag:?}; declared: {}",
-                    declared.join(", ")
+                    privacy.language_list()
                 ),
             ));
         }
-        known.then(|| Lang::new(tag))
+        declared
     });
     let action = required_string(&object, "action", &mut errors).and_then(|name| {
         let action = ConsentAction::parse(name);

@@ -53,24 +53,18 @@ fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang,
             .first()
             .cloned()
             .ok_or_else(|| ApiError::parameter("lang", "the privacy file declares no language")),
-        Some(tag) => {
-            let lang = Lang::new(tag.trim());
-            if file.languages.contains(&lang) {
-                Ok(lang)
-            } else {
-                Err(ApiError::parameter(
+        Some(tag) => file
+            .declared_language(Lang::new(tag.trim()).as_str())
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::parameter(
                     "lang",
                     format!(
                         "unknown language `{tag}`; use one of {}",
-                        file.languages
-                            .iter()
-                            .map(Lang::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        file.language_list()
                     ),
-                ))
-            }
-        }
+                )
+            }),
     }
 }
 
