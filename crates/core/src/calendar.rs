@@ -54,21 +54,48 @@ mod tests {
 
     #[test]
     fn month_ends_are_clamped_and_leap_years_respected() {
-        assert_eq!(add_months(date!(2026 - 01 - 31), 1), Some(date!(2026 - 02 - 28)));
-        assert_eq!(add_months(date!(2028 - 01 - 31), 1), Some(date!(2028 - 02 - 29)));
-        assert_eq!(add_months(date!(2026 - 03 - 31), -1), Some(date!(2026 - 02 - 28)));
-        assert_eq!(add_months(date!(2026 - 08 - 31), 1), Some(date!(2026 - 09 - 30)));
-        assert_eq!(add_months(date!(2026 - 12 - 15), 1), Some(date!(2027 - 01 - 15)));
-        assert_eq!(add_years(date!(2028 - 02 - 29), 1), Some(date!(2029 - 02 - 28)));
-        assert_eq!(add_years(date!(2028 - 02 - 29), 4), Some(date!(2032 - 02 - 29)));
-        assert_eq!(add_days(date!(2026 - 12 - 31), 1), Some(date!(2027 - 01 - 01)));
+        assert_eq!(
+            add_months(date!(2026 - 01 - 31), 1),
+            Some(date!(2026 - 02 - 28))
+        );
+        assert_eq!(
+            add_months(date!(2028 - 01 - 31), 1),
+            Some(date!(2028 - 02 - 29))
+        );
+        assert_eq!(
+            add_months(date!(2026 - 03 - 31), -1),
+            Some(date!(2026 - 02 - 28))
+        );
+        assert_eq!(
+            add_months(date!(2026 - 08 - 31), 1),
+            Some(date!(2026 - 09 - 30))
+        );
+        assert_eq!(
+            add_months(date!(2026 - 12 - 15), 1),
+            Some(date!(2027 - 01 - 15))
+        );
+        assert_eq!(
+            add_years(date!(2028 - 02 - 29), 1),
+            Some(date!(2029 - 02 - 28))
+        );
+        assert_eq!(
+            add_years(date!(2028 - 02 - 29), 4),
+            Some(date!(2032 - 02 - 29))
+        );
+        assert_eq!(
+            add_days(date!(2026 - 12 - 31), 1),
+            Some(date!(2027 - 01 - 01))
+        );
     }
 
     #[test]
     fn instants_keep_their_time_of_day() {
         let at = millis_of(datetime!(2026-01-31 23:59:59.250 UTC)).unwrap();
         let later = add_months_to_instant(at, 1).unwrap();
-        assert_eq!(datetime_of(later), Some(datetime!(2026-02-28 23:59:59.250 UTC)));
+        assert_eq!(
+            datetime_of(later),
+            Some(datetime!(2026-02-28 23:59:59.250 UTC))
+        );
     }
 
     #[test]
