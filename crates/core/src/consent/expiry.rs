@@ -33,7 +33,16 @@ impl Lifetimes {
         })
     }
 
-    /// The lifetime that applies to `choice`.
+    /// The lifetime of a choice that grants something beyond strictly necessary (`grants`),
+    /// or of one that does not: the documented rule. Only the privacy file knows which
+    /// services are necessary; see [`SiteConsent::grants_beyond_necessary`](super::SiteConsent::grants_beyond_necessary).
+    pub fn for_grants(&self, grants: bool) -> Duration {
+        if grants { self.accept } else { self.reject }
+    }
+
+    /// The lifetime that applies to `choice` when the privacy file is not at hand: by its
+    /// action, and for the others by whether anything at all is granted (a necessary service
+    /// counts as a grant here; the consent API decides with [`Lifetimes::for_grants`]).
     pub fn for_choice(&self, action: ConsentAction, choice: &ConsentChoice) -> Duration {
         let grants = match action {
             ConsentAction::AcceptAll => true,

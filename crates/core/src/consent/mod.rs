@@ -5,6 +5,7 @@
 //! writer live in `kapsel-store`; HTTP in `kapsel-server`.
 
 pub mod chain;
+pub mod coherence;
 pub mod expiry;
 pub mod hash;
 pub mod ip;
@@ -19,6 +20,7 @@ use crate::clock::Millis;
 use crate::text::Lang;
 
 pub use chain::{ChainBreak, ChainSummary};
+pub use coherence::{Contradiction, SiteConsent};
 pub use expiry::{ExpiryError, Lifetimes, expires_at};
 
 /// The `prev_hash` of the first record in every chain: 64 zeros.
