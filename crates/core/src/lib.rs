@@ -14,6 +14,7 @@ pub mod random;
 pub mod scan_classify;
 pub mod scan_report;
 pub mod secret;
+pub mod signing;
 pub mod text;
 
 pub use clock::{Clock, FixedClock, ManualClock, Millis, SystemClock};
