@@ -11,6 +11,8 @@
 //! | ledger verification | [`ledger::verify`] | [`LedgerVerify`] | [`Store`] |
 //! | published revisions | [`revisions`] | [`RevisionStore`] | [`Store`] |
 //! | instance id and chain id | [`instance`] | [`InstanceMeta`] | [`Store`] |
+//! | signing keys and where the key is kept | [`keys`] | [`SigningKeys`] | [`Store`] |
+//! | signed checkpoints and acknowledged gaps | [`checkpoints`] | [`Checkpoints`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
@@ -28,8 +30,10 @@
 //! - `audit`: a hash-chained record of what was done to the operator's data.
 
 mod backend;
+pub mod checkpoints;
 pub mod error;
 pub mod instance;
+pub mod keys;
 pub mod ledger;
 pub mod migrations;
 pub mod revisions;
@@ -43,7 +47,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use error::{LedgerError, StoreError};
+pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
 pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
+pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use ledger::{
     ChainVerdict, ExportFilter, Ledger, LedgerAppend, LedgerOptions, LedgerRead, LedgerStats,
     LedgerVerify,

@@ -31,6 +31,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0003_sparse_previous_index.sql"),
         postgres: include_str!("../migrations/postgres/0003_sparse_previous_index.sql"),
     },
+    Source {
+        version: 4,
+        description: "signing keys, checkpoints and acknowledged gaps",
+        sqlite: include_str!("../migrations/sqlite/0004_signed_heads.sql"),
+        postgres: include_str!("../migrations/postgres/0004_signed_heads.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.
