@@ -3,7 +3,6 @@
 
 use std::str::FromStr;
 
-use kapsel_store::Store;
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnectOptions;
 
@@ -62,8 +61,9 @@ impl PgSchema {
     }
 
     /// A store on this schema (not yet migrated).
-    pub async fn open(&self) -> Store {
-        Store::open_postgres_with(self.options()).await.unwrap()
+    #[cfg(feature = "store")]
+    pub async fn open(&self) -> kapsel_store::Store {
+        kapsel_store::Store::open_postgres_with(self.options()).await.unwrap()
     }
 
     /// Drops the schema and everything in it.

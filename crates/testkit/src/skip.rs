@@ -11,5 +11,5 @@ pub fn skip(what: &str, why: &str) {
     if require_all() {
         panic!("KAPSEL_REQUIRE_ALL=1 but {what} cannot run: {why}");
     }
-    eprintln!("SKIP: {what}: {why}");
+    eprintln!("\n!!!!!!!! SKIP: {what}: {why} !!!!!!!!\n");
 }

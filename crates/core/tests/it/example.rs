@@ -2,10 +2,7 @@
 
 use kapsel_core::privacy::{self, Duration, NECESSARY};
 
-pub fn example_source() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/kapsel.toml");
-    std::fs::read_to_string(path).expect("examples/kapsel.toml is readable")
-}
+pub use kapsel_testkit::example_source;
 
 #[test]
 fn the_example_loads_clean() {

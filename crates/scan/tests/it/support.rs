@@ -13,15 +13,9 @@ pub fn chromium_available(test: &str) -> bool {
     if chromium_path().exists() {
         return true;
     }
-    if std::env::var("KAPSEL_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!(
-            "{test}: Chromium is required (KAPSEL_REQUIRE_ALL=1) but {} is missing",
-            chromium_path().display()
-        );
-    }
-    eprintln!(
-        "\n!!!!!!!! SKIP {test}: no Chromium at {} !!!!!!!!\n",
-        chromium_path().display()
+    kapsel_testkit::skip(
+        test,
+        &format!("no Chromium at {}", chromium_path().display()),
     );
     false
 }
