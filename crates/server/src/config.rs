@@ -28,6 +28,11 @@ pub struct ServerConfig {
     pub trust_proxy: bool,
     /// Mount the demo site at `/demo/` (its fake trackers belong on no production listener).
     pub demo: bool,
+    /// The instance key that signs receipts and checkpoints; without one, a key kept in the
+    /// database (the weaker choice, see docs/ledger.md).
+    pub signing_key: Option<Arc<kapsel_core::signing::SigningKey>>,
+    /// How often the chain's head is signed into a checkpoint when it moved.
+    pub checkpoint_interval: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -43,6 +48,8 @@ impl ServerConfig {
             limits: Limits::default(),
             trust_proxy: false,
             demo: false,
+            signing_key: None,
+            checkpoint_interval: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod consent;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod middleware;
 pub mod ops;

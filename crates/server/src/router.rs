@@ -18,7 +18,8 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         .merge(ops::public_routes())
         .merge(consent::routes(&state))
         .merge(banner::routes())
-        .merge(pages::routes());
+        .merge(pages::routes())
+        .merge(crate::evidence::routes());
     if let Some(site) = demo {
         app = app.merge(crate::demo::routes(site));
     }

@@ -28,6 +28,8 @@ use crate::state::{
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error("no usable signing key: {0}")]
+    Signing(String),
     #[error("the privacy file's consent settings are unusable: {0}")]
     Lifetimes(#[from] kapsel_core::consent::ExpiryError),
     #[error("could not publish the revision of site {site:?}: {source}")]
@@ -66,8 +68,17 @@ pub async fn launch(
 ) -> Result<(), ServerError> {
     let Listeners { public, ops } = listeners.into();
     let demo = config.demo.then(|| DemoSite::from_file(&config.privacy));
+    let checkpoint_interval = config.checkpoint_interval;
     let ledger_shutdown = CancellationToken::new();
     let state = prepare(config, store, ledger_shutdown.clone()).await?;
+    let checkpoints = tokio::spawn(crate::evidence::checkpoints::run(
+        state.evidence.store.clone(),
+        state.evidence.key.clone(),
+        state.consent.ledger.chain_id().to_owned(),
+        state.consent.clock.clone(),
+        checkpoint_interval,
+        ledger_shutdown.clone(),
+    ));
 
     let upkeep = tokio::spawn(metrics_upkeep(state.ops.clone(), shutdown.clone()));
     let ops = ops.map(|listener| {
@@ -97,6 +108,17 @@ pub async fn launch(
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
+    // The last head this writer committed is signed before the server says it stopped.
+    let _ = checkpoints.await;
+    let evidence = &state.evidence;
+    let chain_id = state.consent.ledger.chain_id();
+    crate::evidence::checkpoints::checkpoint_now(
+        &evidence.store,
+        &evidence.key,
+        chain_id,
+        state.consent.clock.as_ref(),
+    )
+    .await;
     tracing::info!("server stopped");
     Ok(served?)
 }
@@ -115,6 +137,8 @@ async fn prepare(
         limits,
         trust_proxy,
         demo: _,
+        signing_key,
+        checkpoint_interval: _,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {
@@ -125,6 +149,8 @@ async fn prepare(
         sites.current_revision(site).unwrap_or_default().to_owned()
     })?;
     let ledger = Ledger::start(store.clone(), chain_id, clock.clone(), ledger_shutdown).await?;
+    let (signer, evidence) =
+        signing(&store, signing_key, ledger.chain_id(), &clock, &random).await?;
     Ok(AppState {
         consent: Arc::new(ConsentState {
             sites: sites.clone(),
@@ -134,6 +160,7 @@ async fn prepare(
             clock,
             random,
             body_limit: limits.body_bytes,
+            signer,
         }),
         pages: Arc::new(PagesState {
             sites: sites.clone(),
@@ -150,8 +177,54 @@ async fn prepare(
             ledger,
         }),
         admin: Arc::new(AdminAuth(admin_token)),
+        evidence,
         sites,
     })
+}
+
+/// The instance key (the configured one, else one kept in the database), published as the
+/// key of `chain_id` from now on; the receipt signer and the evidence routes' state.
+async fn signing(
+    store: &Store,
+    configured: Option<Arc<kapsel_core::signing::SigningKey>>,
+    chain_id: &str,
+    clock: &Arc<dyn kapsel_core::Clock>,
+    random: &Arc<dyn kapsel_core::Random>,
+) -> Result<
+    (
+        crate::consent::signer::ReceiptSigner,
+        Arc<crate::evidence::EvidenceState>,
+    ),
+    ServerError,
+> {
+    use kapsel_store::SigningKeys as _;
+    let key = match configured {
+        Some(key) => key,
+        None => {
+            let name = kapsel_core::signing::DEFAULT_KEY_NAME;
+            let kept = kapsel_store::resolve_signing_key(
+                store,
+                None,
+                None,
+                chain_id,
+                name,
+                random.as_ref(),
+            )
+            .await
+            .map_err(|error| ServerError::Signing(error.to_string()))?;
+            Arc::new(kept.0)
+        }
+    };
+    store
+        .register_key(&key, chain_id, clock.now_ms())
+        .await
+        .map_err(|error| ServerError::Signing(error.to_string()))?;
+    let signer = crate::consent::signer::ReceiptSigner::start(key.clone(), clock.clone());
+    let evidence = crate::evidence::EvidenceState {
+        store: store.clone(),
+        key,
+    };
+    Ok((signer, Arc::new(evidence)))
 }
 
 /// Publishes each site's current revision (idempotent) and reads back the revisions it

@@ -66,6 +66,8 @@ pub struct ConsentState {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub body_limit: usize,
+    /// Signs receipts a batch at a time.
+    pub signer: crate::consent::signer::ReceiptSigner,
 }
 
 /// The document pages' state: the sites and their kept revisions.
@@ -101,6 +103,7 @@ pub struct AppState {
     pub edge: Arc<EdgeState>,
     pub ops: Arc<OpsState>,
     pub admin: Arc<AdminAuth>,
+    pub evidence: Arc<crate::evidence::EvidenceState>,
 }
 
 macro_rules! sub_state {
@@ -121,4 +124,5 @@ sub_state!(
     edge: EdgeState,
     ops: OpsState,
     admin: AdminAuth,
+    evidence: crate::evidence::EvidenceState,
 );

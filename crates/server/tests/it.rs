@@ -17,4 +17,5 @@ mod it {
     mod metrics;
     mod openapi;
     mod ratelimit;
+    mod signing;
 }

@@ -2,7 +2,8 @@
 //! was recorded (`kapsel-receipt/v1`, below), so a visitor can prove to anyone what they chose
 //! and the operator cannot later deny it.
 //!
-//! One signature covers a whole group-commit batch: the batch's receipt texts are the leaves
+//! One signature covers a whole batch of receipts (those waiting to be signed together under
+//! load, as the ledger groups its commits): the batch's receipt texts are the leaves
 //! of an RFC 6962 Merkle tree ([`super::merkle`]), the key signs a short batch text naming the
 //! tree's root (`kapsel-receipt-batch/v1`), and each receipt carries its leaf index and
 //! inclusion path. A batch of one (an answer to `GET /v1/receipts/{id}`) has an empty path.
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::merkle::{self, Hash};
 use super::{PublicKey, SigningKey, base64_decode, base64_encode};
-use crate::consent::ConsentRecord;
+use crate::consent::{ConsentChoice, ConsentRecord, Receipt};
 
 pub const RECEIPT_VERSION: &str = "kapsel-receipt/v1";
 pub const BATCH_VERSION: &str = "kapsel-receipt-batch/v1";
@@ -35,9 +36,8 @@ pub struct ReceiptSignature {
     pub key_id: String,
     /// The `kapsel-receipt/v1` text of this receipt: the Merkle leaf.
     pub signed: String,
-    /// The batch: its chain, the seq of its first record and how many records it holds.
-    pub chain_id: String,
-    pub first_seq: i64,
+    /// When the batch was signed (ms since 1970) and how many receipts it holds.
+    pub signed_at_ms: i64,
     pub batch_size: u64,
     /// This receipt's position in the batch, from 0.
     pub leaf_index: u64,
@@ -64,14 +64,17 @@ pub enum ReceiptSignatureError {
 
 /// The canonical `kapsel-receipt/v1` text of `record`.
 pub fn receipt_text(record: &ConsentRecord) -> String {
+    receipt_text_of(&record.receipt(), &record.choice)
+}
+
+/// The canonical `kapsel-receipt/v1` text of a receipt of `choice`. The record hash commits
+/// to everything else the ledger keeps (chain, seq, context, links).
+pub fn receipt_text_of(receipt: &Receipt, choice: &ConsentChoice) -> String {
     let mut out = String::with_capacity(384);
     out.push_str(RECEIPT_VERSION);
     out.push('\n');
-    let choice = &record.choice;
-    string_field(&mut out, "id", &record.id);
-    string_field(&mut out, "chain_id", &record.chain_id);
-    let _ = writeln!(out, "seq={}", record.seq);
-    string_field(&mut out, "hash", &record.hash);
+    string_field(&mut out, "id", &receipt.id);
+    string_field(&mut out, "hash", &receipt.hash);
     string_field(&mut out, "site", &choice.site);
     string_field(&mut out, "revision", &choice.revision);
     string_field(&mut out, "language", choice.language.as_str());
@@ -79,31 +82,26 @@ pub fn receipt_text(record: &ConsentRecord) -> String {
     map_field(&mut out, "categories", &choice.categories);
     map_field(&mut out, "services", &choice.services);
     let _ = writeln!(out, "gpc={}", choice.gpc);
-    let _ = writeln!(out, "recorded_at_ms={}", record.recorded_at_ms);
-    let _ = writeln!(out, "expires_at_ms={}", record.expires_at_ms);
+    let _ = writeln!(out, "recorded_at_ms={}", receipt.recorded_at_ms);
+    let _ = writeln!(out, "expires_at_ms={}", receipt.expires_at_ms);
     out
 }
 
 /// The `kapsel-receipt-batch/v1` text the key signs.
-pub fn batch_text(key_id: &str, chain_id: &str, first_seq: i64, size: u64, root: &Hash) -> String {
+pub fn batch_text(key_id: &str, signed_at_ms: i64, size: u64, root: &Hash) -> String {
     let mut out = String::with_capacity(160);
     out.push_str(BATCH_VERSION);
     out.push('\n');
     string_field(&mut out, "key_id", key_id);
-    string_field(&mut out, "chain_id", chain_id);
-    let _ = writeln!(out, "first_seq={first_seq}");
+    let _ = writeln!(out, "signed_at_ms={signed_at_ms}");
     let _ = writeln!(out, "size={size}");
     string_field(&mut out, "root", &hex::encode(root));
     out
 }
 
-/// Signs `records` (one batch of one chain, in seq order) with one signature; one
-/// [`ReceiptSignature`] per record, in the same order. Empty for no records.
-pub fn sign_batch(key: &SigningKey, records: &[ConsentRecord]) -> Vec<ReceiptSignature> {
-    let Some(first) = records.first() else {
-        return Vec::new();
-    };
-    let texts: Vec<String> = records.iter().map(receipt_text).collect();
+/// Signs `texts` (receipt texts, see [`receipt_text_of`]) with ONE signature at `now_ms`; one
+/// [`ReceiptSignature`] per text, in the same order. Empty for no texts.
+pub fn sign_batch(key: &SigningKey, texts: Vec<String>, now_ms: i64) -> Vec<ReceiptSignature> {
     let leaves: Vec<Hash> = texts
         .iter()
         .map(|t| merkle::leaf_hash(t.as_bytes()))
@@ -111,9 +109,9 @@ pub fn sign_batch(key: &SigningKey, records: &[ConsentRecord]) -> Vec<ReceiptSig
     let Some((root, paths)) = merkle::root_and_paths(&leaves) else {
         return Vec::new();
     };
-    let size = records.len() as u64;
+    let size = texts.len() as u64;
     let key_id = key.public().id_hex();
-    let signed_batch = batch_text(&key_id, &first.chain_id, first.seq, size, &root);
+    let signed_batch = batch_text(&key_id, now_ms, size, &root);
     let signature = base64_encode(&key.sign(signed_batch.as_bytes()));
     texts
         .into_iter()
@@ -123,8 +121,7 @@ pub fn sign_batch(key: &SigningKey, records: &[ConsentRecord]) -> Vec<ReceiptSig
             alg: ALGORITHM.to_owned(),
             key_id: key_id.clone(),
             signed,
-            chain_id: first.chain_id.clone(),
-            first_seq: first.seq,
+            signed_at_ms: now_ms,
             batch_size: size,
             leaf_index: index as u64,
             path: path.iter().map(hex::encode).collect(),
@@ -156,13 +153,7 @@ impl ReceiptSignature {
         let leaf = merkle::leaf_hash(self.signed.as_bytes());
         let root = merkle::root_from_path(self.leaf_index, self.batch_size, &leaf, &path)
             .ok_or_else(bad_path)?;
-        let text = batch_text(
-            &self.key_id,
-            &self.chain_id,
-            self.first_seq,
-            self.batch_size,
-            &root,
-        );
+        let text = batch_text(&self.key_id, self.signed_at_ms, self.batch_size, &root);
         let signature =
             base64_decode(&self.signature).ok_or(ReceiptSignatureError::BadSignature)?;
         if key.verify(text.as_bytes(), &signature) {
@@ -172,22 +163,16 @@ impl ReceiptSignature {
         }
     }
 
-    /// Checks that the signed text is `record`'s, and that the batch contains its seq.
+    /// Checks that the signed text is `record`'s.
     pub fn matches(&self, record: &ConsentRecord) -> Result<(), ReceiptSignatureError> {
-        if self.signed != receipt_text(record) {
-            return Err(ReceiptSignatureError::NotThisRecord(format!(
+        if self.signed == receipt_text(record) {
+            Ok(())
+        } else {
+            Err(ReceiptSignatureError::NotThisRecord(format!(
                 "the signed text is not that of record {}",
                 record.id
-            )));
+            )))
         }
-        let position = self.first_seq + self.leaf_index as i64;
-        if record.chain_id != self.chain_id || record.seq != position {
-            return Err(ReceiptSignatureError::NotThisRecord(format!(
-                "record {} is seq {} of chain {}, the batch puts it at seq {position} of {}",
-                record.id, record.seq, record.chain_id, self.chain_id
-            )));
-        }
-        Ok(())
     }
 }
 
@@ -229,8 +214,6 @@ mod tests {
         record.hash = "ab".repeat(32);
         let expected = "kapsel-receipt/v1\n\
             id=26:01J0000000000000000000000A\n\
-            chain_id=7:chain-a\n\
-            seq=1\n\
             hash=64:abababababababababababababababababababababababababababababababab\n\
             site=3:www\n\
             revision=2:r1\n\
@@ -247,9 +230,9 @@ mod tests {
         assert_eq!(receipt_text(&record), expected);
         let root = [0xcd; 32];
         assert_eq!(
-            batch_text("0a1b2c3d", "chain-a", 41, 3, &root),
+            batch_text("0a1b2c3d", 1_769_853_600_000, 3, &root),
             format!(
-                "kapsel-receipt-batch/v1\nkey_id=8:0a1b2c3d\nchain_id=7:chain-a\nfirst_seq=41\n\
+                "kapsel-receipt-batch/v1\nkey_id=8:0a1b2c3d\nsigned_at_ms=1769853600000\n\
                  size=3\nroot=64:{}\n",
                 "cd".repeat(32)
             )
@@ -262,7 +245,8 @@ mod tests {
         let keys = [key.public().clone()];
         for n in [1, 2, 7, 64] {
             let records = batch(10, n);
-            let signatures = sign_batch(&key, &records);
+            let texts = records.iter().map(receipt_text).collect();
+            let signatures = sign_batch(&key, texts, 5);
             assert_eq!(signatures.len(), n);
             for (record, signature) in records.iter().zip(&signatures) {
                 signature.verify(&keys).unwrap();
@@ -279,7 +263,7 @@ mod tests {
         let key = test_key();
         let keys = [key.public().clone()];
         let records = batch(1, 5);
-        let good = sign_batch(&key, &records).remove(2);
+        let good = sign_batch(&key, records.iter().map(receipt_text).collect(), 5).remove(2);
         let mut altered = good.clone();
         altered.signed = altered
             .signed
@@ -289,7 +273,7 @@ mod tests {
             Err(ReceiptSignatureError::BadSignature)
         );
         let mut moved = good.clone();
-        moved.first_seq += 1;
+        moved.signed_at_ms += 1;
         assert_eq!(
             moved.verify(&keys),
             Err(ReceiptSignatureError::BadSignature)

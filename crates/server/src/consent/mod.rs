@@ -6,6 +6,7 @@
 pub mod body;
 pub mod receipt;
 pub mod record;
+pub mod signer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kapsel_core::consent::{ConsentRecord, is_receipt_id};
+use kapsel_core::signing::receipt::{ReceiptSignature, receipt_text};
 use kapsel_store::LedgerRead;
 use serde::Serialize;
 
@@ -30,6 +31,9 @@ pub struct ReceiptState {
     pub gpc: bool,
     pub recorded_at_ms: i64,
     pub expires_at_ms: i64,
+    /// The server's signature of the current record's receipt, made when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<ReceiptSignature>,
 }
 
 impl ReceiptState {
@@ -47,6 +51,7 @@ impl ReceiptState {
             gpc: latest.choice.gpc,
             recorded_at_ms: latest.recorded_at_ms,
             expires_at_ms: latest.expires_at_ms,
+            signature: None,
         }
     }
 }
@@ -69,5 +74,8 @@ pub async fn get_receipt(
         .ok_or_else(|| ApiError::NotFound {
             what: format!("receipt {id}"),
         })?;
-    Ok(Json(ReceiptState::of(id, latest)))
+    let signature = state.signer.sign(receipt_text(&latest)).await;
+    let mut body = ReceiptState::of(id, latest);
+    body.signature = signature;
+    Ok(Json(body))
 }

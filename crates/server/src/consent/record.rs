@@ -18,10 +18,12 @@ use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
 use kapsel_store::{LedgerAppend, LedgerRead};
 
 use super::body::parse_choice;
+use super::signer::SignedReceipt;
 use crate::error::ApiError;
 use crate::extract::ClientPrefix;
 use crate::middleware::cors::origin_allowed;
 use crate::state::ConsentState;
+use kapsel_core::signing::receipt::receipt_text_of;
 
 /// `POST /v1/consent`.
 pub async fn post_consent(
@@ -70,15 +72,21 @@ pub async fn post_consent(
     let mut randomness = [0u8; 10];
     state.random.fill(&mut randomness);
     let id = receipt_id_at(state.clock.now_ms(), randomness);
+    let signed_choice = choice.clone();
     let receipt = state
         .ledger
         .append(id, choice, context, state.lifetimes)
         .await?;
+    let signature = state
+        .signer
+        .sign(receipt_text_of(&receipt, &signed_choice))
+        .await;
     metrics::counter!("kapsel_consent_records_total", "site" => site, "action" => action.as_str())
         .increment(1);
     let location = HeaderValue::try_from(format!("/v1/receipts/{}", receipt.id))
         .map_err(|e| ApiError::internal("the receipt's Location header", e))?;
-    let mut response = (StatusCode::CREATED, Json(receipt)).into_response();
+    let body = SignedReceipt { receipt, signature };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }
