@@ -27,6 +27,8 @@ fn service(id: &str, category: &str, hosts: &[&str], cookies: Vec<Cookie>) -> Se
         consent_mode: Vec::new(),
         hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
         cookies,
+        role: None,
+        acknowledge: Default::default(),
     }
 }
 
@@ -39,6 +41,7 @@ fn declared(name: &str, kind: StorageKind, duration: &str) -> Cookie {
         domain: None,
         duration: duration.to_owned(),
         purpose: None,
+        acknowledge: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishE
     let document = RevisionDocument::from_json(document_json)?;
     Ok(PrivacyFile {
         languages: document.languages,
+        version: None,
         organisation: Organisation {
             name: document.organisation,
             org_number: String::new(),

@@ -7,8 +7,9 @@ use serde::de::{self, Visitor};
 
 use super::locate::{FieldPath, Step};
 use super::model::{
-    Activity, Authority, Category, ConsentSettings, Cookie, Dpo, Notice, NoticeSection,
-    Organisation, PrivacyFile, Processor, Provider, Service, Site, SiteLinks, Transfer,
+    Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, Dpo, Notice,
+    NoticeSection, Organisation, PrivacyFile, Processor, Provider, Service, ServiceAcknowledge,
+    Site, SiteLinks, Transfer,
 };
 
 /// The keys accepted by the table at `table` (the path of the table, not of the unknown key).
@@ -36,6 +37,8 @@ pub fn keys_of(table: &FieldPath) -> &'static [&'static str] {
             fields::<Transfer>()
         }
         ["services", "[]", "cookies", "[]"] => fields::<Cookie>(),
+        ["services", "[]", "acknowledge"] => fields::<ServiceAcknowledge>(),
+        ["services", "[]", "cookies", "[]", "acknowledge"] => fields::<CookieAcknowledge>(),
         ["activities", "[]"] => fields::<Activity>(),
         ["activities", "[]", "processors", "[]"] => fields::<Processor>(),
         ["notice"] => fields::<Notice>(),
@@ -45,7 +48,7 @@ pub fn keys_of(table: &FieldPath) -> &'static [&'static str] {
 }
 
 /// The accepted key closest to `unknown`, when it is close enough to be a typo.
-pub fn suggestion(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
+pub fn suggestion<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = (unknown.chars().count() / 3).max(1);
     known
         .iter()

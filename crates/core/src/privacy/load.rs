@@ -5,6 +5,8 @@
 
 use toml::de::{DeTable, Deserializer};
 
+use super::known_keys::suggestion;
+use super::load_parts::read_parts;
 use super::locate::{FieldPath, SourceMap, Step, Target};
 use super::model::PrivacyFile;
 use super::problem::{Problem, Problems, line_column};
@@ -37,32 +39,57 @@ pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
         }
     };
     let map = SourceMap::new(tree.clone());
+    let parts = read_parts(&tree);
 
     let mut unknown: Vec<FieldPath> = Vec::new();
     let parsed: Result<PrivacyFile, toml::de::Error> =
-        serde_ignored::deserialize(Deserializer::from(tree), |path| {
+        serde_ignored::deserialize(Deserializer::from(parts.patched.clone()), |path| {
             unknown.push(field_path(&path));
         });
 
-    let mut findings: Vec<PathProblem> = unknown.into_iter().map(validate::unknown_key).collect();
+    let mut findings: Vec<PathProblem> = unknown
+        .iter()
+        .map(|path| validate::unknown_key(parts.original(path)))
+        .collect();
     let mut problems: Vec<Problem> = Vec::new();
+    let type_error = |offset: usize, message: &str| {
+        let within = map.path_at(offset);
+        let text = if within.0.is_empty() {
+            format!("{message} at the top level")
+        } else {
+            format!("{message} in {within}")
+        };
+        place(offset, text, type_hint(message))
+    };
+    for (offset, message) in &parts.errors {
+        problems.push(type_error(*offset, message));
+    }
     let file = match parsed {
         Ok(file) => Some(file),
         Err(error) => {
             let offset = error.span().map_or(0, |span| span.start);
-            let within = map.path_at(offset);
-            let message = if within.0.is_empty() {
-                format!("{} at the top level", error.message())
-            } else {
-                format!("{} in {within}", error.message())
-            };
-            problems.push(place(offset, message, type_hint(error.message())));
+            problems.push(type_error(offset, error.message()));
             None
         }
     };
     if let Some(file) = &file {
-        let line_of = |path: &FieldPath| line_column(source, map.span(path, Target::Value).start).0;
-        findings.extend(validate::validate(file, &line_of));
+        let line_of = |path: &FieldPath| {
+            line_column(source, map.span(&parts.original(path), Target::Value).start).0
+        };
+        for mut finding in validate::validate(file, &line_of) {
+            // A reference to an element that could not be read is not a second problem.
+            let about_failed = parts.failed_ids.iter().any(|id| {
+                finding
+                    .message
+                    .contains(&format!("`{id}`, which is not declared"))
+            }) || (parts.left_out("sites")
+                && finding.message == "no sites are declared");
+            if about_failed {
+                continue;
+            }
+            finding.path = parts.original(&finding.path);
+            findings.push(finding);
+        }
     }
     for finding in findings {
         let offset = map.span(&finding.path, finding.target).start;
@@ -70,7 +97,7 @@ pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
     }
 
     match file {
-        Some(file) if problems.is_empty() => Ok(file),
+        Some(file) if problems.is_empty() && !parts.incomplete() => Ok(file),
         _ => {
             problems.sort_by_key(|problem| (problem.line, problem.column));
             problems.dedup();
@@ -84,13 +111,27 @@ fn type_hint(message: &str) -> String {
     if message.starts_with("missing field") {
         "add the field; see docs/privacy-file.md for what it holds".to_owned()
     } else if message.starts_with("unknown variant") {
-        "use one of the values listed in the message".to_owned()
+        variant_hint(message)
     } else if message.starts_with("invalid type") {
         "write the value with the type named in the message (texts are tables like \
          `{ nb = \"…\", nn = \"…\", en = \"…\" }`, lists are `[…]`)"
             .to_owned()
     } else {
         "see docs/privacy-file.md for this key".to_owned()
+    }
+}
+
+/// "did you mean `sccs`?" for serde's "unknown variant `scc`, expected one of `adequacy`,
+/// `sccs`, …", as unknown keys get; else the plain advice.
+fn variant_hint(message: &str) -> String {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let suggestion = match quoted.split_first() {
+        Some((unknown, expected)) => suggestion(unknown, expected),
+        None => None,
+    };
+    match suggestion {
+        Some(value) => format!("did you mean `{value}`?"),
+        None => "use one of the values listed in the message".to_owned(),
     }
 }
 
@@ -122,7 +163,7 @@ mod tests {
 
 [organisation]
 name = "Example AS"
-org_number = "999 888 777"
+org_number = "999 888 771"
 address = "Storgata 1, 0101 Oslo"
 country = "NO"
 email = "personvern@example.no"

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::acknowledge::{CookieAcknowledge, ServiceAcknowledge};
+pub use super::role::ServiceRole;
 use crate::text::{Lang, Text};
 
 /// The whole privacy file.
@@ -15,6 +17,10 @@ use crate::text::{Lang, Text};
 pub struct PrivacyFile {
     /// Declared languages; the first is the default and the end of every fallback chain.
     pub languages: Vec<Lang>,
+    /// A human version label such as "2025-6", shown beside the revision on the notice and the
+    /// change log. Not part of any site's revision: a new label alone never asks visitors again.
+    #[serde(default)]
+    pub version: Option<String>,
     pub organisation: Organisation,
     #[serde(default)]
     pub consent: ConsentSettings,
@@ -80,6 +86,10 @@ pub struct ConsentSettings {
     /// When the browser sends Global Privacy Control, preset marketing to off (never to on).
     #[serde(default = "default_true")]
     pub gpc_disables_marketing: bool,
+    /// Treat the browser's Do Not Track signal (`navigator.doNotTrack == "1"`) like Global
+    /// Privacy Control: with `gpc_disables_marketing`, it presets marketing to off.
+    #[serde(default)]
+    pub dnt_as_gpc: bool,
 }
 
 impl Default for ConsentSettings {
@@ -88,6 +98,7 @@ impl Default for ConsentSettings {
             accept_duration: default_accept_duration(),
             reject_duration: default_reject_duration(),
             gpc_disables_marketing: true,
+            dnt_as_gpc: false,
         }
     }
 }
@@ -167,6 +178,14 @@ pub struct Service {
     pub hosts: Vec<String>,
     #[serde(default)]
     pub cookies: Vec<Cookie>,
+    /// The provider's role towards the controller for what this service does (art. 4(8), 26,
+    /// 28). When absent the documents state no role: they never guess "processor".
+    #[serde(default)]
+    pub role: Option<ServiceRole>,
+    /// Flags of `kapsel check`/`kapsel suggest` the operator has looked at, with the reason.
+    /// Not part of the revision (visitors never see it).
+    #[serde(default)]
+    pub acknowledge: ServiceAcknowledge,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +279,9 @@ pub struct Cookie {
     /// Defaults to the service's purpose.
     #[serde(default)]
     pub purpose: Option<Text>,
+    /// `kapsel suggest` flags on this cookie the operator has reviewed. Not part of the revision.
+    #[serde(default)]
+    pub acknowledge: CookieAcknowledge,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

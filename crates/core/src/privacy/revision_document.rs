@@ -8,8 +8,8 @@
 //! `necessary`), the site's services with their cookies, purposes, justifications, providers
 //! and transfers, the site's id, name and links, and the organisation's name. Durations are
 //! normalised ("13 Months" and "13 months" are the same). Left out: hosts (scanner evidence),
-//! domains, processing activities and notice sections (they do not change what a visitor is
-//! asked).
+//! domains, processing activities, notice sections, the file's `version` label, services'
+//! `role` and `acknowledge` (they do not change what a visitor is asked).
 //!
 //! Changing a field here changes every site's revision, and so asks every visitor again: the
 //! stored documents of the example and the publish fixtures are kept byte for byte in
@@ -20,8 +20,8 @@ use serde_json::Value;
 
 use super::duration::Duration;
 use super::model::{
-    Category, ConsentModeType, ConsentSettings, Cookie, Party, PrivacyFile, Provider, Service,
-    SiteLinks, StorageKind, Transfer,
+    Category, ConsentModeType, ConsentSettings, Cookie, CookieAcknowledge, Party, PrivacyFile,
+    Provider, Service, ServiceAcknowledge, SiteLinks, StorageKind, Transfer,
 };
 use super::revision::Revision;
 use crate::text::{Lang, Text};
@@ -50,6 +50,14 @@ pub struct RevisionConsent {
     pub accept_duration: String,
     pub reject_duration: String,
     pub gpc_disables_marketing: bool,
+    /// Stored only when true, so that documents written before the key existed (and files
+    /// that leave it out) keep their bytes and their revision.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dnt_as_gpc: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The site's id, name and links (not its domains).
@@ -149,6 +157,7 @@ impl From<&ConsentSettings> for RevisionConsent {
             accept_duration: normalised(&consent.accept_duration),
             reject_duration: normalised(&consent.reject_duration),
             gpc_disables_marketing: consent.gpc_disables_marketing,
+            dnt_as_gpc: consent.dnt_as_gpc,
         }
     }
 }
@@ -159,6 +168,7 @@ impl From<RevisionConsent> for ConsentSettings {
             accept_duration: consent.accept_duration,
             reject_duration: consent.reject_duration,
             gpc_disables_marketing: consent.gpc_disables_marketing,
+            dnt_as_gpc: consent.dnt_as_gpc,
         }
     }
 }
@@ -188,7 +198,8 @@ impl From<&Service> for RevisionService {
 }
 
 impl From<RevisionService> for Service {
-    /// The service as the model holds it; hosts are not part of a revision, so none.
+    /// The service as the model holds it; hosts, the provider's role and acknowledgements are
+    /// not part of a revision, so none.
     fn from(service: RevisionService) -> Service {
         Service {
             id: service.id,
@@ -202,6 +213,8 @@ impl From<RevisionService> for Service {
             consent_mode: service.consent_mode,
             hosts: Vec::new(),
             cookies: service.cookies.into_iter().map(Cookie::from).collect(),
+            role: None,
+            acknowledge: ServiceAcknowledge::default(),
         }
     }
 }
@@ -230,6 +243,7 @@ impl From<RevisionCookie> for Cookie {
             domain: cookie.domain,
             duration: cookie.duration,
             purpose: cookie.purpose,
+            acknowledge: CookieAcknowledge::default(),
         }
     }
 }
@@ -297,6 +311,22 @@ mod tests {
         let service = Service::from(document.services[0].clone());
         assert!(service.hosts.is_empty() && service.transfers.is_empty());
         assert_eq!(service.cookies[0].party, Party::First);
+    }
+
+    #[test]
+    fn dnt_as_gpc_is_stored_only_when_set_and_then_changes_the_revision() {
+        let json = r#"{"languages":["en"],"organisation":"Example AS","categories":[],
+            "site":{"id":"www","name":"Example"},"services":[]}"#;
+        let off = RevisionDocument::from_json(json).unwrap();
+        assert!(!off.consent.dnt_as_gpc);
+        let stored = off.to_json().unwrap();
+        assert!(!stored.contains("dnt_as_gpc"), "{stored}");
+        let mut on = off.clone();
+        on.consent.dnt_as_gpc = true;
+        let stored_on = on.to_json().unwrap();
+        assert!(stored_on.contains(r#""dnt_as_gpc":true"#), "{stored_on}");
+        assert_ne!(on.revision().unwrap(), off.revision().unwrap());
+        assert_eq!(RevisionDocument::from_json(&stored_on).unwrap(), on);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::duration::{DURATION_GRAMMAR, Duration};
 use super::known_keys::{keys_of, suggestion};
 use super::locate::{FieldPath, Target};
 use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
+use super::validate_facts::check_facts;
 use super::validate_sites::check_sites;
 use super::validate_texts::{check_languages, check_texts};
 
@@ -75,6 +76,7 @@ pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Ve
     check_services(file, line_of, &mut findings);
     check_activities(file, &mut findings);
     check_durations(file, &mut findings);
+    check_facts(file, &mut findings);
     if !file.languages.is_empty() {
         check_texts(file, &mut findings);
     }
@@ -162,6 +164,9 @@ fn suggested_id(id: &str) -> String {
 
 pub(super) fn known_services(file: &PrivacyFile) -> String {
     let ids: Vec<&str> = file.services.iter().map(|s| s.id.as_str()).collect();
+    if ids.is_empty() {
+        return "declare it under [[services]]".to_owned();
+    }
     format!(
         "declare it under [[services]] or use one of: {}",
         list(&ids)

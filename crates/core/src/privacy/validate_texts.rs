@@ -1,10 +1,12 @@
 //! Checks on languages and texts: `languages` is a non-empty list of known, distinct ISO 639-1
 //! tags, and every text in the file is given in each declared language and in no other.
 
+use std::collections::BTreeMap;
+
 use super::locate::FieldPath;
 use super::model::PrivacyFile;
 use super::validate::PathProblem;
-use crate::text::Text;
+use crate::text::{Lang, Text};
 
 /// ISO 639-1 two-letter language codes.
 const ISO_639_1: &str = "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce \
@@ -14,6 +16,20 @@ const ISO_639_1: &str = "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm b
     no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so \
     sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh \
     yi yo za zh zu";
+
+/// The ISO 639-1 code for a tag written another common way (`eng`, `nob`, `NB`, `nb-NO`).
+fn two_letter(tag: &str) -> Option<&'static str> {
+    let lower = tag.to_ascii_lowercase();
+    let primary = lower.split(['-', '_']).next().unwrap_or("");
+    let known = match primary {
+        "nob" => "nb",
+        "nno" => "nn",
+        "eng" => "en",
+        "sme" => "se",
+        other => ISO_639_1.split(' ').find(|code| *code == other)?,
+    };
+    (known != tag).then_some(known)
+}
 
 pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     let languages = FieldPath::root().key("languages");
@@ -28,11 +44,19 @@ pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
         let tag = lang.as_str();
         let path = languages.index(index);
         if !ISO_639_1.split(' ').any(|known| known == tag) {
+            let hint = match two_letter(tag) {
+                Some(code) => format!(
+                    "did you mean `{code}`? Tags are lower-case ISO 639-1 codes: nb (bokmål), nn \
+                     (nynorsk), en (English), se (North Sami), …"
+                ),
+                None => "use a lower-case ISO 639-1 code: nb (bokmål), nn (nynorsk), en \
+                         (English), se (North Sami), …"
+                    .to_owned(),
+            };
             findings.push(PathProblem::at(
                 path.clone(),
                 format!("unknown language tag `{tag}` in languages"),
-                "use a lower-case ISO 639-1 code: nb (bokmål), nn (nynorsk), en (English), se \
-                 (North Sami), …",
+                &hint,
             ));
         } else if tag == "no" {
             findings.push(PathProblem::at(
@@ -56,11 +80,30 @@ pub fn check_languages(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
     }
 }
 
+/// A declared tag the rest of the file can be checked against: a known ISO 639-1 code, not `no`.
+fn usable(tag: &str) -> bool {
+    tag != "no" && ISO_639_1.split(' ').any(|known| known == tag)
+}
+
+/// More texts than this in one undeclared language are one problem at `languages`, not one each.
+const SPREAD: usize = 3;
+
+/// Every text is given in each usable declared language and in no other. A wrong tag in
+/// `languages` is reported once there (by `check_languages`), not again at every text: texts are
+/// checked only against the usable tags, and a language that many texts use but `languages`
+/// lacks is one problem naming how many.
 pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
+    let usable_langs: Vec<Lang> = file
+        .languages
+        .iter()
+        .filter(|lang| usable(lang.as_str()))
+        .cloned()
+        .collect();
     let declared: Vec<&str> = file.languages.iter().map(|lang| lang.as_str()).collect();
+    let mut undeclared: BTreeMap<String, Vec<FieldPath>> = BTreeMap::new();
     let mut check = |path: FieldPath, text: &Text| {
         let missing: Vec<&str> = text
-            .missing(&file.languages)
+            .missing(&usable_langs)
             .into_iter()
             .map(|l| l.as_str())
             .collect();
@@ -82,14 +125,34 @@ pub fn check_texts(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
             .keys()
             .filter(|lang| !declared.contains(&lang.as_str()))
         {
-            findings.push(PathProblem::at(
-                path.key(lang),
-                format!("{path} has a text in `{lang}`, which is not in languages"),
-                "add the language to `languages` or remove this text",
-            ));
+            undeclared
+                .entry(lang.clone())
+                .or_default()
+                .push(path.key(lang));
         }
     };
     visit_texts(file, &mut check);
+    for (lang, paths) in undeclared {
+        if paths.len() > SPREAD {
+            findings.push(PathProblem::at(
+                FieldPath::root().key("languages"),
+                format!(
+                    "{} texts are written in `{lang}`, which is not in languages",
+                    paths.len()
+                ),
+                &format!("add \"{lang}\" to languages, or remove those texts"),
+            ));
+            continue;
+        }
+        for path in paths {
+            let owner = path.parent();
+            findings.push(PathProblem::at(
+                path,
+                format!("{owner} has a text in `{lang}`, which is not in languages"),
+                "add the language to `languages` or remove this text",
+            ));
+        }
+    }
 }
 
 /// Calls `visit` with every text in the file and its path.

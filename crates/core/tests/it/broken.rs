@@ -122,7 +122,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "02-unknown-keys.toml",
         r#"02-unknown-keys.toml:2:1: unknown key `colour` at the top level
-  hint: remove it; the top level accepts `languages`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`
+  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`
 02-unknown-keys.toml:9:1: unknown key `contry` in organisation
   hint: did you mean `country`?
 02-unknown-keys.toml:33:1: unknown key `purpos` in services[0].cookies[0]
@@ -236,5 +236,38 @@ const EXPECTED: &[(&str, &str)] = &[
   hint: write a host name without a leading dot, e.g. "example.no" to cover its subdomains
 18-site-domains.toml:26:17: cookie_domain "example.com" of site `blog` covers none of its domains
   hint: use one of the site's domains or a parent domain of them, e.g. "example.no" for "www.example.no""#,
+    ),
+    (
+        "19-every-problem-in-one-pass.toml",
+        r#"19-every-problem-in-one-pass.toml:28:44: unknown variant `scc`, expected one of `adequacy`, `sccs`, `bcr`, `other` in services[0].transfers[0].safeguard
+  hint: did you mean `sccs`?
+19-every-problem-in-one-pass.toml:43:8: unknown variant `cookies`, expected one of `cookie`, `local_storage`, `session_storage`, `indexed_db`, `pixel` in services[1].cookies[0].kind
+  hint: did you mean `cookie`?
+19-every-problem-in-one-pass.toml:53:31: activity `analytics` uses service `nowhere`, which is not declared
+  hint: declare it under [[services]]
+19-every-problem-in-one-pass.toml:55:20: cannot read duration "forever": expected a number and a unit
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months""#,
+    ),
+    (
+        "20-language-tag.toml",
+        r#"20-language-tag.toml:2:13: 4 texts are written in `en`, which is not in languages
+  hint: add "en" to languages, or remove those texts
+20-language-tag.toml:2:20: unknown language tag `eng` in languages
+  hint: did you mean `en`? Tags are lower-case ISO 639-1 codes: nb (bokmål), nn (nynorsk), en (English), se (North Sami), …"#,
+    ),
+    (
+        "21-facts-and-links.toml",
+        r#"21-facts-and-links.toml:7:14: organisation number "999 888 777" fails the mod-11 check (its last digit is not the check digit)
+  hint: write the 9-digit number from Brønnøysundregistrene (e.g. "999 888 771"); the last digit is a mod-11 check digit over the first 8 with weights 3 2 7 6 5 4 3 2
+21-facts-and-links.toml:14:7: link "JavaScript:alert(1)" in organisation.authority.url uses the scheme `javascript`
+  hint: links may only be https:, http: or mailto: (e.g. "https://www.example.no/personvern"); javascript:, data: and vbscript: links are never shown
+21-facts-and-links.toml:20:31: link " javascript:alert(document.cookie)" in sites[0].links.privacy_notice.en holds whitespace or control characters (scheme `javascript`)
+  hint: links may only be https:, http: or mailto: (e.g. "https://www.example.no/personvern"); javascript:, data: and vbscript: links are never shown
+21-facts-and-links.toml:21:35: link "data:text/html,<script>alert(1)</script>" in sites[0].links.cookie_declaration.en uses the scheme `data`
+  hint: links may only be https:, http: or mailto: (e.g. "https://www.example.no/personvern"); javascript:, data: and vbscript: links are never shown
+21-facts-and-links.toml:35:18: link "vbscript:msgbox(1)" in services[0].privacy_policy uses the scheme `vbscript`
+  hint: links may only be https:, http: or mailto: (e.g. "https://www.example.no/personvern"); javascript:, data: and vbscript: links are never shown
+21-facts-and-links.toml:44:12: activity `ads` uses marketing services (pixel) but has no `automated_decisions`
+  hint: add automated_decisions = { … } (GDPR art. 13(2)(f)): say whether profiles or audiences are built (remarketing is profiling) and whether any decision with legal or similarly significant effect is made; the notice says nothing it is not told"#,
     ),
 ];

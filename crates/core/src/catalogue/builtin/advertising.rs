@@ -1,7 +1,7 @@
 //! Advertising pixels and tags: Google Ads/DoubleClick, Meta, LinkedIn, TikTok, Snap and
 //! Microsoft Advertising (Bing UET).
 
-use super::{GOOGLE_PRIVACY, Vendor, first, third};
+use super::{GOOGLE_PRIVACY, Vendor, first, first_prefix, third};
 use crate::catalogue::KnownCategory::Marketing;
 
 pub(super) const ADVERTISING: &[Vendor] = &[
@@ -142,6 +142,16 @@ pub(super) const ADVERTISING: &[Vendor] = &[
                 "13 months",
                 "Checks whether the browser accepts the TikTok pixel's cookies.",
             ),
+            first(
+                "ttcsid",
+                "13 months",
+                "The TikTok pixel's session id, linking the events of one visit for ad measurement.",
+            ),
+            first_prefix(
+                "ttcsid_",
+                "13 months",
+                "The TikTok pixel's session id for one pixel (the suffix is the pixel id).",
+            ),
         ],
     },
     Vendor {
@@ -150,11 +160,28 @@ pub(super) const ADVERTISING: &[Vendor] = &[
         category: Marketing,
         privacy_url: "https://values.snap.com/privacy/privacy-policy",
         hosts: &["sc-static.net", "tr.snapchat.com", "snapchat.com"],
-        cookies: &[first(
-            "_scid",
-            "13 months",
-            "A browser id Snap uses to measure ads and build audiences.",
-        )],
+        cookies: &[
+            first(
+                "_scid",
+                "13 months",
+                "A browser id Snap uses to measure ads and build audiences.",
+            ),
+            first(
+                "_scid_r",
+                "13 months",
+                "A second copy of the Snap Pixel's browser id, kept for matching across the site's domains.",
+            ),
+            first(
+                "_sctr",
+                "1 year",
+                "Records when the Snap Pixel last saw this browser, for ad measurement.",
+            ),
+            first(
+                "sc_at",
+                "1 year",
+                "Stores the click id of a Snapchat ad the visitor came from, to attribute later conversions.",
+            ),
+        ],
     },
     Vendor {
         platform: "Microsoft Advertising (Bing UET)",

@@ -1,5 +1,5 @@
-//! Analytics, chat, video, infrastructure and consent tools: Google Analytics, Microsoft
-//! Clarity, Hotjar, HubSpot, Intercom, YouTube, Vimeo, Siteimprove, Cloudflare, Stripe, Matomo,
+//! Analytics, chat, video, infrastructure and consent tools: Google Analytics, Segment,
+//! Microsoft Clarity, Hotjar, HubSpot, Intercom, YouTube, Vimeo, Siteimprove, Cloudflare, Stripe, Matomo,
 //! Cookiebot.
 
 use super::{GOOGLE_PRIVACY, Vendor, first, first_prefix, third};
@@ -41,6 +41,30 @@ pub(super) const TOOLS: &[Vendor] = &[
                 "_gac_",
                 "90 days",
                 "Links an ad click to later visits when Google Analytics is connected to Google Ads.",
+            ),
+        ],
+    },
+    Vendor {
+        platform: "Segment",
+        provider: "Twilio",
+        category: Analytics,
+        privacy_url: "https://www.twilio.com/en-us/legal/privacy",
+        hosts: &[
+            "cdn.segment.com",
+            "api.segment.io",
+            "segment.com",
+            "segment.io",
+        ],
+        cookies: &[
+            first(
+                "ajs_anonymous_id",
+                "1 year",
+                "Analytics.js's random id for a visitor who has not signed in; Segment links all their events by it.",
+            ),
+            first(
+                "ajs_user_id",
+                "1 year",
+                "The id of a visitor the site has identified, so Segment can link their events to that person.",
             ),
         ],
     },
