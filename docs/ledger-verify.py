@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Verify a Kapsel consent-ledger JSONL export without Kapsel (see docs/ledger.md).
 
-Usage: ledger-verify.py [--partial] EXPORT.jsonl
-Exit status 0 when every chain verifies, 1 when one is broken, 2 on unreadable input.
+Usage: ledger-verify.py [--partial] [--keys KEYS] [--checkpoint NOTE]... EXPORT.jsonl
+       ledger-verify.py --receipt RECEIPT.json --keys KEYS
+The export must end with its signed trailer; --keys (the JSON of /.well-known/kapsel/keys or
+verifier keys one per line) pins the keys, else the export's own are used; each --checkpoint
+(a signed note kept earlier) must agree with the chain. --receipt checks a receipt's signature.
+Exit status 0 when everything verifies, 1 when something is broken, 2 on unreadable input.
+Signatures are checked with the `cryptography` package (or PyNaCl): pip install cryptography.
 """
+import base64
 import hashlib
 import json
 import sys
+import urllib.parse
 
 GENESIS = "0" * 64
 
@@ -44,23 +51,165 @@ def encode(r):
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def ed25519_verify(public_key, signature, message):
+    """True when `signature` is `public_key`'s Ed25519 signature of `message` (all bytes)."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        try:
+            from nacl.exceptions import BadSignatureError
+            from nacl.signing import VerifyKey
+        except ImportError:
+            sys.exit("!!! ledger-verify.py needs an Ed25519 library to check signatures: "
+                     "pip install cryptography (or pynacl)")
+        try:
+            VerifyKey(public_key).verify(message, signature)
+            return True
+        except BadSignatureError:
+            return False
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except InvalidSignature:
+        return False
+
+
+def key_id(name, public_key):
+    return hashlib.sha256(name.encode() + b"\n\x01" + public_key).digest()[:4]
+
+
+def parse_keys(text):
+    """[(name, key id, public key)] from the keys JSON or from verifier keys, one per line."""
+    try:
+        vkeys = [k["verifier_key"] for k in json.loads(text)["keys"]]
+    except ValueError:
+        vkeys = [line.strip() for line in text.splitlines() if line.strip()]
+    keys = []
+    for vkey in vkeys:
+        name, _, encoded = vkey.split("+", 2)
+        raw = base64.b64decode(encoded)
+        if raw[:1] == b"\x01" and len(raw) == 33:
+            keys.append((name, key_id(name, raw[1:]), raw[1:]))
+    return keys
+
+
+def open_note(note, keys):
+    """The text of a signed note (C2SP signed-note) signed by one of `keys`, or an error."""
+    split = note.rfind("\n\n")
+    if split < 0 or not note.endswith("\n"):
+        raise ValueError("not a signed note")
+    body, signed_by = note[:split + 1], None
+    for line in note[split + 2:-1].split("\n"):
+        if not line.startswith("\u2014 "):
+            raise ValueError("malformed signature line")
+        name, blob = line[2:].split(" ", 1)
+        blob = base64.b64decode(blob)
+        for key_name, kid, public_key in keys:
+            if key_name == name and kid == blob[:4]:
+                if not ed25519_verify(public_key, blob[4:], body.encode("utf-8")):
+                    raise ValueError("the signature of key %s does not verify" % kid.hex())
+                signed_by = signed_by or kid.hex()
+    if signed_by is None:
+        raise ValueError("not signed by a trusted key")
+    return body
+
+
+def open_checkpoint(note, keys):
+    """(chain id, size, head hash hex, time ms) of a verified checkpoint (C2SP tlog-checkpoint
+    whose root hash is the chain's head hash)."""
+    lines = open_note(note, keys).split("\n")
+    origin, size, head = lines[0], int(lines[1]), base64.b64decode(lines[2]).hex()
+    time_ms = next(int(l[8:]) for l in lines[3:] if l.startswith("time-ms "))
+    chain = urllib.parse.unquote(origin.rsplit("/ledger/", 1)[1])
+    return chain, size, head, time_ms
+
+
+def receipt_ok(signature, keys):
+    """Checks a receipt's signature: its text is a leaf of a Merkle tree (RFC 6962) whose root the
+    key signed in a kapsel-receipt-batch/v1 text."""
+    node = hashlib.sha256(b"\x00" + signature["signed"].encode("utf-8")).digest()
+    index, last = signature["leaf_index"], signature["batch_size"] - 1
+    for sibling in map(bytes.fromhex, signature["path"]):  # RFC 9162, 2.1.3.2
+        if last == 0:
+            return False
+        if index % 2 == 1 or index == last:
+            node = hashlib.sha256(b"\x01" + sibling + node).digest()
+            while index % 2 == 0 and index != 0:
+                index, last = index >> 1, last >> 1
+        else:
+            node = hashlib.sha256(b"\x01" + node + sibling).digest()
+        index, last = index >> 1, last >> 1
+    if last != 0:
+        return False
+    text = ("kapsel-receipt-batch/v1\nkey_id=%s\nsigned_at_ms=%d\nsize=%d\nroot=%s\n" % (
+        s(signature["key_id"]), signature["signed_at_ms"], signature["batch_size"], s(node.hex())))
+    sig = base64.b64decode(signature["signature"])
+    return any(kid.hex() == signature["key_id"] and ed25519_verify(pk, sig, text.encode())
+               for _, kid, pk in keys)
+
+
+def option(argv, name):
+    values = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == name]
+    rest = [a for i, a in enumerate(argv) if a != name and (i == 0 or argv[i - 1] != name)]
+    return values, rest
+
+
 def main(argv):
     partial = "--partial" in argv
-    paths = [a for a in argv if a != "--partial"]
+    argv = [a for a in argv if a != "--partial"]
+    key_files, argv = option(argv, "--keys")
+    checkpoint_files, argv = option(argv, "--checkpoint")
+    receipts, paths = option(argv, "--receipt")
+    keys = [k for f in key_files for k in parse_keys(open(f, encoding="utf-8").read())]
+    if receipts:
+        with open(receipts[0], encoding="utf-8") as f:
+            receipt = json.load(f)
+        ok = receipt_ok(receipt["signature"], keys)
+        print("receipt %s: %s" % (receipt.get("id"), "signature ok" if ok else "BROKEN: bad signature"))
+        return 0 if ok else 1
     if len(paths) != 1:
         print(__doc__.strip(), file=sys.stderr)
         return 2
+    with open(paths[0], encoding="utf-8") as f:
+        text = f.read()
+    body, _, last = text.rstrip("\n").rpartition("\n")
+    body = body + "\n" if body else ""
+    try:
+        trailer = json.loads(last)["kapsel_export_trailer"]
+    except (ValueError, KeyError, TypeError):
+        print("BROKEN: %s does not end with a signed trailer: cut short, empty, or not a Kapsel "
+              "export" % paths[0])
+        return 1
+    if not keys:
+        print("keys: those the export names itself (pin the published ones with --keys)")
+        keys = parse_keys("\n".join(trailer["keys"]))
+    try:
+        export = dict(l.split(" ", 1) for l in open_note(trailer["export"], keys).split("\n")[1:-1])
+        heads = {c[0]: c for c in (open_checkpoint(n, keys) for n in trailer["checkpoints"])}
+    except (ValueError, IndexError, StopIteration) as err:
+        print("BROKEN: the export's signed trailer: %s" % err)
+        return 1
+    lines = [l for l in body.split("\n") if l]
+    digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+    if digest != export["sha256"] or len(lines) != int(export["records"]):
+        print("BROKEN: the file holds %d record line(s), its signed trailer says %s: lines were "
+              "removed, added or changed" % (len(lines), export["records"]))
+    complete = digest == export["sha256"] and len(lines) == int(export["records"])
+    partial = partial or any(export[k] != "*" for k in ("site", "since-ms", "until-ms"))
     chains = {}
-    with open(paths[0], encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                    chains.setdefault(record["chain_id"], []).append(record)
-                except (ValueError, KeyError) as err:
-                    print("%s:%d: not a consent record (%s)" % (paths[0], number, err), file=sys.stderr)
-                    return 2
-    broken = 0
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            chains.setdefault(record["chain_id"], []).append(record)
+        except (ValueError, KeyError) as err:
+            print("%s:%d: not a consent record (%s)" % (paths[0], number, err), file=sys.stderr)
+            return 2
+    broken = 0 if complete else 1
+    for chain_id in heads:
+        if not partial and chain_id not in chains:
+            broken += 1
+            print("chain %s: BROKEN: the trailer signs its head, but no record is here" % chain_id)
     for chain_id, records in sorted(chains.items()):
         records.sort(key=lambda r: r["seq"])
         previous, problem = None, None
@@ -78,11 +227,32 @@ def main(argv):
             if problem:
                 break
             previous = r
+        head = heads.get(chain_id)
+        if not problem and not partial and (head is None or head[1:3] != (len(records), previous["hash"])):
+            problem = "the export ends at %d records, head %s, but the trailer signs %s" % (
+                len(records), previous["hash"], head[1:3] if head else "no head")
         if problem:
             broken += 1
             print("chain %s: BROKEN: %s" % (chain_id, problem))
         else:
             print("chain %s: ok, %d records, head %s" % (chain_id, len(records), previous["hash"]))
+    for path in checkpoint_files:
+        try:
+            chain_id, size, head, time_ms = open_checkpoint(open(path, encoding="utf-8").read(), keys)
+        except (ValueError, IndexError, StopIteration) as err:
+            broken += 1
+            print("checkpoint %s: BROKEN: %s" % (path, err))
+            continue
+        found = [r for r in chains.get(chain_id, []) if r["seq"] == size]
+        if partial and not found:
+            print("checkpoint %s: seq %d is not in this filtered export" % (path, size))
+        elif not found or found[0]["hash"] != head:
+            broken += 1
+            print("chain %s: BROKEN: the checkpoint signed at %d ms says seq %d has hash %s; here: %s" % (
+                chain_id, time_ms, size, head, found[0]["hash"] if found else "missing"))
+        else:
+            print("chain %s: consistent with the checkpoint of %d records signed at %d ms" % (
+                chain_id, size, time_ms))
     return 1 if broken else 0
 
 

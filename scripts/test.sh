@@ -27,6 +27,13 @@ if ! command -v node >/dev/null; then
 fi
 say "installing the banner's test dependencies (npm ci)"
 (cd banner && npm ci --no-audit --no-fund --loglevel=error)
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  say "installing the Python verifier's Ed25519 library (docs/ledger-verify.py)"
+  python3 -m pip install -q cryptography || {
+    echo "!!! cannot install the cryptography package: the Python verifier tests will be skipped" >&2
+    echo "!!! (or fail under KAPSEL_REQUIRE_ALL=1)." >&2
+  }
+fi
 
 # --- Rust ----------------------------------------------------------------------------------------
 say "formatting (cargo fmt --check) and lints (cargo clippy -D warnings)"

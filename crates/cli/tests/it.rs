@@ -13,6 +13,7 @@ mod it {
 
     mod check;
     mod crash;
+    mod evidence;
     mod ledger;
     mod scan;
     mod serve;

@@ -155,7 +155,15 @@ async fn serve(
         .await
         .context("cannot apply the database migrations")?;
     let chain_id = settings.store.resolve_chain_id(&store).await?;
-    let config = settings.server_config(Arc::new(privacy), chain_id);
+    let mut config = settings.server_config(Arc::new(privacy), chain_id);
+    let now_ms = config.clock.now_ms();
+    let key = settings
+        .signing
+        .key(&store, &settings.store, &config.chain_id, now_ms)
+        .await?;
+    tracing::info!(key = %key.public().verifier_key(), "signing with");
+    config.signing_key = Some(Arc::new(key));
+    config.checkpoint_interval = settings.signing.checkpoint_interval();
     tracing::info!(chain_id = %config.chain_id, demo = config.demo, "starting");
 
     let shutdown = CancellationToken::new();

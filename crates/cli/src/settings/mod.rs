@@ -15,6 +15,7 @@ mod layers;
 pub mod listen;
 pub mod log;
 pub mod server;
+pub mod signing;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ use credentials::{ConnectorSettings, DestinationSettings, JobsSettings, MailSett
 use listen::ListenSettings;
 use log::LogSettings;
 use server::{AdminSettings, LimitsSettings, ProxySettings, ServerSettings};
+use signing::SigningSettings;
 use store::StoreSettings;
 
 /// Every setting, resolved. Sections appear in the settings file as `[server]`, `[listen]`…
@@ -45,6 +47,7 @@ pub struct Settings {
     pub proxy: ProxySettings,
     pub admin: AdminSettings,
     pub log: LogSettings,
+    pub signing: SigningSettings,
     pub mail: MailSettings,
     pub jobs: JobsSettings,
     /// The operator's databases and systems, by the name the privacy file uses for them.

@@ -69,11 +69,17 @@ async fn exports_filter_by_site_and_time_and_verify_without_the_database() {
     ]
     .concat());
     assert_eq!(code, Some(0), "{stderr}");
-    let lines: Vec<Value> = std::fs::read_to_string(&all)
+    let mut lines: Vec<Value> = std::fs::read_to_string(&all)
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
+    // The export ends with its signed trailer; the records come before it.
+    let trailer = lines.pop().unwrap();
+    assert!(
+        trailer["kapsel_export_trailer"]["export"].is_string(),
+        "{trailer}"
+    );
     let ids: Vec<&str> = lines.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [&www[..], &demo[..]].concat());
     let seqs: Vec<i64> = lines.iter().map(|r| r["seq"].as_i64().unwrap()).collect();
@@ -120,7 +126,9 @@ async fn exports_filter_by_site_and_time_and_verify_without_the_database() {
     assert_eq!(code, Some(0), "{stderr}");
     let sites: Vec<Value> = stdout
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["choice"]["site"].clone())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("kapsel_export_trailer").is_none())
+        .map(|v| v["choice"]["site"].clone())
         .collect();
     assert_eq!(sites, vec![json!("demo"), json!("demo")]);
     let (code, stdout, _) = run(&[
@@ -129,7 +137,8 @@ async fn exports_filter_by_site_and_time_and_verify_without_the_database() {
     ]
     .concat());
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().count(), 0, "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "only the trailer: {stdout}");
+    assert!(stdout.starts_with("{\"kapsel_export_trailer\""), "{stdout}");
 
     // CSV for a spreadsheet: a header and one row per record.
     let (code, stdout, stderr) =
@@ -137,7 +146,12 @@ async fn exports_filter_by_site_and_time_and_verify_without_the_database() {
     assert_eq!(code, Some(0), "{stderr}");
     let rows: Vec<&str> = stdout.lines().collect();
     assert!(rows[0].starts_with("id,chain_id,seq,"), "{}", rows[0]);
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 7);
+    assert!(
+        rows[6].starts_with("#kapsel-export-trailer,"),
+        "{}",
+        rows[6]
+    );
     assert!(
         www.iter()
             .chain(&demo)
