@@ -79,3 +79,34 @@ async fn without_a_token_public_metrics_are_not_served() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn made_up_methods_do_not_grow_the_metrics() {
+    let server = TestServer::start_with_ops(|_| {}).await;
+    let metrics_url = format!("{}/metrics", server.ops_base.clone().unwrap());
+    for n in 0..500 {
+        let method = reqwest::Method::from_bytes(format!("RANDOM{n:04}X").as_bytes()).unwrap();
+        let response = server.client.request(method, server.url("/v1/consent"));
+        let status = response.send().await.unwrap().status();
+        assert_eq!(status, 405);
+    }
+    let response = server.client.get(&metrics_url).send().await.unwrap();
+    let text = response.text().await.unwrap();
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(!text.contains("RANDOM"), "a made-up method became a label");
+    let known = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "other",
+    ];
+    for value in text.split("method=\"").skip(1) {
+        let method = value.split('"').next().unwrap();
+        assert!(known.contains(&method), "method label {method:?}");
+    }
+    for value in text.split("status=\"").skip(1) {
+        let status = value.split('"').next().unwrap();
+        assert!(
+            status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()),
+            "status label {status:?}"
+        );
+    }
+    server.stop().await;
+}
