@@ -1,10 +1,13 @@
 //! What the server needs to start, already validated: the privacy file, the writer's chain id,
-//! the clock and the randomness it runs on, the admin token, limits, whether a reverse proxy
-//! is trusted, and whether the demo site is mounted. Parsing settings into this lives in the CLI
+//! the clock and the randomness it runs on, the admin token, limits, which reverse proxies are
+//! trusted, and whether the demo site is mounted. Parsing settings into this lives in the CLI
 //! (`kapsel serve`); sockets are not configuration and are handed to [`crate::launch`].
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
 
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::{Clock, OsRandom, Random, Secret, SystemClock};
@@ -23,9 +26,8 @@ pub struct ServerConfig {
     /// without a token.
     pub admin_token: Option<Secret>,
     pub limits: Limits,
-    /// Take the client address from the first `X-Forwarded-For` entry instead of the socket.
-    /// Only for a server behind a reverse proxy that sets that header.
-    pub trust_proxy: bool,
+    /// The reverse proxies whose forwarding header is believed; none by default.
+    pub proxy: ProxyTrust,
     /// Mount the demo site at `/demo/` (its fake trackers belong on no production listener).
     pub demo: bool,
     /// The instance key that signs receipts and checkpoints; without one, a key kept in the
@@ -46,7 +48,7 @@ impl ServerConfig {
             random: Arc::new(OsRandom),
             admin_token: None,
             limits: Limits::default(),
-            trust_proxy: false,
+            proxy: ProxyTrust::default(),
             demo: false,
             signing_key: None,
             checkpoint_interval: std::time::Duration::from_secs(60),
@@ -64,7 +66,7 @@ impl fmt::Debug for ServerConfig {
             .field("chain_id", &self.chain_id)
             .field("admin_token", &self.admin_token)
             .field("limits", &self.limits)
-            .field("trust_proxy", &self.trust_proxy)
+            .field("proxy", &self.proxy)
             .field("demo", &self.demo)
             .finish_non_exhaustive()
     }
@@ -76,6 +78,7 @@ pub struct Limits {
     /// Largest accepted request body of `POST /v1/consent`.
     pub body_bytes: usize,
     pub rate: RateLimit,
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Limits {
@@ -83,8 +86,99 @@ impl Default for Limits {
         Limits {
             body_bytes: 8 * 1024,
             rate: RateLimit::default(),
+            connections: ConnectionLimits::default(),
         }
     }
+}
+
+/// How long a connection may take and how many may be open, on the public listener.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionLimits {
+    /// A request's headers must arrive within this, from the moment the connection waits for
+    /// them; slower connections are closed.
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this once its headers are read (408 otherwise).
+    pub body_timeout: Duration,
+    /// A keep-alive connection with no request in flight is closed after this.
+    pub idle_timeout: Duration,
+    /// Open connections at most; a connection over it is closed at once.
+    pub max_connections: usize,
+    /// Open connections at most from one address prefix (IPv4 /24, IPv6 /48) of the socket
+    /// peer. Trusted proxies are not counted (they carry many clients), nor loopback peers
+    /// while [`RateLimit::exempt_loopback`] is on.
+    pub max_per_prefix: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            max_per_prefix: 256,
+        }
+    }
+}
+
+/// Which reverse proxies are believed about the client's address, and through which header.
+///
+/// A connection from a trusted network is a proxy: the client is the rightmost address in the
+/// forwarding header that is not itself in a trusted network, walking leftwards from the socket
+/// peer. A connection from anywhere else is the client, whatever headers it sends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxyTrust {
+    pub trusted: Vec<IpNet>,
+    pub header: ForwardedHeader,
+}
+
+impl ProxyTrust {
+    /// Loopback and private networks (`127.0.0.0/8`, `::1`, `10.0.0.0/8`, `172.16.0.0/12`,
+    /// `192.168.0.0/16`, `fc00::/7`): what `--trust-proxy` trusts, for a proxy on the same host
+    /// or a private network.
+    pub fn local_networks() -> Vec<IpNet> {
+        [
+            "127.0.0.0/8",
+            "::1/128",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "fc00::/7",
+        ]
+        .iter()
+        .filter_map(|net| net.parse().ok())
+        .collect()
+    }
+
+    /// Whether `addr` is in a trusted network (IPv4-mapped IPv6 addresses as IPv4).
+    pub fn trusts(&self, addr: std::net::IpAddr) -> bool {
+        let addr = addr.to_canonical();
+        self.trusted.iter().any(|net| net.contains(&addr))
+    }
+}
+
+/// The header a trusted proxy writes the client's address into. Only one is read: a proxy that
+/// sets one passes the other through from the client untouched, so believing both would let the
+/// client choose its address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2`.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+/// A trusted network as the settings write it: a CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a
+/// single address (`10.1.2.3`, as `/32` or `/128`).
+pub fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<IpNet>() {
+        return Ok(net.trunc());
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("{text:?} is neither a network (10.0.0.0/8) nor an address"))
 }
 
 /// Token bucket per truncated address prefix (IPv4 /24, IPv6 /48) on the consent and receipt
@@ -113,6 +207,51 @@ impl Default for RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn networks_parse_as_cidrs_or_single_addresses() {
+        assert_eq!(
+            parse_network("10.0.0.0/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_network("10.1.2.3/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_network(" 10.1.2.3 ").unwrap().to_string(),
+            "10.1.2.3/32"
+        );
+        assert_eq!(
+            parse_network("2001:db8::1").unwrap().to_string(),
+            "2001:db8::1/128"
+        );
+        assert!(parse_network("10.0.0.0/33").is_err());
+        assert!(parse_network("proxy.internal").is_err());
+        let local = ProxyTrust {
+            trusted: ProxyTrust::local_networks(),
+            ..ProxyTrust::default()
+        };
+        for trusted in [
+            "127.0.0.1",
+            "::1",
+            "10.9.8.7",
+            "172.31.0.1",
+            "192.168.1.1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(local.trusts(trusted.parse().unwrap()), "{trusted}");
+        }
+        for untrusted in [
+            "203.0.113.9",
+            "172.32.0.1",
+            "2001:db8::1",
+            "::ffff:203.0.113.9",
+        ] {
+            assert!(!local.trusts(untrusted.parse().unwrap()), "{untrusted}");
+        }
+    }
 
     #[test]
     fn the_admin_token_is_redacted_in_the_configuration() {

@@ -31,6 +31,15 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// A `Content-Type` charset other than UTF-8.
+    #[error("Content-Type charset {charset:?} is not accepted; JSON is sent as UTF-8")]
+    UnsupportedCharset { charset: String },
+    /// The body did not arrive within the body timeout.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    /// A JSON object with the same key twice.
+    #[error("{field} appears more than once in the JSON body")]
+    DuplicateKey { field: String },
     #[error("the request body is not valid JSON: {reason}")]
     MalformedJson { reason: String },
     /// A query or path parameter the server cannot use (`?lang=`, `?format=`).
@@ -103,9 +112,11 @@ impl ApiError {
         match self {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::UnsupportedCharset { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MalformedJson { .. }
+            | ApiError::BadParameter { .. }
+            | ApiError::DuplicateKey { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnknownRevision { .. } => StatusCode::CONFLICT,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -136,6 +147,9 @@ impl ApiError {
             ApiError::Internal { .. } => "internal",
         }
     }
+            ApiError::UnsupportedCharset { .. } => "unsupported-media-type",
+            ApiError::RequestTimeout => "request-timeout",
+            ApiError::DuplicateKey { .. } => "duplicate-key",
 
     /// The fields this error names, for the `errors` extension.
     fn field_errors(&self) -> Vec<FieldError> {
@@ -151,6 +165,18 @@ impl ApiError {
                 )]
             }
             ApiError::MalformedJson { reason } => vec![FieldError::new("body", reason.clone())],
+            ApiError::UnsupportedCharset { .. } => {
+                vec![FieldError::new("Content-Type", "charset must be utf-8")]
+            }
+            ApiError::RequestTimeout => {
+                vec![FieldError::new(
+                    "body",
+                    "did not arrive within the body timeout",
+                )]
+            }
+            ApiError::DuplicateKey { field } => {
+                vec![FieldError::new(field, "appears more than once")]
+            }
             ApiError::BadParameter { field, message } => vec![FieldError::new(field, message)],
             ApiError::UnknownRevision { .. } => vec![FieldError::new(
                 "revision",

@@ -20,13 +20,17 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+mod idle;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
 pub mod router;
+pub mod serve;
 pub mod startup;
 pub mod state;
 
-pub use config::{Limits, RateLimit, ServerConfig};
+pub use config::{
+    ConnectionLimits, ForwardedHeader, Limits, ProxyTrust, RateLimit, ServerConfig, parse_network,
+};
 pub use error::{ApiError, FieldError};
 pub use startup::{Listeners, ServerError, launch};

@@ -3,10 +3,10 @@
 //! public route (a test checks it). A new feature (desk, gate, console) adds one `.merge` line.
 
 use axum::Router;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 
 use crate::demo::DemoSite;
-use crate::middleware::track;
+use crate::middleware::{request_body, security_headers, track};
 use crate::state::AppState;
 use crate::{banner, consent, error, ops, pages};
 
@@ -24,8 +24,16 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         app = app.merge(crate::demo::routes(site));
     }
     app.fallback(error::no_such_route)
+        .layer(from_fn_with_state(
+            state.edge.clone(),
+            request_body::check_body,
+        ))
         .layer(from_fn(track::track))
         .layer(from_fn(error::problem_for_bare_405))
+        .layer(from_fn_with_state(
+            state.sites.clone(),
+            security_headers::secure,
+        ))
         .with_state(state)
 }
 

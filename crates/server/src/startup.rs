@@ -1,10 +1,9 @@
 //! Starting and stopping the server: derive each feature's state from the configuration,
 //! publish each site's current revision to the store (idempotent), start the ledger writer,
-//! serve the public (and optional ops) listener until the shutdown token fires, then drain the
-//! writer.
+//! serve the public (and optional ops) listener (`serve`: timeouts and connection caps) until
+//! the shutdown token fires, then drain the writer.
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use crate::middleware::cors::all_domains;
 use crate::middleware::ratelimit::RateLimiter;
 use crate::ops::metrics;
 use crate::router;
+use crate::serve::{self, PrefixCap};
 use crate::state::{
     AdminAuth, AppState, ConsentState, EdgeState, OpsState, PagesState, SiteState, Sites,
 };
@@ -68,6 +68,12 @@ pub async fn launch(
 ) -> Result<(), ServerError> {
     let Listeners { public, ops } = listeners.into();
     let demo = config.demo.then(|| DemoSite::from_file(&config.privacy));
+    let connections = config.limits.connections.clone();
+    let prefix_cap = PrefixCap {
+        max: Some(connections.max_per_prefix),
+        proxies: config.proxy.clone(),
+        exempt_loopback: config.limits.rate.exempt_loopback,
+    };
     let checkpoint_interval = config.checkpoint_interval;
     let ledger_shutdown = CancellationToken::new();
     let state = prepare(config, store, ledger_shutdown.clone()).await?;
@@ -84,20 +90,18 @@ pub async fn launch(
     let ops = ops.map(|listener| {
         let app = router::ops(state.clone());
         let token = shutdown.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(token.cancelled_owned())
-                .await
-        })
+        let limits = connections.clone();
+        tokio::spawn(serve::serve(
+            listener,
+            app,
+            limits,
+            PrefixCap::default(),
+            token,
+        ))
     });
 
     let app = router::public(state.clone(), demo);
-    let served = axum::serve(
-        public,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-    .await;
+    let served = serve::serve(public, app, connections, prefix_cap, shutdown.clone()).await;
     shutdown.cancel();
     if let Some(ops) = ops
         && let Ok(Err(error)) = ops.await
@@ -135,7 +139,7 @@ async fn prepare(
         random,
         admin_token,
         limits,
-        trust_proxy,
+        proxy,
         demo: _,
         signing_key,
         checkpoint_interval: _,
@@ -169,7 +173,7 @@ async fn prepare(
         banner: Arc::new(banner),
         edge: Arc::new(EdgeState {
             limiter: RateLimiter::new(limits.rate),
-            trust_proxy,
+            proxy,
             cors_domains: all_domains(&sites.privacy),
         }),
         ops: Arc::new(OpsState {
@@ -180,6 +184,8 @@ async fn prepare(
         evidence,
         sites,
     })
+            body_limit: limits.body_bytes,
+            body_timeout: limits.connections.body_timeout,
 }
 
 /// The instance key (the configured one, else one kept in the database), published as the

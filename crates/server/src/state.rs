@@ -79,9 +79,13 @@ pub struct PagesState {
 /// What the public edge applies before any handler: who the client is and how often it may ask.
 pub struct EdgeState {
     pub limiter: RateLimiter,
-    pub trust_proxy: bool,
+    /// The reverse proxies believed about the client's address.
+    pub proxy: crate::config::ProxyTrust,
     /// Every site's declared domains, lower-cased: the origins CORS allows.
     pub cors_domains: HashSet<String>,
+    /// Largest accepted request body, and how long it may take to arrive.
+    pub body_limit: usize,
+    pub body_timeout: std::time::Duration,
 }
 
 /// Health and metrics.

@@ -11,6 +11,7 @@
 
 mod it {
     mod clock;
+    mod connections;
     mod consent;
     mod cors;
     mod hostile;
@@ -18,4 +19,6 @@ mod it {
     mod openapi;
     mod ratelimit;
     mod signing;
+    mod protocol;
+    mod proxy;
 }

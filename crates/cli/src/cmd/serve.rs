@@ -46,10 +46,14 @@ pub struct ServeArgs {
     /// ([store] chain_id). Default: an id kept in the data directory or the database.
     #[arg(long)]
     pub chain_id: Option<String>,
-    /// Trust the first X-Forwarded-For address, only behind a reverse proxy that sets it
-    /// ([proxy] trust).
+    /// Believe the forwarding header of proxies on loopback and private networks
+    /// ([proxy] trust); list the proxies themselves with --trusted-proxy instead.
     #[arg(long)]
     pub trust_proxy: bool,
+    /// A reverse proxy's network or address whose forwarding header is believed; repeat for
+    /// each ([proxy] trusted).
+    #[arg(long, value_name = "NET")]
+    pub trusted_proxy: Vec<String>,
     /// Sustained consent requests per second per address prefix (IPv4 /24, IPv6 /48); 0 = off
     /// ([limits] rate_per_second).
     #[arg(long)]
@@ -91,6 +95,8 @@ impl ServeArgs {
             &["proxy", "trust"],
             self.trust_proxy.then_some(true),
         )?;
+        let trusted = (!self.trusted_proxy.is_empty()).then_some(&self.trusted_proxy);
+        put(&mut layer, &["proxy", "trusted"], trusted)?;
         put(&mut layer, &["limits", "rate_per_second"], self.rate_limit)?;
         put(&mut layer, &["limits", "rate_burst"], self.rate_burst)?;
         let throttle_loopback = self.rate_limit_loopback.then_some(false);

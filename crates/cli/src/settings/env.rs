@@ -148,7 +148,8 @@ fn read(name: &str, raw: &str) -> anyhow::Result<(Vec<String>, Vec<Value>)> {
     Ok((path, candidates(raw)))
 }
 
-/// A boolean, an integer or a finite number when the text is one, then the text itself.
+/// A boolean, an integer or a finite number when the text is one, then the text itself, then
+/// the text as a comma-separated list (`KAPSEL_PROXY__TRUSTED=10.0.0.0/8,192.168.0.0/16`).
 fn candidates(raw: &str) -> Vec<Value> {
     let mut values = Vec::new();
     match raw {
@@ -164,6 +165,13 @@ fn candidates(raw: &str) -> Vec<Value> {
         values.push(Value::Float(number));
     }
     values.push(Value::String(raw.to_owned()));
+    let items = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty());
+    values.push(Value::Array(
+        items.map(|item| Value::String(item.to_owned())).collect(),
+    ));
     values
 }
 
@@ -222,6 +230,32 @@ mod tests {
         assert!((settings.limits.rate_per_second - 2.5).abs() < f64::EPSILON);
         assert!(settings.proxy.trust);
         assert_eq!(settings.store.chain_id.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn a_list_is_read_from_commas_and_each_network_is_checked() {
+        let listed = layer(vars(&[(
+            "KAPSEL_PROXY__TRUSTED",
+            "10.0.0.0/8, 192.168.1.1,2001:db8::/32",
+        )]))
+        .unwrap();
+        let settings = Settings::from_layers(None, listed, Table::new()).unwrap();
+        let trusted: Vec<String> = settings
+            .proxy
+            .proxy_trust()
+            .trusted
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(trusted, ["10.0.0.0/8", "192.168.1.1/32", "2001:db8::/32"]);
+        let error = layer(vars(&[(
+            "KAPSEL_PROXY__TRUSTED",
+            "10.0.0.0/8,proxy.internal",
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("KAPSEL_PROXY__TRUSTED"), "{error}");
+        assert!(error.contains("proxy.internal"), "{error}");
     }
 
     #[test]

@@ -4,11 +4,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use kapsel_core::Secret;
 use kapsel_core::privacy::PrivacyFile;
-use kapsel_server::{Limits, RateLimit, ServerConfig};
+use kapsel_server::{
+    ConnectionLimits, ForwardedHeader, Limits, ProxyTrust, RateLimit, ServerConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
@@ -45,6 +48,16 @@ pub struct LimitsSettings {
     pub rate_burst: u32,
     /// Loopback clients are not rate-limited (local tests and benchmarks).
     pub exempt_loopback: bool,
+    /// Seconds a request's headers may take to arrive.
+    pub header_timeout_s: u64,
+    /// Seconds a request's body may take to arrive once its headers are read.
+    pub body_timeout_s: u64,
+    /// Seconds a keep-alive connection may sit idle.
+    pub idle_timeout_s: u64,
+    /// Open connections at most on the public listener.
+    pub max_connections: usize,
+    /// Open connections at most from one address prefix (trusted proxies not counted).
+    pub max_connections_per_prefix: usize,
 }
 
 impl Default for LimitsSettings {
@@ -60,6 +73,11 @@ impl From<&Limits> for LimitsSettings {
             rate_per_second: limits.rate.per_second,
             rate_burst: limits.rate.burst,
             exempt_loopback: limits.rate.exempt_loopback,
+            header_timeout_s: limits.connections.header_timeout.as_secs(),
+            body_timeout_s: limits.connections.body_timeout.as_secs(),
+            idle_timeout_s: limits.connections.idle_timeout.as_secs(),
+            max_connections: limits.connections.max_connections,
+            max_connections_per_prefix: limits.connections.max_per_prefix,
         }
     }
 }
@@ -73,17 +91,76 @@ impl From<&LimitsSettings> for Limits {
                 burst: limits.rate_burst,
                 exempt_loopback: limits.exempt_loopback,
             },
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(limits.header_timeout_s),
+                body_timeout: Duration::from_secs(limits.body_timeout_s),
+                idle_timeout: Duration::from_secs(limits.idle_timeout_s),
+                max_connections: limits.max_connections,
+                max_per_prefix: limits.max_connections_per_prefix,
+            },
         }
     }
 }
 
-/// `[proxy]`: the reverse proxy in front, if any.
+/// `[proxy]`: the reverse proxies in front, if any, whose forwarding header is believed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxySettings {
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a reverse
-    /// proxy that sets it).
+    /// Trust proxies on loopback and private networks (`127.0.0.0/8`, `::1`, `10.0.0.0/8`,
+    /// `172.16.0.0/12`, `192.168.0.0/16`, `fc00::/7`), added to `trusted`; what
+    /// `--trust-proxy` sets.
     pub trust: bool,
+    /// The proxies' networks (`10.0.0.0/8`) or addresses (`10.1.2.3`).
+    pub trusted: Vec<Network>,
+    /// The header they write the client into: `x-forwarded-for` or `forwarded` (RFC 7239).
+    pub header: ProxyHeader,
+}
+
+impl ProxySettings {
+    /// The server's view: every listed network, and the local ones with `trust`.
+    pub fn proxy_trust(&self) -> ProxyTrust {
+        let mut trusted: Vec<_> = self
+            .trusted
+            .iter()
+            .filter_map(|network| kapsel_server::parse_network(&network.0).ok())
+            .collect();
+        if self.trust {
+            trusted.extend(ProxyTrust::local_networks());
+        }
+        let header = match self.header {
+            ProxyHeader::XForwardedFor => ForwardedHeader::XForwardedFor,
+            ProxyHeader::Forwarded => ForwardedHeader::Forwarded,
+        };
+        ProxyTrust { trusted, header }
+    }
+}
+
+/// A trusted network as written in the settings, checked when read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Network(String);
+
+impl TryFrom<String> for Network {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        kapsel_server::parse_network(&text).map(|_| Network(text))
+    }
+}
+
+impl From<Network> for String {
+    fn from(network: Network) -> String {
+        network.0
+    }
+}
+
+/// `[proxy] header`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProxyHeader {
+    #[default]
+    XForwardedFor,
+    Forwarded,
 }
 
 /// `[admin]`: the admin API on the public listener.
@@ -101,7 +178,7 @@ impl Settings {
         let mut config = ServerConfig::new(privacy, chain_id);
         config.admin_token = self.admin.token.clone();
         config.limits = Limits::from(&self.limits);
-        config.trust_proxy = self.proxy.trust;
+        config.proxy = self.proxy.proxy_trust();
         config.demo = self.server.demo;
         config
     }

@@ -274,3 +274,65 @@ fn secrets_are_redacted_in_debug_and_in_print_settings() {
         Some(i64::from(RateLimit::default().burst))
     );
 }
+
+#[test]
+fn trusted_proxies_come_from_the_file_and_the_flags_and_trust_adds_the_local_networks() {
+    let settings = resolve(
+        "[proxy]\ntrusted = [\"10.0.0.0/8\", \"2001:db8::7\"]\nheader = \"forwarded\"\n",
+        &[],
+        &[],
+    )
+    .unwrap();
+    let proxy = settings.proxy.proxy_trust();
+    assert_eq!(proxy.header, kapsel_server::ForwardedHeader::Forwarded);
+    assert!(proxy.trusts("10.9.9.9".parse().unwrap()));
+    assert!(proxy.trusts("2001:db8::7".parse().unwrap()));
+    assert!(!proxy.trusts("127.0.0.1".parse().unwrap()));
+    assert!(!proxy.trusts("192.168.1.1".parse().unwrap()));
+
+    let flagged = resolve(
+        "[proxy]\ntrusted = [\"10.0.0.0/8\"]\n",
+        &[],
+        &[
+            "--trusted-proxy",
+            "192.0.2.1",
+            "--trusted-proxy",
+            "198.51.100.0/24",
+        ],
+    )
+    .unwrap()
+    .proxy
+    .proxy_trust();
+    assert!(
+        !flagged.trusts("10.9.9.9".parse().unwrap()),
+        "flags replace the file's list"
+    );
+    assert!(flagged.trusts("198.51.100.77".parse().unwrap()));
+    assert_eq!(
+        flagged.header,
+        kapsel_server::ForwardedHeader::XForwardedFor
+    );
+
+    let local = resolve("", &[], &["--trust-proxy"])
+        .unwrap()
+        .proxy
+        .proxy_trust();
+    for trusted in [
+        "127.0.0.1",
+        "::1",
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.0.1",
+        "fd00::1",
+    ] {
+        assert!(local.trusts(trusted.parse().unwrap()), "{trusted}");
+    }
+    assert!(!local.trusts("203.0.113.9".parse().unwrap()));
+
+    let error = resolve("[proxy]\ntrusted = [\"10.0.0.0/40\"]\n", &[], &[]).unwrap_err();
+    let error = error.to_string();
+    assert!(error.contains("kapsel-serve.toml:2:"), "{error}");
+    assert!(error.contains("10.0.0.0/40"), "{error}");
+    let error = resolve("[proxy]\nheader = \"x-real-ip\"\n", &[], &[]).unwrap_err();
+    assert!(error.to_string().contains("x-real-ip"), "{error}");
+}

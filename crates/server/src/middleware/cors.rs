@@ -1,6 +1,7 @@
 //! CORS for the consent and receipt endpoints: only origins whose host is a declared domain of a
-//! site in the privacy file (any scheme or port for `localhost`, `127.0.0.1` and `[::1]`), with
-//! preflight answered here. Other origins get no CORS headers at all, so browsers refuse them.
+//! site in the privacy file, on `https` — or on `http` too for the local hosts `localhost`,
+//! `127.0.0.1` and `[::1]`, which are allowed (on any port) only where a site declares them,
+//! as the example's demo site does. Preflight is answered here. Other origins get no CORS headers at all, so browsers refuse them.
 //! The consent handler additionally checks that the origin belongs to the site named in the body.
 
 use std::collections::HashSet;
@@ -13,10 +14,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::EdgeState;
 
-/// The host of an `Origin` header value (`https://www.example.no:8443` → `www.example.no`),
-/// lower-cased; `None` for `null` or anything that is not `scheme://host[:port]`.
-pub fn origin_host(origin: &str) -> Option<String> {
-    let (_scheme, rest) = origin.split_once("://")?;
+/// The scheme and host of an `Origin` header value (`https://www.example.no:8443` → `("https",
+/// "www.example.no")`), both lower-cased; `None` for `null` or anything that is not
+/// `scheme://host[:port]`.
+pub fn origin_parts(origin: &str) -> Option<(String, String)> {
+    let (scheme, rest) = origin.split_once("://")?;
     if rest.is_empty() || rest.contains('/') {
         return None;
     }
@@ -26,20 +28,27 @@ pub fn origin_host(origin: &str) -> Option<String> {
     } else {
         rest.split(':').next().unwrap_or(rest)
     };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    (!host.is_empty()).then(|| (scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
-/// Local development hosts allowed on any scheme and port.
+/// The host of an `Origin` header value, lower-cased (see [`origin_parts`]).
+pub fn origin_host(origin: &str) -> Option<String> {
+    origin_parts(origin).map(|(_, host)| host)
+}
+
+/// Local development hosts, allowed on `http` and any port where a site declares them.
 pub fn is_local_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
-/// Whether `origin` may call the API for a site declaring `domains`.
+/// Whether `origin` may call the API for a site declaring `domains`: a declared host, on
+/// `https`, or on `http` for a declared local host.
 pub fn origin_allowed<'a>(origin: &str, mut domains: impl Iterator<Item = &'a str>) -> bool {
-    match origin_host(origin) {
-        Some(host) => is_local_host(&host) || domains.any(|d| d.eq_ignore_ascii_case(&host)),
-        None => false,
-    }
+    let Some((scheme, host)) = origin_parts(origin) else {
+        return false;
+    };
+    let scheme_ok = scheme == "https" || (scheme == "http" && is_local_host(&host));
+    scheme_ok && domains.any(|d| d.eq_ignore_ascii_case(&host))
 }
 
 /// Every declared domain of every site, lower-cased.
@@ -120,14 +129,26 @@ mod tests {
     }
 
     #[test]
-    fn only_declared_domains_and_local_hosts_are_allowed() {
+    fn only_declared_domains_on_https_and_declared_local_hosts_are_allowed() {
         let domains = ["www.example.no", "example.no"];
         let allowed = |o: &str| origin_allowed(o, domains.iter().copied());
         assert!(allowed("https://www.example.no"));
         assert!(allowed("https://example.no:443"));
-        assert!(allowed("http://127.0.0.1:9999"));
         assert!(!allowed("https://evil.example.no"));
         assert!(!allowed("https://www.example.no.evil.test"));
         assert!(!allowed("null"));
+        // The scheme is checked: only https for a public host.
+        assert!(!allowed("ftp://www.example.no"));
+        assert!(!allowed("http://www.example.no"));
+        // A site that declares no local host gets none, in production or not.
+        assert!(!allowed("http://127.0.0.1:9999"));
+        assert!(!allowed("http://localhost:5173"));
+        let local = ["localhost", "127.0.0.1"];
+        let local_allowed = |o: &str| origin_allowed(o, local.iter().copied());
+        assert!(local_allowed("http://127.0.0.1:9999"));
+        assert!(local_allowed("http://localhost:5173"));
+        assert!(local_allowed("https://localhost"));
+        assert!(!local_allowed("http://[::1]:8080"), "::1 is not declared");
+        assert!(!local_allowed("ftp://localhost"));
     }
 }

@@ -1,45 +1,26 @@
 //! Who is calling, minimised at the edge: the client's address is truncated (IPv4 /24, IPv6 /48)
 //! the moment it is read, and only the prefix travels on (request extension
-//! [`ClientPrefix`](crate::extract::ClientPrefix)). The middleware here also applies the
-//! per-prefix rate limit.
+//! [`ClientPrefix`](crate::extract::ClientPrefix)). Behind trusted proxies the address is the
+//! one `forwarded::client_addr` finds. The middleware here also applies the per-prefix rate
+//! limit; its loopback exemption holds only for a loopback socket peer, never for an address a
+//! header named.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kapsel_core::consent::ip;
 
 use crate::error::ApiError;
 use crate::extract::ClientPrefix;
+use crate::middleware::forwarded::client_addr;
 use crate::state::EdgeState;
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` entry when the proxy
-/// is trusted and the header parses.
-fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .and_then(|first| {
-                first
-                    .parse::<IpAddr>()
-                    .ok()
-                    .or_else(|| first.parse::<SocketAddr>().ok().map(|s| s.ip()))
-            });
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    peer.map(|p| p.ip())
-}
-
-fn is_loopback(addr: IpAddr) -> bool {
+/// Loopback, IPv4-mapped loopback included.
+pub fn is_loopback(addr: IpAddr) -> bool {
     match addr {
         IpAddr::V4(v4) => v4.is_loopback(),
         IpAddr::V6(v6) => {
@@ -58,9 +39,10 @@ pub async fn limit_by_prefix(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let addr = client_ip(peer, request.headers(), state.trust_proxy);
-    let prefix = addr.map(ip::truncate);
-    let exempt = addr.is_some_and(is_loopback) && state.limiter.exempts_loopback();
+    let client = client_addr(peer.map(|p| p.ip()), request.headers(), &state.proxy);
+    let prefix = client.ip.map(ip::truncate);
+    let exempt =
+        !client.forwarded && client.ip.is_some_and(is_loopback) && state.limiter.exempts_loopback();
     if !exempt {
         let key = prefix.as_deref().unwrap_or("unknown");
         #[allow(clippy::disallowed_methods)] // Token buckets refill by elapsed time.
@@ -78,24 +60,6 @@ pub async fn limit_by_prefix(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn forwarded_for_is_used_only_when_trusted() {
-        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("203.0.113.9, 10.0.0.1"),
-        );
-        assert_eq!(client_ip(Some(peer), &headers, false), Some(peer.ip()));
-        assert_eq!(
-            client_ip(Some(peer), &headers, true),
-            "203.0.113.9".parse().ok()
-        );
-        headers.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
-        assert_eq!(client_ip(Some(peer), &headers, true), Some(peer.ip()));
-    }
 
     #[test]
     fn loopback_includes_mapped_v4() {
