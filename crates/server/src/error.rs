@@ -134,6 +134,9 @@ impl ApiError {
         match self {
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::UnsupportedCharset { .. } => "unsupported-media-type",
+            ApiError::RequestTimeout => "request-timeout",
+            ApiError::DuplicateKey { .. } => "duplicate-key",
             ApiError::MalformedJson { .. } => "malformed-json",
             ApiError::BadParameter { .. } => "invalid-parameter",
             ApiError::Invalid(_) => "invalid-request",
@@ -147,9 +150,6 @@ impl ApiError {
             ApiError::Internal { .. } => "internal",
         }
     }
-            ApiError::UnsupportedCharset { .. } => "unsupported-media-type",
-            ApiError::RequestTimeout => "request-timeout",
-            ApiError::DuplicateKey { .. } => "duplicate-key",
 
     /// The fields this error names, for the `errors` extension.
     fn field_errors(&self) -> Vec<FieldError> {

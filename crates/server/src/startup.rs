@@ -175,6 +175,8 @@ async fn prepare(
             limiter: RateLimiter::new(limits.rate),
             proxy,
             cors_domains: all_domains(&sites.privacy),
+            body_limit: limits.body_bytes,
+            body_timeout: limits.connections.body_timeout,
         }),
         ops: Arc::new(OpsState {
             metrics: metrics::handle(),
@@ -184,8 +186,6 @@ async fn prepare(
         evidence,
         sites,
     })
-            body_limit: limits.body_bytes,
-            body_timeout: limits.connections.body_timeout,
 }
 
 /// The instance key (the configured one, else one kept in the database), published as the

@@ -17,8 +17,8 @@ mod it {
     mod hostile;
     mod metrics;
     mod openapi;
-    mod ratelimit;
-    mod signing;
     mod protocol;
     mod proxy;
+    mod ratelimit;
+    mod signing;
 }
