@@ -15,5 +15,6 @@ mod it {
     pub mod ledger_write;
     pub mod migrations;
     pub mod revisions;
+    pub mod signed;
     pub mod verify;
 }
