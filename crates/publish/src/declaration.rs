@@ -70,28 +70,8 @@ pub struct DeclaredTransfer {
     pub note: Option<String>,
 }
 
-/// The safeguard of a transfer in words.
-pub fn safeguard_label(safeguard: Safeguard, lang: &Lang) -> &'static str {
-    let tongue = crate::words::Tongue::of(lang);
-    match safeguard {
-        Safeguard::Adequacy => tongue.pick(
-            "Beslutning om tilstrekkelig beskyttelsesnivå (art. 45)",
-            "Avgjerd om tilstrekkeleg vernenivå (art. 45)",
-            "Adequacy decision (art. 45)",
-        ),
-        Safeguard::Sccs => tongue.pick(
-            "Standard personvernbestemmelser (art. 46)",
-            "Standard personvernføresegner (art. 46)",
-            "Standard contractual clauses (art. 46)",
-        ),
-        Safeguard::Bcr => tongue.pick(
-            "Bindende virksomhetsregler (art. 47)",
-            "Bindande verksemdsreglar (art. 47)",
-            "Binding corporate rules (art. 47)",
-        ),
-        Safeguard::Other => tongue.pick("Annet grunnlag", "Anna grunnlag", "Another safeguard"),
-    }
-}
+/// The safeguard of a transfer in words; defined with the other legal terms in `words`.
+pub use crate::words::safeguard_label;
 
 pub(crate) fn declared_transfers(
     transfers: &[Transfer],

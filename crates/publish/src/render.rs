@@ -69,6 +69,10 @@ pub struct Page {
     pub updated_iso: Option<String>,
     pub links: PageLinks,
     pub languages: Vec<LanguageLink>,
+    /// The privacy file's human version label ("2025-6"), if it has one.
+    pub version: Option<String>,
+    /// The site's current revision: the change log puts the version label beside it.
+    pub revision: Option<String>,
 }
 
 fn language_name(code: &str) -> String {
@@ -114,6 +118,8 @@ impl Page {
                 privacy: path(site_id, PageKind::Privacy, lang.as_str()),
                 changes: path(site_id, PageKind::Changes, lang.as_str()),
             },
+            version: file.version.clone(),
+            revision: kapsel_core::privacy::site_revision(file, site_id).map(|r| r.to_string()),
             languages: file
                 .languages
                 .iter()
@@ -145,6 +151,17 @@ fn md_cell(value: String) -> String {
     out
 }
 
+/// The text with its first letter upper- or lower-cased, the rest as it is ("the United States"
+/// opening a line is "The United States"; a safeguard's term inside a sentence starts small).
+fn change_first(text: &str, upper: bool) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if upper => first.to_uppercase().chain(chars).collect(),
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Holds the compiled templates; build once and share.
 #[derive(Debug)]
 pub struct Publisher {
@@ -164,6 +181,13 @@ impl Publisher {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("md_cell", md_cell);
+        env.add_filter("upper_first", |text: String| change_first(&text, true));
+        env.add_filter("lower_first", |text: String| change_first(&text, false));
+        // `{% if url is safe_link %}`: only https:, http: and mailto: links become clickable,
+        // whatever the model holds (a checked file never holds another).
+        env.add_test("safe_link", |url: &str| {
+            kapsel_core::privacy::is_safe_link(url)
+        });
         let mut broken = None;
         for (name, source) in TEMPLATES {
             // The templates are compiled into the binary and covered by the snapshot tests; if

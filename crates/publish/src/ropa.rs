@@ -80,9 +80,9 @@ fn headers(lang: &Lang) -> Vec<&'static str> {
         ),
         t.pick("Mottakere (d)", "Mottakarar (d)", "Recipients (d)"),
         t.pick(
-            "Databehandlere (d)",
-            "Databehandlarar (d)",
-            "Processors (d)",
+            "Leverandører og roller (d)",
+            "Leverandørar og roller (d)",
+            "Providers and roles (d)",
         ),
         t.pick(
             "Overføringer og garantier (e)",
@@ -118,21 +118,40 @@ impl RecordOfProcessing {
             .as_ref()
             .map_or_else(String::new, |d| format!("{}, {}", d.role, d.email));
         for activity in &self.activities {
-            let processors = activity
-                .processors
+            let parties = activity
+                .parties
                 .iter()
-                .map(|p| format!("{} ({})", p.name, p.country))
+                .map(|p| match &p.role_label {
+                    Some(role) => format!("{} ({}, {role})", p.name, p.country),
+                    None => format!("{} ({})", p.name, p.country),
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             let transfers = activity
                 .transfers
                 .iter()
-                .map(|t| format!("{}: {}", t.country, t.safeguard_label))
+                .map(|group| {
+                    let safeguards = group
+                        .safeguards
+                        .iter()
+                        .map(|s| match &s.note {
+                            Some(note) => format!("{} – {note}", s.label),
+                            None => s.label.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    match &group.provider {
+                        Some(provider) => format!("{provider}: {}: {safeguards}", group.country),
+                        None => format!("{}: {safeguards}", group.country),
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             let retention = match &activity.retention_period {
-                Some(period) => format!("{} ({period})", activity.retention),
-                None => activity.retention.clone(),
+                Some(period) if activity.retention_period_adds => {
+                    format!("{} ({period})", activity.retention)
+                }
+                _ => activity.retention.clone(),
             };
             out.push_str(&csv_line(&[
                 activity.id.clone(),
@@ -150,7 +169,7 @@ impl RecordOfProcessing {
                 activity.data_subjects.clone(),
                 activity.data_categories.clone(),
                 activity.recipients.clone().unwrap_or_default(),
-                processors,
+                parties,
                 transfers,
                 retention,
                 activity.security_measures.clone().unwrap_or_default(),

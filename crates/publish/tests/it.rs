@@ -16,6 +16,8 @@ mod it {
     mod articles;
     mod catalogue;
     mod changes;
+    mod diff_props;
+    mod links;
     mod pages;
     mod revision_documents;
     mod seeds;

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use kapsel_core::Text;
 use kapsel_core::privacy::{
-    Activity, Cookie, Duration, LegalBasis, PrivacyFile, Safeguard, Service, Transfer,
+    Activity, Cookie, Duration, LegalBasis, PrivacyFile, Safeguard, Service, StorageKind, Transfer,
 };
 
 /// One change a visitor would care about.
@@ -43,17 +43,20 @@ pub enum Change {
     },
     CookieAdded {
         service: String,
+        storage: StorageKind,
         cookie: String,
         prefix: bool,
         duration: String,
     },
     CookieRemoved {
         service: String,
+        storage: StorageKind,
         cookie: String,
         prefix: bool,
     },
     CookieDurationChanged {
         service: String,
+        storage: StorageKind,
         cookie: String,
         prefix: bool,
         from: String,
@@ -61,6 +64,7 @@ pub enum Change {
     },
     CookiePurposeChanged {
         service: String,
+        storage: StorageKind,
         cookie: String,
         prefix: bool,
         to: Text,
@@ -159,8 +163,22 @@ fn diff_transfers(by: &Text, old: &[Transfer], new: &[Transfer], out: &mut Vec<C
     }
 }
 
-fn cookie_key(cookie: &Cookie) -> (String, bool) {
-    (cookie.name.clone(), cookie.prefix)
+/// What identifies one declared entry within its service: kind, name, prefix and domain. A
+/// cookie and a local-storage key with the same name are two entries, and so are two cookies of
+/// one name on different domains (validation allows both).
+fn cookie_key(cookie: &Cookie) -> (&'static str, String, bool, Option<String>) {
+    let kind = match cookie.kind {
+        StorageKind::Cookie => "cookie",
+        StorageKind::LocalStorage => "local_storage",
+        StorageKind::SessionStorage => "session_storage",
+        StorageKind::IndexedDb => "indexed_db",
+        StorageKind::Pixel => "pixel",
+    };
+    let domain = cookie
+        .domain
+        .as_ref()
+        .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase());
+    (kind, cookie.name.clone(), cookie.prefix, domain)
 }
 
 fn diff_service(
@@ -196,6 +214,7 @@ fn diff_service(
         match old_cookies.get(&cookie_key(cookie)) {
             None => out.push(Change::CookieAdded {
                 service: name.clone(),
+                storage: cookie.kind,
                 cookie: cookie.name.clone(),
                 prefix: cookie.prefix,
                 duration: cookie.duration.clone(),
@@ -204,6 +223,7 @@ fn diff_service(
                 if !same_duration(&before.duration, &cookie.duration) {
                     out.push(Change::CookieDurationChanged {
                         service: name.clone(),
+                        storage: cookie.kind,
                         cookie: cookie.name.clone(),
                         prefix: cookie.prefix,
                         from: before.duration.clone(),
@@ -216,6 +236,7 @@ fn diff_service(
                 if own_purpose && purpose_before != purpose_now {
                     out.push(Change::CookiePurposeChanged {
                         service: name.clone(),
+                        storage: cookie.kind,
                         cookie: cookie.name.clone(),
                         prefix: cookie.prefix,
                         to: purpose_now.clone(),
@@ -232,6 +253,7 @@ fn diff_service(
     {
         out.push(Change::CookieRemoved {
             service: name.clone(),
+            storage: cookie.kind,
             cookie: cookie.name.clone(),
             prefix: cookie.prefix,
         });
@@ -359,6 +381,7 @@ pub fn diff(old: &PrivacyFile, new: &PrivacyFile, site: &str) -> Vec<Change> {
                 for cookie in &service.cookies {
                     out.push(Change::CookieAdded {
                         service: service.name.clone(),
+                        storage: cookie.kind,
                         cookie: cookie.name.clone(),
                         prefix: cookie.prefix,
                         duration: cookie.duration.clone(),

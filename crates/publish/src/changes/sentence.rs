@@ -1,12 +1,12 @@
 //! Each `Change` as one plain sentence in nb, nn or en, with durations, countries, safeguards
 //! and legal bases in words.
 
+use kapsel_core::privacy::StorageKind;
 use kapsel_core::{Lang, Text};
 
 use super::Change;
-use crate::declaration::safeguard_label;
 use crate::notice::legal_basis_label;
-use crate::words::{Tongue, country_name, duration_text_in_words};
+use crate::words::{Tongue, country_name, duration_text_in_words, safeguard_label, storage_noun};
 
 /// The text in `lang`, else English, else any.
 fn pick(text: &Text, lang: &Lang) -> String {
@@ -23,6 +23,45 @@ fn lower_first(words: String) -> String {
             first.to_lowercase().chain(chars).collect()
         }
         _ => words,
+    }
+}
+
+fn upper_first(words: &str) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "Ny informasjonskapsel", "Ny nøkkel i lokal lagring", …: how an added entry is introduced.
+fn new_entry(kind: StorageKind, t: Tongue) -> &'static str {
+    match kind {
+        StorageKind::Cookie => t.pick(
+            "Ny informasjonskapsel",
+            "Ny informasjonskapsel",
+            "New cookie",
+        ),
+        StorageKind::LocalStorage => t.pick(
+            "Ny nøkkel i lokal lagring",
+            "Ny nøkkel i lokal lagring",
+            "New local storage key",
+        ),
+        StorageKind::SessionStorage => t.pick(
+            "Ny nøkkel i øktlagring",
+            "Ny nøkkel i øktlagring",
+            "New session storage key",
+        ),
+        StorageKind::IndexedDb => t.pick(
+            "Ny IndexedDB-database",
+            "Ny IndexedDB-database",
+            "New IndexedDB database",
+        ),
+        StorageKind::Pixel => t.pick(
+            "Ny sporingspiksel",
+            "Ny sporingspiksel",
+            "New tracking pixel",
+        ),
     }
 }
 
@@ -90,16 +129,13 @@ impl Change {
                 .replace("{from}", from),
             Change::CookieAdded {
                 service,
+                storage,
                 cookie,
                 prefix,
                 duration,
             } => format!(
                 "{} {} {} {service}, {}: {}.",
-                t.pick(
-                    "Ny informasjonskapsel",
-                    "Ny informasjonskapsel",
-                    "New cookie"
-                ),
+                new_entry(*storage, t),
                 cookie_label(cookie, *prefix),
                 t.pick("fra", "frå", "from"),
                 t.pick("varighet", "varigheit", "duration"),
@@ -107,25 +143,27 @@ impl Change {
             ),
             Change::CookieRemoved {
                 service,
+                storage,
                 cookie,
                 prefix,
-            } => t
-                .pick(
-                    "Informasjonskapselen {c} fra {s} er fjernet.",
-                    "Informasjonskapselen {c} frå {s} er fjerna.",
-                    "The cookie {c} from {s} was removed.",
-                )
-                .replace("{c}", &cookie_label(cookie, *prefix))
-                .replace("{s}", service),
+            } => format!(
+                "{} {} {} {service} {}.",
+                upper_first(storage_noun(*storage, lang)),
+                cookie_label(cookie, *prefix),
+                t.pick("fra", "frå", "from"),
+                t.pick("er fjernet", "er fjerna", "was removed"),
+            ),
             Change::CookieDurationChanged {
                 service,
+                storage,
                 cookie,
                 prefix,
                 from,
                 to,
             } => format!(
-                "{} {} {} {service}: {} ({} {}).",
+                "{} {} {} {} {service}: {} ({} {}).",
                 t.pick("Ny varighet for", "Ny varigheit for", "New duration for"),
+                storage_noun(*storage, lang),
                 cookie_label(cookie, *prefix),
                 t.pick("fra", "frå", "from"),
                 words(to),
@@ -134,12 +172,14 @@ impl Change {
             ),
             Change::CookiePurposeChanged {
                 service,
+                storage,
                 cookie,
                 prefix,
                 to,
             } => format!(
-                "{} {} {} {service}: {}",
+                "{} {} {} {} {service}: {}",
                 t.pick("Nytt formål for", "Nytt føremål for", "New purpose for"),
+                storage_noun(*storage, lang),
                 cookie_label(cookie, *prefix),
                 t.pick("fra", "frå", "from"),
                 pick(to, lang)
@@ -149,7 +189,7 @@ impl Change {
                 country,
                 safeguard,
             } => format!(
-                "{} {} {} ({}).",
+                "{} {} {}; {} {}.",
                 pick(by, lang),
                 t.pick(
                     "overfører nå opplysninger til",
@@ -157,6 +197,7 @@ impl Change {
                     "now transfers data to"
                 ),
                 country_name(country, lang),
+                t.pick("grunnlag:", "grunnlag:", "safeguard:"),
                 lower_first(safeguard_label(*safeguard, lang).to_owned())
             ),
             Change::TransferRemoved { by, country } => format!(
@@ -247,11 +288,7 @@ impl Change {
                 processor,
             } => format!(
                 "{} {}: {processor}.",
-                t.pick(
-                    "Ny databehandler for",
-                    "Ny databehandlar for",
-                    "New processor for"
-                ),
+                t.pick("Ny leverandør for", "Ny leverandør for", "New provider for"),
                 quote(activity)
             ),
             Change::ProcessorRemoved {
@@ -260,9 +297,9 @@ impl Change {
             } => format!(
                 "{processor} {} {}.",
                 t.pick(
-                    "er ikke lenger databehandler for",
-                    "er ikkje lenger databehandlar for",
-                    "is no longer a processor for"
+                    "er ikke lenger leverandør for",
+                    "er ikkje lenger leverandør for",
+                    "is no longer a provider for"
                 ),
                 quote(activity)
             ),

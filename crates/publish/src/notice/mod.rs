@@ -8,12 +8,13 @@ use serde::Serialize;
 use kapsel_core::Lang;
 use kapsel_core::privacy::{Activity, LegalBasis, PrivacyFile};
 
-use crate::declaration::{DeclaredTransfer, declared_transfers};
-use crate::words::{Tongue, country_name, duration_text_in_words, label};
+use crate::words::{Tongue, duration_text_in_words, label};
 use crate::{PublishError, localized};
 
+mod parties;
 mod texts;
 
+pub use parties::{PartyEntry, SafeguardEntry, TransferGroup, parties, transfer_groups};
 pub use texts::legal_basis_label;
 use texts::{default_requirement, rights, withdraw_consent};
 
@@ -82,29 +83,28 @@ pub struct ActivityRecord {
     pub data_subjects: String,
     /// Art. 13(1)(e), 30(1)(d): recipients other than processors.
     pub recipients: Option<String>,
-    /// Art. 13(1)(e), 28: processors from the activity's services and its named processors.
-    pub processors: Vec<ProcessorEntry>,
-    /// Art. 13(1)(f), 30(1)(e): the services' transfers and the activity's own.
-    pub transfers: Vec<DeclaredTransfer>,
+    /// Art. 13(1)(e), 26, 28: the providers of the activity's services, each with the role the
+    /// file declares (none when it does not), and its named processors.
+    pub parties: Vec<PartyEntry>,
+    /// Art. 13(1)(f), 30(1)(e): the services' transfers by provider and country, then the
+    /// activity's own.
+    pub transfers: Vec<TransferGroup>,
     /// Art. 13(2)(a), 30(1)(f).
     pub retention: String,
+    /// The machine-readable period in words ("25 måneder").
     pub retention_period: Option<String>,
+    /// Whether `retention` does not already say the period in words, so that it is worth
+    /// adding ("høyst 13 måneder" is not followed by "(13 måneder)").
+    pub retention_period_adds: bool,
     /// Art. 14(2)(f); `None` when the data is collected from the person.
     pub source: Option<String>,
     /// Art. 13(2)(e).
     pub requirement: String,
-    /// Art. 13(2)(f); `None` when there is none.
+    /// Art. 13(2)(f), as the file says it; `None` when the file says nothing, and then the
+    /// notice says nothing either (never "no automated decisions" on its own authority).
     pub automated_decisions: Option<String>,
     /// Art. 30(1)(g).
     pub security_measures: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProcessorEntry {
-    pub name: String,
-    pub country: String,
-    pub country_name: String,
-    pub purpose: String,
 }
 
 /// A data-subject right (art. 15–22) or the right to withdraw consent (art. 7(3)).
@@ -131,35 +131,14 @@ pub fn activity_record(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> 
         .iter()
         .filter_map(|id| file.service(id))
         .collect();
-    let mut processors: Vec<ProcessorEntry> = services
-        .iter()
-        // The controller running its own service is not its own processor.
-        .filter(|service| service.provider.name != file.organisation.name)
-        .map(|service| ProcessorEntry {
-            name: service.provider.name.clone(),
-            country: service.provider.country.to_ascii_uppercase(),
-            country_name: country_name(&service.provider.country, lang),
-            purpose: format!("{}: {}", service.name, text(&service.purpose)),
-        })
-        .collect();
-    processors.extend(activity.processors.iter().map(|processor| ProcessorEntry {
-        name: processor.name.clone(),
-        country: processor.country.to_ascii_uppercase(),
-        country_name: country_name(&processor.country, lang),
-        purpose: text(&processor.purpose),
-    }));
-    let mut transfers = Vec::new();
-    for service in &services {
-        transfers.extend(declared_transfers(&service.transfers, lang, file));
-    }
-    transfers.extend(declared_transfers(&activity.transfers, lang, file));
-    let mut seen = Vec::new();
-    transfers.retain(|t| {
-        let key = (t.country.clone(), t.safeguard, t.note.clone());
-        let first = !seen.contains(&key);
-        seen.push(key);
-        first
-    });
+    let retention = text(&activity.retention);
+    let retention_period = activity
+        .retention_period
+        .as_deref()
+        .map(|period| duration_text_in_words(period, lang));
+    let retention_period_adds = retention_period
+        .as_ref()
+        .is_some_and(|period| !retention.to_lowercase().contains(&period.to_lowercase()));
     ActivityRecord {
         id: activity.id.clone(),
         name: text(&activity.name),
@@ -172,13 +151,11 @@ pub fn activity_record(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> 
         data_categories: text(&activity.data_categories),
         data_subjects: text(&activity.data_subjects),
         recipients: activity.recipients.as_ref().map(text),
-        processors,
-        transfers,
-        retention: text(&activity.retention),
-        retention_period: activity
-            .retention_period
-            .as_deref()
-            .map(|period| duration_text_in_words(period, lang)),
+        parties: parties(activity, &services, lang, file),
+        transfers: transfer_groups(activity, &services, lang, file),
+        retention,
+        retention_period,
+        retention_period_adds,
         source: activity.source.as_ref().map(text),
         requirement: activity.requirement.as_ref().map_or_else(
             || default_requirement(activity.legal_basis, lang).to_owned(),

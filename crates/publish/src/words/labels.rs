@@ -88,9 +88,9 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "prefix_note",
-        "navn som begynner med",
-        "namn som byrjar med",
-        "names starting with",
+        "alle navn som begynner slik",
+        "alle namn som byrjar slik",
+        "any name that starts like this",
     ),
     ("party_first", "Førstepart", "Førstepart", "First party"),
     ("party_third", "Tredjepart", "Tredjepart", "Third party"),
@@ -204,9 +204,9 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
     ("recipients", "Mottakere", "Mottakarar", "Recipients"),
     (
         "processors",
-        "Databehandlere",
-        "Databehandlarar",
-        "Processors",
+        "Tjenester og leverandører",
+        "Tenester og leverandørar",
+        "Services and providers",
     ),
     (
         "transfers",
@@ -246,22 +246,10 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "Automated decisions",
     ),
     (
-        "no_automated",
-        "Vi tar ingen automatiserte avgjørelser om deg, heller ikke profilering.",
-        "Vi tek ingen automatiserte avgjerder om deg, heller ikkje profilering.",
-        "We make no automated decisions about you, including profiling.",
-    ),
-    (
         "security_measures",
         "Sikkerhetstiltak",
         "Tryggingstiltak",
         "Security measures",
-    ),
-    (
-        "no_recipients",
-        "Ingen andre enn oss og databehandlerne våre.",
-        "Ingen andre enn oss og databehandlarane våre.",
-        "No one but us and our processors.",
     ),
     (
         "rights_heading",
@@ -332,4 +320,13 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "Ikkje oppgitt",
         "Not stated",
     ),
+    (
+        "privacy_policy_of",
+        "Personvernerklæringen til {provider}",
+        "Personvernerklæringa til {provider}",
+        "{provider}'s privacy policy",
+    ),
+    ("version", "Versjon", "Versjon", "Version"),
+    ("revision_hash", "revisjon", "revisjon", "revision"),
+    ("at_most", "høyst", "høgst", "at most"),
 ];

@@ -36,8 +36,10 @@ impl Tongue {
 }
 
 mod labels;
+mod terms;
 
 use labels::LABELS;
+pub use terms::{role_label, safeguard_label, safeguard_term, storage_noun};
 
 /// Every label in one language, for templates (`{{ t.col_name }}`).
 pub fn labels(lang: &Lang) -> BTreeMap<&'static str, &'static str> {

@@ -25,6 +25,20 @@ fn escaped(s: &str) -> String {
         .replace('/', "&#x2f;")
 }
 
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
+/// The part of a notice page about one activity.
+fn activity_section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("id=\"activity-{id}\"")).unwrap();
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
 fn assert_has(html: &str, needle: &str, what: &str) {
     assert!(
         html.contains(&escaped(needle)),
@@ -65,17 +79,28 @@ fn check_notice(file: &PrivacyFile, site: &str) {
                     &what("13(1)(d)"),
                 );
             }
+            let section = activity_section(&html, &activity.id);
+            let dt = |key: &str| format!("<dt>{}</dt>", escaped(label(lang, key)));
             match &activity.recipients {
-                Some(r) => assert_has(&html, &text(r, lang), &what("13(1)(e) recipients")),
-                None => assert_has(
-                    &html,
-                    label(lang, "no_recipients"),
-                    &what("13(1)(e) recipients"),
-                ),
+                Some(r) => assert_has(section, &text(r, lang), &what("13(1)(e) recipients")),
+                // Nothing is said about recipients the file does not name.
+                None => assert!(!section.contains(&dt("recipients")), "{}", what("13(1)(e)")),
             }
             for id in &activity.services {
-                let provider = &file.service(id).unwrap().provider.name;
-                assert_has(&html, provider, &what("13(1)(e) processor"));
+                let service = file.service(id).unwrap();
+                if service.provider.name == file.organisation.name {
+                    continue;
+                }
+                assert_has(section, &service.provider.name, &what("13(1)(e) provider"));
+                if let Some(role) = service.role {
+                    let named = format!(
+                        "{} ({}), {}",
+                        service.provider.name,
+                        kapsel_publish::words::country_name(&service.provider.country, lang),
+                        kapsel_publish::words::role_label(role, lang)
+                    );
+                    assert_has(section, &named, &what("13(1)(e) role"));
+                }
             }
             for processor in &activity.processors {
                 assert_has(&html, &processor.name, &what("13(1)(e) processor"));
@@ -84,14 +109,37 @@ fn check_notice(file: &PrivacyFile, site: &str) {
             if record.transfers.is_empty() {
                 assert_has(&html, label(lang, "no_transfers"), &what("13(1)(f)"));
             }
-            for transfer in &record.transfers {
-                assert_has(
-                    &html,
-                    &transfer.safeguard_label,
-                    &what("13(1)(f) safeguard"),
-                );
-                assert_has(&html, &transfer.country_name, &what("13(1)(f) country"));
+            for group in &record.transfers {
+                for safeguard in &group.safeguards {
+                    assert_has(
+                        section,
+                        &lower_first(&safeguard.label),
+                        &what("13(1)(f) safeguard"),
+                    );
+                }
+                if let Some(provider) = &group.provider {
+                    // Each provider's transfer to a country is said once, naming the provider.
+                    let line = format!(
+                        "{} ({}) → ",
+                        escaped(provider),
+                        escaped(&group.services.join(", "))
+                    );
+                    assert_eq!(
+                        section.matches(&line).count(),
+                        1,
+                        "{}",
+                        what("13(1)(f) provider")
+                    );
+                }
             }
+            let pairs: Vec<_> = record
+                .transfers
+                .iter()
+                .map(|g| (&g.provider, &g.country))
+                .collect();
+            let mut unique = pairs.clone();
+            unique.dedup();
+            assert_eq!(pairs.len(), unique.len(), "{}", what("13(1)(f) grouped"));
             assert_has(
                 &html,
                 &text(&activity.retention, lang),
@@ -99,8 +147,9 @@ fn check_notice(file: &PrivacyFile, site: &str) {
             );
             assert_has(&html, &record.requirement, &what("13(2)(e)"));
             match &activity.automated_decisions {
-                Some(a) => assert_has(&html, &text(a, lang), &what("13(2)(f)")),
-                None => assert_has(&html, label(lang, "no_automated"), &what("13(2)(f)")),
+                Some(a) => assert_has(section, &text(a, lang), &what("13(2)(f)")),
+                // Never a claim the file does not make: no "no automated decisions" of our own.
+                None => assert!(!section.contains(&dt("automated")), "{}", what("13(2)(f)")),
             }
             match &activity.source {
                 Some(s) => assert_has(&html, &text(s, lang), &what("14(2)(f) source")),
@@ -183,8 +232,15 @@ fn every_article_30_item_appears_for_every_activity() {
                     .iter()
                     .find(|a| a.id == activity.id)
                     .unwrap();
-                for transfer in &row.transfers {
-                    find(&transfer.safeguard_label, "30(1)(e) transfers");
+                for group in &row.transfers {
+                    for safeguard in &group.safeguards {
+                        let label = if plain {
+                            safeguard.label.clone()
+                        } else {
+                            lower_first(&safeguard.label)
+                        };
+                        find(&label, "30(1)(e) transfers");
+                    }
                 }
                 find(&text(&activity.retention, &lang), "30(1)(f) retention");
                 if let Some(measures) = &activity.security_measures {

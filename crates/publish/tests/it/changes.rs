@@ -117,15 +117,15 @@ fn changed_durations_in_words() {
     );
     assert_eq!(
         sentences(&changes, "nb"),
-        "Ny varighet for YSC fra YouTube: 13 måneder (før: slettes når du lukker nettleseren)."
+        "Ny varighet for informasjonskapselen YSC fra YouTube: 13 måneder (før: slettes når du lukker nettleseren)."
     );
     assert_eq!(
         sentences(&changes, "nn"),
-        "Ny varigheit for YSC frå YouTube: 13 månader (før: blir sletta når du lukkar nettlesaren)."
+        "Ny varigheit for informasjonskapselen YSC frå YouTube: 13 månader (før: blir sletta når du lukkar nettlesaren)."
     );
     assert_eq!(
         sentences(&changes, "en"),
-        "New duration for YSC from YouTube: 13 months (before: deleted when you close your browser)."
+        "New duration for the cookie YSC from YouTube: 13 months (before: deleted when you close your browser)."
     );
 }
 
@@ -216,12 +216,12 @@ fn new_transfers_and_processors() {
             .any(|c| matches!(c, Change::LegalBasisChanged { .. }))
     );
     let nb = sentences(&changes, "nb");
-    assert!(nb.contains("Intercom overfører nå opplysninger til Singapore (standard personvernbestemmelser (art. 46))."), "{nb}");
-    assert!(nb.contains("Ny databehandler for «"), "{nb}");
+    assert!(nb.contains("Intercom overfører nå opplysninger til Singapore; grunnlag: standard personvernbestemmelser (art. 46 nr. 2 bokstav c)."), "{nb}");
+    assert!(nb.contains("Ny leverandør for «"), "{nb}");
     let en = sentences(&changes, "en");
     assert!(
         en.contains(
-            "Intercom now transfers data to Singapore (standard contractual clauses (art. 46))."
+            "Intercom now transfers data to Singapore; safeguard: standard data protection clauses (art. 46(2)(c))."
         ),
         "{en}"
     );
