@@ -11,14 +11,11 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 /// or `None` when there is none or `body` is not JSON (the schema reports that).
 pub fn first_duplicate_key(body: &[u8]) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    match (Scan {
+    (Scan {
         path: String::new(),
     })
     .deserialize(&mut deserializer)
-    {
-        Ok(found) => found,
-        Err(_) => None,
-    }
+    .unwrap_or_default()
 }
 
 /// Scans one value at `path`; yields the first duplicate found inside it.
