@@ -46,13 +46,14 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use error::{LedgerError, StoreError};
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
+pub use error::{LedgerError, StoreError};
 pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use ledger::{
-    ChainVerdict, ExportFilter, Ledger, LedgerAppend, LedgerOptions, LedgerRead, LedgerStats,
-    LedgerVerify,
+    AppendRequest, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
+    LedgerOptions, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, RETRY_AFTER_S,
+    WriterHealth,
 };
 pub use migrations::Dialect;
 pub use revisions::{PublishedRevision, RevisionStore};

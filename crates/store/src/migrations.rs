@@ -37,6 +37,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0004_signed_heads.sql"),
         postgres: include_str!("../migrations/postgres/0004_signed_heads.sql"),
     },
+    Source {
+        version: 5,
+        description: "receipt heads and secrets",
+        sqlite: include_str!("../migrations/sqlite/0005_receipt_heads.sql"),
+        postgres: include_str!("../migrations/postgres/0005_receipt_heads.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

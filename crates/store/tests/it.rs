@@ -10,11 +10,14 @@
 
 mod it {
     pub mod backends;
+    pub mod head;
     pub mod instance;
     pub mod ledger_read;
     pub mod ledger_write;
+    pub mod lineage_heads;
     pub mod migrations;
     pub mod revisions;
     pub mod signed;
     pub mod verify;
+    pub mod writer_health;
 }

@@ -49,6 +49,10 @@ pub enum BreakKind {
         recorded_hash: String,
         found_hash: String,
     },
+    /// The chain has records but its writer's head row (`ledger_chains`) is missing: the row
+    /// was deleted, which would let records be cut from the end unseen. (A fresh chain has
+    /// neither records nor a row.)
+    HeadMissing { found_hash: String },
 }
 
 impl fmt::Display for BreakKind {
@@ -78,6 +82,11 @@ impl fmt::Display for BreakKind {
                 f,
                 "the writer recorded head seq {recorded_seq} with hash {recorded_hash}, but the \
                  chain ends here with hash {found_hash}: records were removed from the end or rewritten"
+            ),
+            BreakKind::HeadMissing { found_hash } => write!(
+                f,
+                "the chain ends here with hash {found_hash}, but the head its writer recorded \
+                 (ledger_chains) is missing: the head row was deleted"
             ),
         }
     }
@@ -168,6 +177,24 @@ impl ChainVerifier {
             });
         }
         Ok(self.finish())
+    }
+}
+
+impl ChainVerifier {
+    /// Like [`finish`](Self::finish) for a chain whose writer recorded no head: an empty
+    /// chain is fine, records without a head row are a [`BreakKind::HeadMissing`].
+    pub fn finish_without_head(self) -> Result<ChainSummary, ChainBreak> {
+        if self.records == 0 {
+            return Ok(self.finish());
+        }
+        Err(ChainBreak {
+            chain_id: self.chain_id.clone(),
+            seq: self.next_seq - 1,
+            record_id: String::new(),
+            problem: BreakKind::HeadMissing {
+                found_hash: self.head_hash,
+            },
+        })
     }
 }
 

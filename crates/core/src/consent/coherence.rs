@@ -192,7 +192,7 @@ mod tests {
 
 [organisation]
 name = "Example AS"
-org_number = "999 888 777"
+org_number = "999 888 771"
 address = "Storgata 1, 0101 Oslo"
 country = "NO"
 email = "personvern@example.no"

@@ -9,6 +9,7 @@ pub mod coherence;
 pub mod expiry;
 pub mod hash;
 pub mod ip;
+pub mod proof;
 pub mod ua;
 
 use std::collections::BTreeMap;

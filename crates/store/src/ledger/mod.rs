@@ -12,6 +12,9 @@ mod records;
 pub mod verify;
 pub mod write;
 
-pub use read::{ExportFilter, LedgerRead};
+pub use read::{ExportFilter, LedgerRead, PreviousReceipt};
 pub use verify::{ChainVerdict, LedgerVerify};
-pub use write::{Ledger, LedgerAppend, LedgerOptions, LedgerStats};
+pub use write::{
+    AppendRequest, ChainHeadMismatch, Ledger, LedgerAppend, LedgerOptions, LedgerStats,
+    RETRY_AFTER_S, WriterHealth,
+};

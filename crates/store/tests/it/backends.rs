@@ -29,9 +29,14 @@ pub struct TestBackend {
 
 impl TestBackend {
     pub async fn sqlite() -> TestBackend {
+        TestBackend::sqlite_at(i64::MAX).await
+    }
+
+    /// A SQLite backend with the migrations up to `version` applied (all: `i64::MAX`).
+    pub async fn sqlite_at(version: i64) -> TestBackend {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_data_dir(dir.path()).await.unwrap();
-        store.migrate().await.unwrap();
+        migrate_until(&store, version).await;
         TestBackend {
             name: "sqlite",
             store,
@@ -42,9 +47,14 @@ impl TestBackend {
 
     /// A fresh schema on the test PostgreSQL, or `None` (skipped loudly) without one.
     pub async fn postgres(test: &str) -> Option<TestBackend> {
+        TestBackend::postgres_at(test, i64::MAX).await
+    }
+
+    /// Like [`TestBackend::postgres`], with the migrations up to `version` applied.
+    pub async fn postgres_at(test: &str, version: i64) -> Option<TestBackend> {
         let schema = PgSchema::create(test).await?;
         let store = schema.open().await;
-        store.migrate().await.unwrap();
+        migrate_until(&store, version).await;
         Some(TestBackend {
             name: "postgres",
             store,
@@ -75,6 +85,22 @@ impl TestBackend {
         if let Some(schema) = self.pg_schema {
             schema.drop_schema().await;
         }
+    }
+}
+
+/// Applies this backend's migrations up to `version`, as an older Kapsel left the database.
+async fn migrate_until(store: &Store, version: i64) {
+    let mut migrator = kapsel_store::migrations::migrator(store.dialect());
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version <= version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    match store {
+        Store::Sqlite(pool) => migrator.run(pool).await.unwrap(),
+        Store::Postgres(pool) => migrator.run(pool).await.unwrap(),
     }
 }
 

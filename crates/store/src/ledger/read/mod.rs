@@ -1,6 +1,8 @@
-//! Ledger READING: the [`LedgerRead`] trait, implemented by [`Store`]: one record, a receipt's
-//! lineage and current state, and exports filtered by site and time, paged or as a stream.
-//! The receipt endpoint and the exporter depend on this trait alone.
+//! Ledger READING: the [`LedgerRead`] trait, implemented by [`Store`]: one record, what an
+//! extension of a receipt must match (its site and secret hash), a receipt's lineage and its
+//! current state (in O(1): the lineage's head is kept in `receipt_heads` by the writer), and
+//! exports filtered by site and time, paged or as a stream. The receipt endpoint and the
+//! exporter depend on this trait alone.
 
 mod lineage;
 mod sql;
@@ -27,8 +29,24 @@ const PAGE: i64 = 1_000;
 /// A receipt lineage longer than this is treated as its own end (guards against loops).
 const MAX_LINEAGE: usize = 10_000;
 
+/// What a new choice naming `id` as its previous receipt must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousReceipt {
+    pub id: String,
+    pub site: String,
+    /// SHA-256 (hex) of the receipt's secret; `None` for a record made before receipts had
+    /// secrets, which nobody can prove to hold.
+    pub secret_hash: Option<String>,
+}
+
 /// Reading records out of the consent ledger.
 pub trait LedgerRead: Send + Sync {
+    /// The site and secret hash of receipt `id`, for checking a choice that replaces it.
+    fn previous_receipt(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<PreviousReceipt>, StoreError>> + Send;
+
     /// The record with receipt id `id`.
     fn get_record(
         &self,
@@ -36,15 +54,18 @@ pub trait LedgerRead: Send + Sync {
     ) -> impl Future<Output = Result<Option<ConsentRecord>, StoreError>> + Send;
 
     /// Every record of the receipt `id` and its replacements, oldest first: `id` itself, then
-    /// the newest record that named it as previous receipt, and so on. Empty when `id` is
-    /// unknown.
+    /// the newest record that named it as previous receipt, and so on, at most 10,000 records
+    /// (a walk, for audits; the current state is [`latest_for_receipt`](Self::latest_for_receipt)).
+    /// Empty when `id` is unknown.
     fn receipt_lineage(
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Vec<ConsentRecord>, StoreError>> + Send;
 
-    /// The current state of receipt `id`: the newest record in its lineage (a withdrawal is a
-    /// new record naming the earlier receipt). `None` when `id` is unknown.
+    /// The current state of receipt `id`: the newest record (by recorded_at_ms, chain_id,
+    /// seq) of the lineage `id` belongs to, from the lineage's first record to everything that
+    /// replaced it (a withdrawal is a new record naming the earlier receipt). Two index lookups
+    /// however long the lineage. `None` when `id` is unknown.
     fn latest_for_receipt(
         &self,
         id: &str,
@@ -67,6 +88,10 @@ pub trait LedgerRead: Send + Sync {
 }
 
 impl LedgerRead for Store {
+    async fn previous_receipt(&self, id: &str) -> Result<Option<PreviousReceipt>, StoreError> {
+        on_pool!(self, sql::previous_receipt(id))
+    }
+
     async fn get_record(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
         on_pool!(self, sql::get_record(id))
     }
@@ -79,7 +104,7 @@ impl LedgerRead for Store {
     }
 
     async fn latest_for_receipt(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        Ok(self.receipt_lineage(id).await?.pop())
+        on_pool!(self, sql::lineage_head(id))
     }
 
     async fn export_page(

@@ -1,12 +1,49 @@
-//! The reading statements: one record, every record reachable from a receipt (for its
-//! lineage), and one page of an export.
+//! The reading statements: one record, a receipt's site and secret hash, the head of its
+//! lineage, every record reachable from a receipt (for its lineage), and one page of an export.
 
 crate::backend::per_backend! {
     use kapsel_core::consent::ConsentRecord;
 
+    use sqlx::Row as _;
+
     use crate::error::StoreError;
-    use crate::ledger::read::ExportFilter;
+    use crate::ledger::read::{ExportFilter, PreviousReceipt};
     use crate::ledger::records::{RECORD_COLUMNS, record_from_row};
+
+    pub async fn previous_receipt(
+        pool: &Pool,
+        id: &str,
+    ) -> Result<Option<PreviousReceipt>, StoreError> {
+        let row = sqlx::query("SELECT id, site, secret_hash FROM consent_records WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(PreviousReceipt {
+                id: row.try_get("id")?,
+                site: row.try_get("site")?,
+                secret_hash: row.try_get("secret_hash")?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// The newest record of the lineage `id` belongs to: `id`'s lineage root, then the head
+    /// `receipt_heads` keeps for it (the root itself when nothing replaced it).
+    pub async fn lineage_head(pool: &Pool, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM consent_records WHERE id = ( \
+                 SELECT COALESCE(heads.head_id, asked.root) FROM ( \
+                     SELECT COALESCE(lineage_root, id) AS root FROM consent_records WHERE id = $1 \
+                 ) AS asked \
+                 LEFT JOIN receipt_heads AS heads ON heads.root_id = asked.root \
+             )"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
 
     pub async fn get_record(pool: &Pool, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
         let row = sqlx::query(&format!(

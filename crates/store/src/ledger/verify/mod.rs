@@ -1,7 +1,7 @@
 //! Ledger VERIFICATION: the [`LedgerVerify`] trait, implemented by [`Store`]: every chain
 //! walked from its first record in seq order, each record's hash recomputed, and the end
 //! compared with the head its writer recorded, so a changed, removed or cut-off record is
-//! named. `kapsel ledger verify` depends on this trait alone.
+//! named, and so is a chain whose head row was deleted. `kapsel ledger verify` depends on this trait alone.
 
 mod sql;
 
@@ -73,7 +73,7 @@ impl LedgerVerify for Store {
         }
         Ok(match on_pool!(self, sql::recorded_head(chain_id))? {
             Some((seq, hash)) => verifier.finish_at_head(seq, &hash),
-            None => Ok(verifier.finish()),
+            None => verifier.finish_without_head(),
         })
     }
 

@@ -2,6 +2,8 @@
 //! [`Ledger`]. One writer task per chain seals and commits batches (`writer`); its statements
 //! are in `sql`. A consumer that records choices depends on [`LedgerAppend`] alone.
 
+mod head;
+mod health;
 mod sql;
 mod writer;
 
@@ -16,7 +18,45 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{LedgerError, Store};
 
+pub use head::ChainHeadMismatch;
+use health::HealthCell;
+pub use health::{RETRY_AFTER_S, WriterHealth};
 use writer::{Pending, Writer};
+
+/// One append with everything the consent API knows beside the choice.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub id: String,
+    pub choice: ConsentChoice,
+    pub context: RecordContext,
+    pub lifetimes: Lifetimes,
+    /// Whether the choice grants anything beyond strictly necessary, as the privacy file says
+    /// (`SiteConsent::grants_beyond_necessary`); `None` decides by the choice alone
+    /// ([`Lifetimes::for_choice`]).
+    pub grants: Option<bool>,
+    /// SHA-256 (lower-case hex) of the receipt secret handed only to the client that made this
+    /// record: what it must prove it holds to extend this receipt's lineage. Not hashed into
+    /// the record.
+    pub secret_hash: Option<String>,
+}
+
+impl AppendRequest {
+    pub fn new(
+        id: String,
+        choice: ConsentChoice,
+        context: RecordContext,
+        lifetimes: Lifetimes,
+    ) -> AppendRequest {
+        AppendRequest {
+            id,
+            choice,
+            context,
+            lifetimes,
+            grants: None,
+            secret_hash: None,
+        }
+    }
+}
 
 /// Appending to the consent ledger.
 pub trait LedgerAppend: Send + Sync {
@@ -28,6 +68,14 @@ pub trait LedgerAppend: Send + Sync {
         choice: ConsentChoice,
         context: RecordContext,
         lifetimes: Lifetimes,
+    ) -> impl Future<Output = Result<Receipt, LedgerError>> + Send {
+        self.submit(AppendRequest::new(id, choice, context, lifetimes))
+    }
+
+    /// Appends `request`, as [`append`](Self::append) does with its parts.
+    fn submit(
+        &self,
+        request: AppendRequest,
     ) -> impl Future<Output = Result<Receipt, LedgerError>> + Send;
 }
 
@@ -65,6 +113,7 @@ pub struct Ledger {
     queue: mpsc::Sender<Pending>,
     chain_id: Arc<str>,
     stats: Arc<LedgerStats>,
+    health: Arc<HealthCell>,
     stopped: watch::Receiver<bool>,
 }
 
@@ -88,7 +137,14 @@ impl Ledger {
         options: LedgerOptions,
     ) -> Result<Ledger, LedgerError> {
         let stats = Arc::new(LedgerStats::default());
-        let mut writer = Writer::new(store, chain_id.clone(), clock, stats.clone());
+        let health = Arc::new(HealthCell::new(WriterHealth::Ready));
+        let mut writer = Writer::new(
+            store,
+            chain_id.clone(),
+            clock,
+            stats.clone(),
+            health.clone(),
+        );
         writer.connect().await?;
         let (queue, receiver) = mpsc::channel(options.queue_capacity.max(1));
         let (stopped_tx, stopped) = watch::channel(false);
@@ -102,8 +158,48 @@ impl Ledger {
             queue,
             chain_id: chain_id.into(),
             stats,
+            health,
             stopped,
         })
+    }
+
+    /// A writer for `chain_id` that never writes: every append is answered with
+    /// [`LedgerError::Refused`] carrying `reason`, and [`health`](Self::health) says refused.
+    /// For a server that keeps serving (banner scripts, readiness, metrics) when its chain's
+    /// head did not match at start; it stops when `shutdown` is cancelled.
+    pub fn refusing(chain_id: String, reason: String, shutdown: CancellationToken) -> Ledger {
+        let (queue, mut receiver) = mpsc::channel::<Pending>(64);
+        let (stopped_tx, stopped) = watch::channel(false);
+        let health = Arc::new(HealthCell::new(WriterHealth::Refused {
+            reason: reason.clone(),
+        }));
+        tokio::spawn(async move {
+            loop {
+                let pending = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    next = receiver.recv() => match next {
+                        Some(pending) => pending,
+                        None => break,
+                    },
+                };
+                let _ = pending
+                    .reply
+                    .send(Err(LedgerError::Refused(reason.clone())));
+            }
+            let _ = stopped_tx.send(true);
+        });
+        Ledger {
+            queue,
+            chain_id: chain_id.into(),
+            stats: Arc::new(LedgerStats::default()),
+            health,
+            stopped,
+        }
+    }
+
+    /// Whether the writer can write now: ready, failing (retrying), or refused.
+    pub fn health(&self) -> WriterHealth {
+        self.health.get()
     }
 
     pub fn chain_id(&self) -> &str {
@@ -122,21 +218,9 @@ impl Ledger {
 }
 
 impl LedgerAppend for Ledger {
-    async fn append(
-        &self,
-        id: String,
-        choice: ConsentChoice,
-        context: RecordContext,
-        lifetimes: Lifetimes,
-    ) -> Result<Receipt, LedgerError> {
+    async fn submit(&self, request: AppendRequest) -> Result<Receipt, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let pending = Pending {
-            id,
-            choice,
-            context,
-            lifetimes,
-            reply,
-        };
+        let pending = Pending { request, reply };
         self.queue
             .send(pending)
             .await

@@ -5,30 +5,37 @@
 //! caller with its receipt. A failed batch answers every caller with an error and reloads the
 //! chain head from the database, so a receipt is never handed out for a record that is not on
 //! disk.
+//!
+//! The head is loaded only where it matches the chain's records (`head`); a mismatch stops the
+//! writer. While the storage fails the writer reports it (`health`), logs at most one line per
+//! interval, and probes the storage until it takes writes again.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use kapsel_core::Clock;
 use kapsel_core::consent::chain::seal;
-use kapsel_core::consent::{
-    ConsentChoice, ConsentRecord, GENESIS_HASH, Lifetimes, Receipt, RecordContext,
-};
+use kapsel_core::consent::expiry;
+use kapsel_core::consent::{ConsentRecord, GENESIS_HASH, Receipt};
 use sqlx::Connection as _;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::LedgerStats;
-use super::sql::{postgres, sqlite};
+use super::health::{HealthCell, LogThrottle, RETRY_AFTER_S};
+use super::sql::{RecordLinks, postgres, sqlite};
+use super::{AppendRequest, LedgerStats, WriterHealth, head};
 use crate::{LedgerError, Store, StoreError, backend};
+
+/// At most one error line per this many milliseconds of the writer's clock.
+const LOG_EVERY_MS: i64 = 10_000;
 
 /// One append waiting for its batch.
 #[derive(Debug)]
 pub(super) struct Pending {
-    pub(super) id: String,
-    pub(super) choice: ConsentChoice,
-    pub(super) context: RecordContext,
-    pub(super) lifetimes: Lifetimes,
+    pub(super) request: AppendRequest,
     pub(super) reply: oneshot::Sender<Result<Receipt, LedgerError>>,
 }
 
@@ -47,6 +54,8 @@ pub(super) struct Writer {
     head_seq: i64,
     head_hash: String,
     stats: Arc<LedgerStats>,
+    health: Arc<HealthCell>,
+    log: LogThrottle,
 }
 
 impl Writer {
@@ -55,6 +64,7 @@ impl Writer {
         chain_id: String,
         clock: Arc<dyn Clock>,
         stats: Arc<LedgerStats>,
+        health: Arc<HealthCell>,
     ) -> Writer {
         Writer {
             store,
@@ -64,10 +74,13 @@ impl Writer {
             head_seq: 0,
             head_hash: GENESIS_HASH.to_string(),
             stats,
+            health,
+            log: LogThrottle::new(LOG_EVERY_MS),
         }
     }
 
-    /// Opens the writer connection, takes the chain lock (PostgreSQL) and loads the head.
+    /// Opens the writer connection, takes the chain lock (PostgreSQL) and loads the head,
+    /// refusing a head that does not match the chain's records ([`head::resume_point`]).
     pub(super) async fn connect(&mut self) -> Result<(), LedgerError> {
         let mut conn = match &self.store {
             Store::Sqlite(pool) => {
@@ -81,11 +94,27 @@ impl Writer {
                 WriterConn::Postgres(conn)
             }
         };
-        let head = match &mut conn {
-            WriterConn::Sqlite(conn) => sqlite::chain_head(conn, &self.chain_id).await?,
-            WriterConn::Postgres(conn) => postgres::chain_head(conn, &self.chain_id).await?,
+        let (recorded, last) = match &mut conn {
+            WriterConn::Sqlite(conn) => (
+                sqlite::recorded_head(conn, &self.chain_id).await?,
+                sqlite::last_record(conn, &self.chain_id).await?,
+            ),
+            WriterConn::Postgres(conn) => (
+                postgres::recorded_head(conn, &self.chain_id).await?,
+                postgres::last_record(conn, &self.chain_id).await?,
+            ),
         };
-        (self.head_seq, self.head_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
+        match head::resume_point(&self.chain_id, recorded, last.as_ref()) {
+            Ok(head) => (self.head_seq, self.head_hash) = head,
+            Err(mismatch) => {
+                // The PostgreSQL chain lock goes with the connection.
+                let _ = match conn {
+                    WriterConn::Sqlite(conn) => conn.close().await,
+                    WriterConn::Postgres(conn) => conn.close().await,
+                };
+                return Err(LedgerError::HeadMismatch(Box::new(mismatch)));
+            }
+        }
         self.conn = Some(conn);
         Ok(())
     }
@@ -98,6 +127,7 @@ impl Writer {
     ) {
         let mut batch = Vec::with_capacity(max);
         loop {
+            let retry = Duration::from_secs(RETRY_AFTER_S);
             let first = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
@@ -105,6 +135,10 @@ impl Writer {
                     Some(pending) => pending,
                     None => break,
                 },
+                _ = tokio::time::sleep(retry), if self.health.is_failing() => {
+                    self.probe().await;
+                    continue;
+                }
             };
             batch.push(first);
             while batch.len() < max {
@@ -141,47 +175,161 @@ impl Writer {
         }
     }
 
+    /// A failure of `what`: counted in the health, logged at most once per interval (with how
+    /// many were left out). Returns the error each caller of the batch gets.
+    fn failure(&mut self, what: &str, err: &LedgerError, records: usize) -> LedgerError {
+        let now = self.clock.now_ms();
+        let reason = err.to_string();
+        let in_a_row = self.health.failed(now, &reason);
+        if let Some(suppressed) = self.log.admit(now) {
+            tracing::error!(
+                chain = %self.chain_id,
+                error = %reason,
+                records,
+                failures_in_a_row = in_a_row,
+                suppressed,
+                "{what} (at most one such line per {} s; {suppressed} left out since the last)",
+                LOG_EVERY_MS / 1000
+            );
+        }
+        match err {
+            LedgerError::HeadMismatch(_) => {
+                self.health.refuse(reason.clone());
+                LedgerError::Refused(reason)
+            }
+            _ if err.is_unavailable() => LedgerError::Unavailable(reason),
+            _ => LedgerError::BatchFailed(reason),
+        }
+    }
+
+    /// A success after failures: the health says ready again, and the log says so once.
+    fn recovered(&mut self) {
+        let ended = self.health.succeeded();
+        if ended > 0 {
+            self.log.reset();
+            tracing::info!(chain = %self.chain_id, failures = ended, "ledger writer writes again");
+        }
+    }
+
+    /// While failing with no append to try: reconnect if needed and make one small write.
+    async fn probe(&mut self) {
+        if self.conn.is_none()
+            && let Err(err) = self.connect().await
+        {
+            self.failure("ledger writer cannot reconnect", &err, 0);
+            return;
+        }
+        let now = self.clock.now_ms();
+        let probed = match self.conn.as_mut() {
+            Some(WriterConn::Sqlite(conn)) => sqlite::probe(conn, &self.chain_id, now).await,
+            Some(WriterConn::Postgres(conn)) => postgres::probe(conn, &self.chain_id, now).await,
+            None => Ok(()),
+        };
+        match probed {
+            Ok(()) => self.recovered(),
+            Err(err) => {
+                self.conn = None;
+                self.failure("ledger storage probe failed", &err.into(), 0);
+            }
+        }
+    }
+
+    /// The lineage root of each request's previous receipt, from the ledger or from an earlier
+    /// record of the same batch; a receipt the ledger does not hold starts no lineage.
+    async fn lineage_links(&mut self, batch: &[Pending]) -> Result<Vec<RecordLinks>, StoreError> {
+        let previous: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.request.choice.previous_receipt.as_deref())
+            .collect();
+        let mut roots: HashMap<String, String> = HashMap::new();
+        if !previous.is_empty() {
+            let found = match self.conn.as_mut() {
+                Some(WriterConn::Sqlite(conn)) => sqlite::lineage_roots(conn, &previous).await?,
+                Some(WriterConn::Postgres(conn)) => {
+                    postgres::lineage_roots(conn, &previous).await?
+                }
+                None => Vec::new(),
+            };
+            roots.extend(found);
+        }
+        let mut links = Vec::with_capacity(batch.len());
+        for pending in batch {
+            let request = &pending.request;
+            let lineage_root = request
+                .choice
+                .previous_receipt
+                .as_deref()
+                .and_then(|previous| roots.get(previous).cloned());
+            let own_root = lineage_root.clone().unwrap_or_else(|| request.id.clone());
+            roots.insert(request.id.clone(), own_root);
+            links.push(RecordLinks {
+                lineage_root,
+                secret_hash: request.secret_hash.clone(),
+            });
+        }
+        Ok(links)
+    }
+
+    /// Answers every caller in `batch` with `answer`; leaves `batch` empty.
+    fn refuse_all(batch: &mut Vec<Pending>, answer: &LedgerError) {
+        for pending in batch.drain(..) {
+            let _ = pending.reply.send(Err(same(answer)));
+        }
+    }
+
     /// Seals and commits `batch`, answering every caller; leaves `batch` empty.
     async fn commit(&mut self, batch: &mut Vec<Pending>) {
         if batch.is_empty() {
             return;
         }
+        if let WriterHealth::Refused { reason } = self.health.get() {
+            Writer::refuse_all(batch, &LedgerError::Refused(reason));
+            return;
+        }
         if self.conn.is_none()
             && let Err(err) = self.connect().await
         {
-            tracing::error!(chain = %self.chain_id, error = %err, "ledger writer cannot reconnect");
-            let reason = err.to_string();
-            for pending in batch.drain(..) {
-                let _ = pending
-                    .reply
-                    .send(Err(LedgerError::BatchFailed(reason.clone())));
-            }
+            let answer = self.failure("ledger writer cannot reconnect", &err, batch.len());
+            Writer::refuse_all(batch, &answer);
             return;
         }
+        let links = match self.lineage_links(batch).await {
+            Ok(links) => links,
+            Err(err) => {
+                self.conn = None;
+                let answer = self.failure("ledger batch failed", &err.into(), batch.len());
+                Writer::refuse_all(batch, &answer);
+                return;
+            }
+        };
         let now = self.clock.now_ms();
         let mut records = Vec::with_capacity(batch.len());
+        let mut kept_links = Vec::with_capacity(batch.len());
         let mut replies = Vec::with_capacity(batch.len());
         let mut prev_hash = self.head_hash.clone();
-        for pending in batch.drain(..) {
-            let expires_at_ms =
-                match pending
+        for (pending, link) in batch.drain(..).zip(links) {
+            let request = pending.request;
+            let lifetime = match request.grants {
+                Some(grants) => request.lifetimes.for_grants(grants),
+                None => request
                     .lifetimes
-                    .expires_at(pending.choice.action, &pending.choice, now)
-                {
-                    Ok(at) => at,
-                    Err(err) => {
-                        let _ = pending.reply.send(Err(err.into()));
-                        continue;
-                    }
-                };
+                    .for_choice(request.choice.action, &request.choice),
+            };
+            let expires_at_ms = match expiry::add(now, lifetime) {
+                Ok(at) => at,
+                Err(err) => {
+                    let _ = pending.reply.send(Err(err.into()));
+                    continue;
+                }
+            };
             let mut record = ConsentRecord {
-                id: pending.id,
+                id: request.id,
                 chain_id: self.chain_id.clone(),
                 seq: 0,
                 recorded_at_ms: now,
                 expires_at_ms,
-                choice: pending.choice,
-                context: pending.context,
+                choice: request.choice,
+                context: request.context,
                 prev_hash: String::new(),
                 hash: String::new(),
             };
@@ -192,8 +340,10 @@ impl Writer {
             );
             prev_hash.clone_from(&record.hash);
             records.push(record);
+            kept_links.push(link);
             replies.push(pending.reply);
         }
+        let links = kept_links;
         let Some(last) = records.last() else { return };
         let (last_seq, last_hash) = (last.seq, last.hash.clone());
         // Reason: `commit_micros` is a metric of elapsed time, not a reading of the time of day.
@@ -201,10 +351,11 @@ impl Writer {
         let started = std::time::Instant::now();
         let written = match self.conn.as_mut() {
             Some(WriterConn::Sqlite(conn)) => {
-                sqlite::insert_batch(conn, &self.chain_id, now, &records).await
+                sqlite::insert_batch(conn, &self.chain_id, now, &records, &links).await
             }
             Some(WriterConn::Postgres(conn)) => {
-                postgres::insert_batch_one_statement(conn, &self.chain_id, now, &records).await
+                postgres::insert_batch_one_statement(conn, &self.chain_id, now, &records, &links)
+                    .await
             }
             None => Ok(()),
         };
@@ -214,6 +365,7 @@ impl Writer {
             .fetch_add(micros, Ordering::Relaxed);
         match written {
             Ok(()) => {
+                self.recovered();
                 self.head_seq = last_seq;
                 self.head_hash = last_hash;
                 self.stats.batches.fetch_add(1, Ordering::Relaxed);
@@ -225,15 +377,24 @@ impl Writer {
                 }
             }
             Err(err) => {
-                tracing::error!(chain = %self.chain_id, error = %err, records = records.len(), "ledger batch failed");
                 self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
                 // The head in memory may be ahead of the database: reconnect and reload it.
                 self.conn = None;
-                let reason = err.to_string();
+                let answer = self.failure("ledger batch failed", &err.into(), records.len());
                 for reply in replies {
-                    let _ = reply.send(Err(LedgerError::BatchFailed(reason.clone())));
+                    let _ = reply.send(Err(same(&answer)));
                 }
             }
         }
+    }
+}
+
+/// The same answer again, for each caller of a failed batch.
+fn same(answer: &LedgerError) -> LedgerError {
+    match answer {
+        LedgerError::Unavailable(reason) => LedgerError::Unavailable(reason.clone()),
+        LedgerError::Refused(reason) => LedgerError::Refused(reason.clone()),
+        LedgerError::BatchFailed(reason) => LedgerError::BatchFailed(reason.clone()),
+        other => LedgerError::BatchFailed(other.to_string()),
     }
 }
