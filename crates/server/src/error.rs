@@ -65,6 +65,16 @@ pub enum ApiError {
     Unauthorized,
     #[error("the server is shutting down")]
     Unavailable,
+    /// The ledger's storage failed (disk full, I/O, database unreachable): nothing was
+    /// written; come back after `retry_after_s`.
+    #[error("the ledger cannot write now ({reason}); retry after {retry_after_s} s")]
+    StorageUnavailable { reason: String, retry_after_s: u64 },
+    /// The ledger writer refuses every write (its chain's head did not match at start).
+    #[error("the ledger refuses writes until an operator has checked it")]
+    LedgerRefused,
+    /// The request names something it may not use (a receipt without its secret).
+    #[error("{field}: {message}")]
+    Forbidden { field: String, message: String },
     /// A failure that is not the client's fault. `what` failed because of `source`; both, with
     /// the source's whole chain, are logged, never sent.
     #[error("internal error: {what}: {source}")]
@@ -124,7 +134,10 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable
+            | ApiError::StorageUnavailable { .. }
+            | ApiError::LedgerRefused => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -147,6 +160,9 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Unavailable => "unavailable",
+            ApiError::StorageUnavailable { .. } => "storage-unavailable",
+            ApiError::LedgerRefused => "ledger-refused",
+            ApiError::Forbidden { .. } => "forbidden",
             ApiError::Internal { .. } => "internal",
         }
     }
@@ -177,7 +193,9 @@ impl ApiError {
             ApiError::DuplicateKey { field } => {
                 vec![FieldError::new(field, "appears more than once")]
             }
-            ApiError::BadParameter { field, message } => vec![FieldError::new(field, message)],
+            ApiError::BadParameter { field, message } | ApiError::Forbidden { field, message } => {
+                vec![FieldError::new(field, message)]
+            }
             ApiError::UnknownRevision { .. } => vec![FieldError::new(
                 "revision",
                 "is neither the current nor a known earlier revision of this site; reload the banner",
@@ -234,7 +252,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let ApiError::RateLimited { retry_after_s } = self {
+        if let ApiError::RateLimited { retry_after_s }
+        | ApiError::StorageUnavailable { retry_after_s, .. } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
         }
         if let ApiError::Unauthorized = self {
@@ -258,14 +278,27 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<kapsel_store::StoreError> for ApiError {
     fn from(error: kapsel_store::StoreError) -> Self {
+        if error.is_unavailable() {
+            return ApiError::StorageUnavailable {
+                reason: "the store is unavailable".to_owned(),
+                retry_after_s: kapsel_store::RETRY_AFTER_S,
+            };
+        }
         ApiError::internal("the store", error)
     }
 }
 
+/// Storage failures are 503 with `Retry-After` and are not logged here: the writer logs them,
+/// at most once per interval, so a full disk is not filled further by its own error lines.
 impl From<kapsel_store::LedgerError> for ApiError {
     fn from(error: kapsel_store::LedgerError) -> Self {
         match error {
             kapsel_store::LedgerError::ShuttingDown => ApiError::Unavailable,
+            kapsel_store::LedgerError::Refused(_) => ApiError::LedgerRefused,
+            other if other.is_unavailable() => ApiError::StorageUnavailable {
+                reason: "the storage is unavailable".to_owned(),
+                retry_after_s: kapsel_store::RETRY_AFTER_S,
+            },
             other => ApiError::internal("the ledger writer", other),
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kapsel_core::consent::Lifetimes;
 use kapsel_core::privacy::revision::{consent_projection, site_revision};
-use kapsel_store::{Ledger, RevisionStore, Store};
+use kapsel_store::{RevisionStore, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -152,7 +152,13 @@ async fn prepare(
     let banner = BannerScripts::build(&sites.privacy, |site| {
         sites.current_revision(site).unwrap_or_default().to_owned()
     })?;
-    let ledger = Ledger::start(store.clone(), chain_id, clock.clone(), ledger_shutdown).await?;
+    let ledger = crate::consent::writer::start_ledger(
+        store.clone(),
+        chain_id,
+        clock.clone(),
+        ledger_shutdown,
+    )
+    .await?;
     let (signer, evidence) =
         signing(&store, signing_key, ledger.chain_id(), &clock, &random).await?;
     Ok(AppState {

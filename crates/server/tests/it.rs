@@ -13,8 +13,10 @@ mod it {
     mod clock;
     mod connections;
     mod consent;
+    mod contradictions;
     mod cors;
     mod hostile;
+    mod lineage;
     mod metrics;
     mod openapi;
     mod protocol;

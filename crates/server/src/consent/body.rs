@@ -1,17 +1,19 @@
 //! The strict schema of `POST /v1/consent`: a JSON body read field by field into a
 //! [`ConsentChoice`], so every problem names its field and all problems are reported together.
-//! Checks against the privacy file (known site, category, service, language) happen here too;
-//! the revision check needs the store and lives in the handler.
+//! Checks against the privacy file (known site, category, service, language) happen here too,
+//! and so does the refusal of a choice that contradicts its action (`reject_all` granting
+//! analytics, …; the rules are `kapsel_core::consent::coherence`). The revision check needs the
+//! store and lives in the handler.
 
 use std::collections::BTreeMap;
 
-use kapsel_core::consent::{ConsentAction, ConsentChoice, is_receipt_id};
+use kapsel_core::consent::{ConsentAction, ConsentChoice, SiteConsent, is_receipt_id, proof};
 use kapsel_core::privacy::{NECESSARY, PrivacyFile};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError};
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "site",
     "revision",
     "language",
@@ -19,14 +21,23 @@ const FIELDS: [&str; 8] = [
     "categories",
     "services",
     "previous_receipt",
+    "receipt_secret",
     "gpc",
 ];
 
 /// Longest accepted string for ids, revisions and languages; longer is certainly not declared.
 const MAX_TOKEN_LEN: usize = 128;
 
+/// A valid body: the choice to record, and the secret of the receipt it replaces (the proof
+/// that the client holds `previous_receipt`; checked against the ledger by the handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentBody {
+    pub choice: ConsentChoice,
+    pub receipt_secret: Option<String>,
+}
+
 /// Parses the raw body: 400 for bytes that are not JSON, 422 naming each bad field otherwise.
-pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice, ApiError> {
+pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentBody, ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|err| ApiError::MalformedJson {
         reason: format!("{err}"),
     })?;
@@ -113,6 +124,26 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
             None
         }
     };
+    let receipt_secret = match object.get("receipt_secret") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(secret)) if proof::is_secret(secret) => Some(secret.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "receipt_secret",
+                format!(
+                    "must be the receipt_secret of the previous receipt ({} lower-case hex digits)",
+                    proof::SECRET_LEN
+                ),
+            ));
+            None
+        }
+    };
+    if receipt_secret.is_some() && previous_receipt.is_none() {
+        errors.push(FieldError::new(
+            "receipt_secret",
+            "is only sent with previous_receipt, as the proof of holding it",
+        ));
+    }
     let gpc = match object.get("gpc") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => *flag,
@@ -126,7 +157,7 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
         (Some(site), Some(revision), Some(language), Some(action)) if errors.is_empty() => {
             let mut categories = categories;
             categories.insert(NECESSARY.to_owned(), true);
-            Ok(ConsentChoice {
+            let choice = ConsentChoice {
                 site: site.to_owned(),
                 revision: revision.to_owned(),
                 language,
@@ -135,9 +166,31 @@ pub fn parse_choice(body: &[u8], privacy: &PrivacyFile) -> Result<ConsentChoice,
                 services,
                 previous_receipt,
                 gpc,
+            };
+            refuse_contradictions(&choice, privacy)?;
+            Ok(ConsentBody {
+                choice,
+                receipt_secret,
             })
         }
         _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+/// 422 naming each field where the choice contradicts its action (`kapsel_core::consent::coherence`).
+fn refuse_contradictions(choice: &ConsentChoice, privacy: &PrivacyFile) -> Result<(), ApiError> {
+    let Some(site) = SiteConsent::of(privacy, &choice.site) else {
+        return Ok(());
+    };
+    let errors: Vec<FieldError> = site
+        .contradictions(choice)
+        .into_iter()
+        .map(|c| FieldError::new(c.field, c.message))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
     }
 }
 

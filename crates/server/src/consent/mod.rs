@@ -7,6 +7,7 @@ pub mod body;
 pub mod receipt;
 pub mod record;
 pub mod signer;
+pub mod writer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -2,9 +2,12 @@
 //! receipt. The body must be `application/json`; `text/plain` is refused too, because the banner
 //! sends with `fetch(…, {keepalive: true})`, which can carry JSON, and needs no `sendBeacon`.
 //!
-//! Order of checks: rate limit (middleware), content type (415), size (413), JSON (400), schema
-//! and privacy-file references (422), origin against the site's domains (403), revision (409),
-//! previous receipt exists (422). Only then is anything written, and a 201 means it is fsync'd.
+//! Order of checks: rate limit (middleware), content type (415), size (413), JSON (400), schema,
+//! privacy-file references and contradictions (422), origin against the site's domains (403),
+//! revision (409), previous receipt exists on the same site (422) and its `receipt_secret` is
+//! presented (422 when missing, 403 when wrong). Only then is anything written, and a 201 means
+//! it is fsync'd. The 201 body carries a fresh `receipt_secret` for the new receipt; the ledger
+//! keeps only its hash.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,16 +17,18 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use kapsel_core::consent::{ConsentChoice, RecordContext, receipt_id_at, ua};
-use kapsel_store::{LedgerAppend, LedgerRead};
+use kapsel_core::consent::{
+    ConsentChoice, Receipt, RecordContext, SiteConsent, proof, receipt_id_at, ua,
+};
+use kapsel_core::signing::receipt::{ReceiptSignature, receipt_text_of};
+use kapsel_store::{AppendRequest, LedgerAppend, LedgerRead};
+use serde::Serialize;
 
-use super::body::parse_choice;
-use super::signer::SignedReceipt;
+use super::body::{ConsentBody, parse_choice};
 use crate::error::ApiError;
 use crate::extract::ClientPrefix;
 use crate::middleware::cors::origin_allowed;
 use crate::state::ConsentState;
-use kapsel_core::signing::receipt::receipt_text_of;
 
 /// `POST /v1/consent`.
 pub async fn post_consent(
@@ -44,18 +49,15 @@ pub async fn post_consent(
             }
         }
     })?;
-    let choice = parse_choice(&body, &state.sites.privacy)?;
+    let ConsentBody {
+        choice,
+        receipt_secret,
+    } = parse_choice(&body, &state.sites.privacy)?;
     check_origin(&state, &headers, &choice)?;
     check_revision(&state, &choice)?;
-    if let Some(previous) = &choice.previous_receipt {
-        let exists = state.records.get_record(previous).await?.is_some();
-        if !exists {
-            return Err(ApiError::field(
-                "previous_receipt",
-                format!("no receipt {previous:?} is recorded"),
-            ));
-        }
-    }
+    check_previous(&state, &choice, receipt_secret.as_deref()).await?;
+    let grants = SiteConsent::of(&state.sites.privacy, &choice.site)
+        .map(|site| site.grants_beyond_necessary(&choice));
     let context = RecordContext {
         ip_prefix: client.0,
         ua_family: ua::family(
@@ -72,11 +74,14 @@ pub async fn post_consent(
     let mut randomness = [0u8; 10];
     state.random.fill(&mut randomness);
     let id = receipt_id_at(state.clock.now_ms(), randomness);
-    let signed_choice = choice.clone();
-    let receipt = state
-        .ledger
-        .append(id, choice, context, state.lifetimes)
-        .await?;
+    let mut secret = [0u8; 16];
+    state.random.fill(&mut secret);
+    let receipt_secret = proof::new_secret(secret);
+    let mut request = AppendRequest::new(id, choice, context, state.lifetimes);
+    request.grants = grants;
+    request.secret_hash = Some(proof::secret_hash(&receipt_secret));
+    let signed_choice = request.choice.clone();
+    let receipt = state.ledger.submit(request).await?;
     let signature = state
         .signer
         .sign(receipt_text_of(&receipt, &signed_choice))
@@ -85,10 +90,67 @@ pub async fn post_consent(
         .increment(1);
     let location = HeaderValue::try_from(format!("/v1/receipts/{}", receipt.id))
         .map_err(|e| ApiError::internal("the receipt's Location header", e))?;
-    let body = SignedReceipt { receipt, signature };
+    let body = Created {
+        receipt,
+        receipt_secret,
+        signature,
+    };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
+}
+
+/// The `201` body: the receipt, and the secret that proves holding it (only ever sent here).
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    receipt: Receipt,
+    receipt_secret: String,
+    /// The server's signature of the receipt (`super::signer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<ReceiptSignature>,
+}
+
+/// A choice that replaces an earlier receipt must name one of the same site, and prove that
+/// the client holds it with that receipt's secret: otherwise anyone who learnt a receipt id
+/// could write into that visitor's lineage, from any site.
+async fn check_previous(
+    state: &ConsentState,
+    choice: &ConsentChoice,
+    secret: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(previous) = &choice.previous_receipt else {
+        return Ok(());
+    };
+    let Some(known) = state.records.previous_receipt(previous).await? else {
+        return Err(ApiError::field(
+            "previous_receipt",
+            format!("no receipt {previous:?} is recorded"),
+        ));
+    };
+    if known.site != choice.site {
+        return Err(ApiError::field(
+            "previous_receipt",
+            format!(
+                "receipt {previous:?} was made on another site; a choice replaces only a \
+                 receipt of its own site"
+            ),
+        ));
+    }
+    let Some(secret) = secret else {
+        return Err(ApiError::field(
+            "receipt_secret",
+            "is required with previous_receipt: send the receipt_secret the earlier receipt \
+             came with",
+        ));
+    };
+    match known.secret_hash {
+        Some(stored) if proof::proves(secret, &stored) => Ok(()),
+        _ => Err(ApiError::Forbidden {
+            field: "receipt_secret".to_owned(),
+            message: format!("is not the secret of receipt {previous:?}"),
+        }),
+    }
 }
 
 /// 415 unless the body is declared `application/json` (parameters such as charset allowed).

@@ -48,6 +48,7 @@ fn render(state: &OpsState) -> Response {
     metrics::counter!("kapsel_ledger_batches_total").absolute(load(&stats.batches));
     metrics::counter!("kapsel_ledger_records_total").absolute(load(&stats.records));
     metrics::counter!("kapsel_ledger_failed_batches_total").absolute(load(&stats.failed_batches));
+    super::ready::export_gauge(&state.ledger);
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

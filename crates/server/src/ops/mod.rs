@@ -1,10 +1,12 @@
-//! Operating the server: liveness (`/healthz`), Prometheus metrics (`/metrics`) and the OpenAPI
+//! Operating the server: liveness (`/healthz`), readiness (`/readyz`: can the ledger write?),
+//! Prometheus metrics (`/metrics`) and the OpenAPI
 //! description (`/openapi.json`). On the public listener metrics need the admin bearer token; the
 //! ops listener serves them without one.
 
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod ready;
 
 use axum::Router;
 use axum::routing::get;
@@ -15,6 +17,7 @@ use crate::state::AppState;
 pub fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::get_health))
+        .route("/readyz", get(ready::get_ready))
         .route("/openapi.json", get(openapi::get_openapi))
         .route("/metrics", get(metrics::get_metrics))
 }
@@ -23,5 +26,6 @@ pub fn public_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::get_health))
+        .route("/readyz", get(ready::get_ready))
         .route("/metrics", get(metrics::get_metrics_open))
 }

@@ -61,6 +61,7 @@ async fn a_choice_is_recorded_minimised_and_its_receipt_follows_withdrawal() {
         "action": "withdraw",
         "categories": { "analytics": false, "marketing": false },
         "previous_receipt": id,
+        "receipt_secret": receipt["receipt_secret"],
     });
     let response = server.post_consent(&withdrawal).await;
     assert_eq!(response.status(), 201);
