@@ -15,6 +15,7 @@ mod it {
     mod crash;
     mod evidence;
     mod ledger;
+    mod review;
     mod scan;
     mod serve;
 }

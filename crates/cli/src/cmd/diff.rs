@@ -1,6 +1,7 @@
 //! `kapsel diff OLD.toml NEW.toml`: what changed for visitors between two privacy files, per
 //! site, in plain sentences (the same the change-log page shows), or `--json`. A reformatted
-//! file reports no changes. Exit code 0 either way; 2 when a file cannot be loaded.
+//! file reports no changes. Exit code 0 either way, or with `--exit-code` 1 when anything changed
+//! (for CI); an error when a file cannot be loaded.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ pub struct DiffArgs {
     /// Print the changes as JSON instead of sentences.
     #[arg(long)]
     pub json: bool,
+    /// Exit with 1 when there are changes, 0 when there are none (as `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
@@ -39,8 +43,10 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         None => new.sites.iter().map(|s| s.id.clone()).collect(),
     };
     let mut report = serde_json::Map::new();
+    let mut changed = false;
     for site in &sites {
         let changes = diff(&old, &new, site);
+        changed |= !changes.is_empty();
         if args.json {
             report.insert(site.clone(), serde_json::to_value(&changes)?);
             continue;
@@ -56,5 +62,9 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if changed && args.exit_code {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use kapsel_core::SystemClock;
+use kapsel_core::catalogue::Catalogue;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::scan_classify::{Declaration, EXPIRY_TOLERANCE_MIN_MS, EXPIRY_TOLERANCE_PERCENT};
 use kapsel_core::scan_report::{Finding, Report, StorageArea, ViolationKind};
@@ -141,7 +142,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     eprint!("{}", summary(&report));
     if args.suggest {
-        print!("{}", suggestions(&report));
+        print!("{}", suggestions(&report, &catalogue));
     }
     let failing = match args.fail_on {
         FailOn::Violations => report.violations.len(),
@@ -235,8 +236,10 @@ pub fn summary(report: &Report) -> String {
     out
 }
 
-/// Privacy-file entries for every undeclared cookie and storage key, with what was observed.
-pub fn suggestions(report: &Report) -> String {
+/// Privacy-file entries for every undeclared cookie and storage key, with what was observed. A
+/// name the catalogue knows by its prefix (`_hjSessionUser_123`) is proposed as that prefix
+/// (`_hjSessionUser_`, `prefix = true`), once.
+pub fn suggestions(report: &Report, catalogue: &Catalogue) -> String {
     let mut seen = BTreeSet::new();
     let mut out = String::new();
     for (page, phase, finding) in report.findings() {
@@ -261,7 +264,12 @@ pub fn suggestions(report: &Report) -> String {
             }
             Finding::Request(_) => continue,
         };
-        if !seen.insert((kind, name.clone())) {
+        let by_prefix = catalogue
+            .lookup(name)
+            .filter(|known| known.prefix && *name != known.name)
+            .map(|known| known.name.clone());
+        let entry_name = by_prefix.clone().unwrap_or_else(|| name.clone());
+        if !seen.insert((kind, entry_name.clone())) {
             continue;
         }
         let known = match finding.classification() {
@@ -275,7 +283,10 @@ pub fn suggestions(report: &Report) -> String {
             "# {name}: seen on {page} ({}); {known}. Put it under the service that sets it.\n",
             phase.as_str()
         );
-        out += &format!("[[services.cookies]]\nname = {}\n", quoted(name));
+        out += &format!("[[services.cookies]]\nname = {}\n", quoted(&entry_name));
+        if by_prefix.is_some() {
+            out += "prefix = true\n";
+        }
         if kind != "cookie" {
             out += &format!("kind = \"{kind}\"\n");
         }

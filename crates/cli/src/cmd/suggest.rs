@@ -1,12 +1,20 @@
 //! `kapsel suggest --config FILE [--ocd PATH] [--cookie NAME]...`: checks the declared cookies
 //! against the catalogue and proposes what to write.
 //!
-//! - A declared duration that disagrees with the catalogue's by more than 10 % (or session vs
-//!   persistent vs fixed) is flagged.
+//! - A declared cookie duration that disagrees with the catalogue's by more than 10 % (or session
+//!   vs persistent vs fixed) is flagged (storage keys are not: the catalogue's lifetimes are
+//!   cookies').
 //! - A cookie declared in `necessary`, or in a category not marked `marketing`, that the
 //!   catalogue knows as analytics or marketing is flagged.
 //! - Each `--cookie NAME` (a name a scan found, not yet declared) gets a proposed
 //!   `[[services.cookies]]` entry with provider, category and duration from the catalogue.
+//!
+//! - The warnings of `kapsel check` (a necessary service the catalogue knows as tracking, a
+//!   service in no processing activity) are flags too.
+//!
+//! A flag the operator has reviewed is acknowledged in the privacy file with the reason:
+//! `acknowledge.duration` / `acknowledge.category` on the cookie, `acknowledge.necessary` /
+//! `acknowledge.activity` on the service. Acknowledged flags are counted, not printed.
 //!
 //! Exit code 1 when anything was flagged, so CI can stop on it; 0 otherwise.
 
@@ -15,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use kapsel_core::catalogue::{KnownCategory, KnownCookie};
-use kapsel_core::privacy::{Duration, NECESSARY, PrivacyFile};
+use kapsel_core::privacy::{Duration, NECESSARY, PrivacyFile, StorageKind, warnings};
 
 use super::catalogue::{describe, load_catalogue};
 use super::declaration::load_file;
@@ -108,6 +116,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     let (catalogue, _) = load_catalogue(args.ocd.as_deref())?;
     let mut flagged = 0usize;
     let mut checked = 0usize;
+    let mut acknowledged = 0usize;
     for service in &file.services {
         for cookie in &service.cookies {
             let Some(known) = catalogue.lookup(&cookie.name) else {
@@ -115,26 +124,47 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             };
             checked += 1;
             let place = format!("{} / {}", service.id, cookie.name);
-            if let (Ok(declared), Some(known_duration)) =
-                (Duration::parse(&cookie.duration), known.duration)
-                && durations_disagree(&declared, &known_duration)
+            // The catalogue's lifetimes are those of cookies: a storage key of the same name
+            // (Segment keeps `ajs_user_id` in both) has none to compare with.
+            if let (StorageKind::Cookie, Ok(declared), Some(known_duration)) = (
+                cookie.kind,
+                Duration::parse(&cookie.duration),
+                known.duration,
+            ) && durations_disagree(&declared, &known_duration)
             {
-                flagged += 1;
-                println!(
-                    "{place}: declared duration {declared}, the catalogue says {known_duration} ({})",
-                    describe(known)
-                );
+                if cookie.acknowledge.duration.is_some() {
+                    acknowledged += 1;
+                } else {
+                    flagged += 1;
+                    println!(
+                        "{place}: declared duration {declared}, the catalogue says {known_duration} ({}); fix it, or give the reason in acknowledge.duration = \"…\"",
+                        describe(known)
+                    );
+                }
             }
             if let Some(problem) = category_problem(&file, &service.category, known) {
-                flagged += 1;
-                println!("{place}: {problem}");
+                if cookie.acknowledge.category.is_some() {
+                    acknowledged += 1;
+                } else {
+                    flagged += 1;
+                    println!(
+                        "{place}: {problem}; fix it, or give the reason in acknowledge.category = \"…\""
+                    );
+                }
             }
         }
+    }
+    // The warnings of `kapsel check` (judged with this catalogue) count as flags here too.
+    for warning in warnings::warnings(&file, &catalogue) {
+        flagged += 1;
+        println!("{}: {}", warning.path, warning.message);
     }
     for name in &args.cookie {
         print!("{}", proposal(name, catalogue.lookup(name)));
     }
-    eprintln!("{checked} declared cookies found in the catalogue; {flagged} flagged");
+    eprintln!(
+        "{checked} declared cookies found in the catalogue; {flagged} flagged, {acknowledged} acknowledged"
+    );
     Ok(if flagged > 0 {
         ExitCode::from(1)
     } else {

@@ -106,6 +106,35 @@ pub fn load(source: &str, file_name: &str) -> Result<PrivacyFile, Problems> {
     }
 }
 
+/// The warnings about a file that loaded (`privacy::warnings`, judged with `catalogue`), placed
+/// in `source` like problems, in file order; each message starts with "warning: ".
+pub fn warnings_in(
+    source: &str,
+    file_name: &str,
+    file: &PrivacyFile,
+    catalogue: &crate::catalogue::Catalogue,
+) -> Vec<Problem> {
+    let Ok(tree) = DeTable::parse(source) else {
+        return Vec::new();
+    };
+    let map = SourceMap::new(tree);
+    let mut found: Vec<Problem> = super::warnings::warnings(file, catalogue)
+        .into_iter()
+        .map(|warning| {
+            let (line, column) = line_column(source, map.span(&warning.path, warning.target).start);
+            Problem {
+                file: file_name.to_owned(),
+                line,
+                column,
+                message: format!("warning: {}", warning.message),
+                hint: warning.hint,
+            }
+        })
+        .collect();
+    found.sort_by_key(|problem| (problem.line, problem.column));
+    found
+}
+
 /// A hint for the type errors serde reports while reading the model.
 fn type_hint(message: &str) -> String {
     if message.starts_with("missing field") {
