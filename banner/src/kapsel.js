@@ -31,13 +31,14 @@
     return typeof s === 'string' ? s.replace(/\{(\w+)\}/g, function (_, v) { return vars[v]; }) : s;
   }
 
-  // The consent cookie: 1|receipt|revision|expires_ms|granted ids (.)|pending action|gpc.
+  // The consent cookie: 1|receipt|revision|expires_ms|granted ids (.)|pending action|gpc|ask|secret.
+  // secret: the receipt's receipt_secret, the proof the API asks for to replace that receipt.
   function read() {
     var m = d.cookie.match(/(?:^|;\s*)kapsel_consent=([^;]*)/), f = m ? m[1].split('|').map(decodeURIComponent) : [];
-    return f[0] === '1' ? { rid: f[1], rev: f[2], exp: +f[3], granted: f[4] ? f[4].split('.') : [], pending: f[5], gpc: f[6] === '1' } : null;
+    return f[0] === '1' ? { rid: f[1], rev: f[2], exp: +f[3], granted: f[4] ? f[4].split('.') : [], pending: f[5], gpc: f[6] === '1', key: f[8] || '' } : null;
   }
   function write(s) {
-    var h = location.hostname, cd = C.cookie_domain, v = ['1', s.rid, s.rev, s.exp, s.granted.join('.'), s.pending, s.gpc ? 1 : 0]
+    var h = location.hostname, cd = C.cookie_domain, v = ['1', s.rid, s.rev, s.exp, s.granted.join('.'), s.pending, s.gpc ? 1 : 0, '', s.key]
       .map(function (x) { return encodeURIComponent(x == null ? '' : x); }).join('|');
     d.cookie = NAME + '=' + v + ';Path=/;Expires=' + new Date(s.exp).toUTCString() + ';SameSite=Lax' +
       (cd && (h === cd || h.endsWith('.' + cd)) ? ';Domain=' + cd : '') + (location.protocol === 'https:' ? ';Secure' : '');
@@ -138,13 +139,17 @@
   // A choice: store it, clean up what is no longer allowed, tell the page, record it.
   function choose(action, g) {
     var before = consent().services, wasDecided = decided, withdrawn;
+    if (gpcOn) g = new Set(Array.from(g).filter(function (id) { // never marketing under GPC
+      var s = svcById[id], c = C.categories.filter(function (x) { return x.id === (s ? s.category : id); })[0];
+      return !(c && c.marketing);
+    }));
     if (gpcOn && action === 'accept_all') action = 'gpc';
     withdrawn = wasDecided && before.some(function (id) { return !allowed(id, g); });
-    if (withdrawn) action = 'withdraw';
+    if (withdrawn) action = g.size ? 'custom' : 'withdraw'; // a withdrawal grants nothing
     granted = g;
     decided = true;
     state = {
-      rid: state && state.rid, rev: C.revision, exp: Date.now() + (g.size ? C.accept_ms : C.reject_ms),
+      rid: state && state.rid, key: state && state.key, rev: C.revision, exp: Date.now() + (g.size ? C.accept_ms : C.reject_ms),
       granted: Array.from(g), pending: action, gpc: gpcOn
     };
     write(state);
@@ -160,7 +165,7 @@
   function send() {
     var s = state, body = { site: C.site, revision: s.rev, language: lang, action: s.pending, gpc: s.gpc, categories: {}, services: {} };
     if (!s.pending) return Promise.resolve();
-    if (s.rid) body.previous_receipt = s.rid;
+    if (s.rid) { body.previous_receipt = s.rid; if (s.key) body.receipt_secret = s.key; }
     C.categories.forEach(function (c) { if (c.id !== NEC) body.categories[c.id] = allowed(c.id); });
     C.services.forEach(function (v) { body.services[v.id] = allowed(v.id); });
     function post() {
@@ -171,6 +176,7 @@
         if (r.status >= 500 || r.status === 429) throw r; // kept pending: sent again on the next page view
         if (r.status >= 400 && body.previous_receipt) { // e.g. a receipt from another ledger: record without it
           delete body.previous_receipt;
+          delete body.receipt_secret;
           return post();
         }
         return r.status < 300 ? r.json() : {};
@@ -178,7 +184,7 @@
     }
     return post().then(function (rc) {
       if (state !== s) return;
-      if (rc.id) { s.rid = rc.id; s.exp = rc.expires_at_ms || s.exp; }
+      if (rc.id) { s.rid = rc.id; s.key = rc.receipt_secret || ''; s.exp = rc.expires_at_ms || s.exp; }
       s.pending = '';
       write(s);
     }, function () {});

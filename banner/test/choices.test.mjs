@@ -34,6 +34,9 @@ test('withdraw: declared first-party cookies and storage deleted, page reloaded,
   assert.equal(record.action, 'withdraw');
   assert.equal(record.services['google-analytics'], false);
   assert.equal((await ledger(first.receipt)).current_id, second.receipt, 'the withdrawal names the earlier receipt');
+  // The proof of holding the receipt: its receipt_secret, kept in the cookie's ninth field.
+  const secret = await page.evaluate(() => decodeURIComponent(document.cookie.match(/kapsel_consent=([^;]*)/)[1].split('|')[8] || ''));
+  assert.match(secret, /^[0-9a-f]{32}$/, 'the new receipt\'s secret is kept for the next change of mind');
   await page.context().close();
 });
 
