@@ -17,5 +17,6 @@ mod it {
     mod ledger;
     mod review;
     mod scan;
+    mod scan_token;
     mod serve;
 }

@@ -8,13 +8,14 @@ use chromiumoxide::Page;
 use chromiumoxide::cdp::js_protocol::runtime::{
     AddBindingParams, EvaluateParams, ExecutionContextId,
 };
-use kapsel_core::Clock;
 use kapsel_core::scan_report::{Finding, Phase};
+use kapsel_core::{Clock, Secret};
 use url::Url;
 
 use crate::ScanError;
 use crate::browser::{Chromium, Tab};
 use crate::events::{BINDING, Recorder};
+use crate::mark::mark_consent_requests;
 use crate::observe::observe;
 
 const HOOKS: &str = include_str!("hooks.js");
@@ -54,16 +55,25 @@ pub struct Visit {
     pub links: Vec<String>,
 }
 
-/// Visits `url` in a fresh profile, following `plan`; `clock` is "now" for cookie lifetimes.
+/// Visits `url` in a fresh profile, following `plan`; `clock` is "now" for cookie lifetimes;
+/// with `token`, the banner's consent requests carry it (`mark`).
 pub async fn visit(
     chromium: &Chromium,
     url: &Url,
     plan: Plan,
     timing: Timing,
     clock: &dyn Clock,
+    token: Option<&Secret>,
 ) -> Result<Visit, ScanError> {
     let tab = chromium.fresh_tab().await?;
+    let marker = match token {
+        Some(token) => Some(mark_consent_requests(&tab.page, token).await?),
+        None => None,
+    };
     let result = visit_in(chromium, &tab, url, plan, timing, clock).await;
+    if let Some(marker) = marker {
+        marker.abort();
+    }
     chromium.close_tab(tab).await;
     result
 }

@@ -12,6 +12,7 @@ pub mod capture;
 pub mod crawl;
 pub mod events;
 pub mod html;
+pub mod mark;
 pub mod observe;
 
 use std::fmt;
@@ -87,6 +88,9 @@ pub struct ScanOptions {
     /// When the report says the scan started and finished, and what "now" is for a cookie's
     /// remaining lifetime. Budgets and quiet periods are timeouts on tokio's clock instead.
     pub clock: Arc<dyn Clock>,
+    /// The server's `[scan] token`: sent as `Kapsel-Scan` on the banner's consent requests (and
+    /// nowhere else), so the choices this scan drives are answered but never recorded.
+    pub scan_token: Option<kapsel_core::Secret>,
 }
 
 impl fmt::Debug for ScanOptions {
@@ -101,6 +105,7 @@ impl fmt::Debug for ScanOptions {
             .field("concurrency", &self.concurrency)
             .field("chromium", &self.chromium)
             .field("timing", &self.timing)
+            .field("scan_token", &self.scan_token)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +128,7 @@ impl ScanOptions {
                 load_max: Duration::from_secs(20),
             },
             clock,
+            scan_token: None,
         }
     }
 }
@@ -267,15 +273,16 @@ async fn scan_page(
 ) -> (PageResult, Vec<String>) {
     let timing = options.timing;
     let clock = options.clock.as_ref();
+    let token = options.scan_token.as_ref();
     let (first, accept) = if options.drive_choices {
         let (first, accept) = futures::join!(
-            capture::visit(chromium, &url, Plan::BeforeThenReject, timing, clock),
-            capture::visit(chromium, &url, Plan::Accept, timing, clock)
+            capture::visit(chromium, &url, Plan::BeforeThenReject, timing, clock, token),
+            capture::visit(chromium, &url, Plan::Accept, timing, clock, token)
         );
         (first, Some(accept))
     } else {
         (
-            capture::visit(chromium, &url, Plan::BeforeChoice, timing, clock).await,
+            capture::visit(chromium, &url, Plan::BeforeChoice, timing, clock, token).await,
             None,
         )
     };

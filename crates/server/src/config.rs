@@ -35,6 +35,9 @@ pub struct ServerConfig {
     pub signing_key: Option<Arc<kapsel_core::signing::SigningKey>>,
     /// How often the chain's head is signed into a checkpoint when it moved.
     pub checkpoint_interval: std::time::Duration,
+    /// The scanner's token (`[scan] token`): consent POSTs that carry it in `Kapsel-Scan` are
+    /// answered as usual and never written to the ledger.
+    pub scan_token: Option<Secret>,
 }
 
 impl ServerConfig {
@@ -52,6 +55,7 @@ impl ServerConfig {
             demo: false,
             signing_key: None,
             checkpoint_interval: std::time::Duration::from_secs(60),
+            scan_token: None,
         }
     }
 }
@@ -65,6 +69,7 @@ impl fmt::Debug for ServerConfig {
             )
             .field("chain_id", &self.chain_id)
             .field("admin_token", &self.admin_token)
+            .field("scan_token", &self.scan_token)
             .field("limits", &self.limits)
             .field("proxy", &self.proxy)
             .field("demo", &self.demo)

@@ -143,6 +143,7 @@ async fn prepare(
         demo: _,
         signing_key,
         checkpoint_interval: _,
+        scan_token,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {
@@ -171,6 +172,7 @@ async fn prepare(
             random,
             body_limit: limits.body_bytes,
             signer,
+            scan_token,
         }),
         pages: Arc::new(PagesState {
             sites: sites.clone(),

@@ -68,6 +68,8 @@ pub struct ConsentState {
     pub body_limit: usize,
     /// Signs receipts a batch at a time.
     pub signer: crate::consent::signer::ReceiptSigner,
+    /// `[scan] token`: choices sent with it are answered but not recorded (`consent::scan`).
+    pub scan_token: Option<kapsel_core::Secret>,
 }
 
 /// The document pages' state: the sites and their kept revisions.

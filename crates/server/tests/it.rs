@@ -22,5 +22,6 @@ mod it {
     mod protocol;
     mod proxy;
     mod ratelimit;
+    mod scan_mark;
     mod signing;
 }

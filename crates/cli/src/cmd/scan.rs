@@ -67,6 +67,10 @@ pub struct ScanArgs {
     /// Only observe "before any choice", even where a Kapsel banner could be driven.
     #[arg(long)]
     pub no_choices: bool,
+    /// The server's `[scan] token`: sent as `Kapsel-Scan` on the banner's consent requests only,
+    /// so the choices the scan drives are not recorded as visitors' choices.
+    #[arg(long, env = "KAPSEL_SCAN__TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// The Chromium executable.
     #[arg(long, env = "KAPSEL_CHROMIUM", default_value = kapsel_scan::browser::DEFAULT_CHROMIUM)]
     pub chromium: PathBuf,
@@ -111,6 +115,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     options.drive_choices = !args.no_choices;
     options.concurrency = args.concurrency.max(1);
     options.chromium = args.chromium.clone();
+    options.scan_token = args.token.as_deref().and_then(kapsel_core::Secret::new);
 
     let declaration = file
         .as_ref()

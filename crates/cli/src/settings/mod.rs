@@ -14,6 +14,7 @@ mod env;
 mod layers;
 pub mod listen;
 pub mod log;
+pub mod scan;
 pub mod server;
 pub mod signing;
 pub mod store;
@@ -32,6 +33,7 @@ pub use layers::put;
 use credentials::{ConnectorSettings, DestinationSettings, JobsSettings, MailSettings};
 use listen::ListenSettings;
 use log::LogSettings;
+use scan::ScanSettings;
 use server::{AdminSettings, LimitsSettings, ProxySettings, ServerSettings};
 use signing::SigningSettings;
 use store::StoreSettings;
@@ -48,6 +50,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub log: LogSettings,
     pub signing: SigningSettings,
+    /// The token that marks Kapsel's own scanner, whose choices are never recorded.
+    pub scan: ScanSettings,
     pub mail: MailSettings,
     pub jobs: JobsSettings,
     /// The operator's databases and systems, by the name the privacy file uses for them.

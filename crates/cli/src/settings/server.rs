@@ -177,6 +177,7 @@ impl Settings {
     pub fn server_config(&self, privacy: Arc<PrivacyFile>, chain_id: String) -> ServerConfig {
         let mut config = ServerConfig::new(privacy, chain_id);
         config.admin_token = self.admin.token.clone();
+        config.scan_token = self.scan.token.clone();
         config.limits = Limits::from(&self.limits);
         config.proxy = self.proxy.proxy_trust();
         config.demo = self.server.demo;

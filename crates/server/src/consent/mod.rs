@@ -6,6 +6,7 @@
 pub mod body;
 pub mod receipt;
 pub mod record;
+pub mod scan;
 pub mod signer;
 pub mod writer;
 

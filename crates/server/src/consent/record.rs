@@ -55,6 +55,10 @@ pub async fn post_consent(
     } = parse_choice(&body, &state.sites.privacy)?;
     check_origin(&state, &headers, &choice)?;
     check_revision(&state, &choice)?;
+    // The scanner's own clicks are answered but never recorded (`scan`).
+    if super::scan::is_scan(&headers, state.scan_token.as_ref())? {
+        return super::scan::answer_without_recording(&state, &choice);
+    }
     check_previous(&state, &choice, receipt_secret.as_deref()).await?;
     let grants = SiteConsent::of(&state.sites.privacy, &choice.site)
         .map(|site| site.grants_beyond_necessary(&choice));
