@@ -90,7 +90,10 @@ pub fn classify(
         None => judgement.skipped_checks.push(
             "undeclared, expiry and stale-declaration checks: no privacy file given".to_owned(),
         ),
-        Some(_) => stale::stale_declarations(pages, &services, &mut judgement),
+        Some(_) => {
+            stale::stale_declarations(pages, &services, &mut judgement);
+            necessary::necessary_but_tracking(pages, &services, catalogue, &mut judgement);
+        }
     }
     judgement
 }
@@ -372,6 +375,7 @@ pub fn expiry_excess(
     }
 }
 
+mod necessary;
 mod stale;
 mod wording;
 

@@ -295,6 +295,9 @@ pub enum ViolationKind {
     ExpiryLongerThanDeclared,
     /// A declared service of which nothing was seen in any phase on any page.
     StaleDeclaration,
+    /// A service declared necessary, seen on the site, that the catalogue knows as analytics or
+    /// marketing (by a cookie or a host) and the file does not acknowledge as necessary.
+    NecessaryButTracking,
 }
 
 impl ViolationKind {
@@ -306,6 +309,7 @@ impl ViolationKind {
             ViolationKind::Undeclared => "undeclared",
             ViolationKind::ExpiryLongerThanDeclared => "expiry_longer_than_declared",
             ViolationKind::StaleDeclaration => "stale_declaration",
+            ViolationKind::NecessaryButTracking => "necessary_but_tracking",
         }
     }
 }
