@@ -13,6 +13,7 @@ mod it {
 
     mod check;
     mod crash;
+    mod edge;
     mod evidence;
     mod ledger;
     mod review;
