@@ -258,6 +258,34 @@ mod tests {
         }
     }
 
+    /// Where the time of signing goes (`cargo test --release -p kapsel-core -- --ignored
+    /// --nocapture signing_cost`): one Ed25519 signature, and a batch of 64 receipts.
+    #[test]
+    #[ignore]
+    // Reason: a measurement of elapsed time, not a reading of the time of day.
+    #[allow(clippy::disallowed_methods)]
+    fn signing_cost() {
+        let key = test_key();
+        let records = batch(1, 64);
+        let texts: Vec<String> = records.iter().map(receipt_text).collect();
+        let rounds = 2_000;
+        let started = std::time::Instant::now();
+        for i in 0..rounds {
+            std::hint::black_box(key.sign(texts[i % 64].as_bytes()));
+        }
+        let one = started.elapsed().as_secs_f64() * 1e6 / rounds as f64;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds / 20 {
+            std::hint::black_box(sign_batch(&key, texts.clone(), 5));
+        }
+        let per_batch = started.elapsed().as_secs_f64() * 1e6 / (rounds / 20) as f64;
+        println!(
+            "one Ed25519 signature: {one:.1} µs; a batch of 64: {per_batch:.1} µs \
+             ({:.2} µs per receipt)",
+            per_batch / 64.0
+        );
+    }
+
     #[test]
     fn an_altered_receipt_or_batch_does_not_verify() {
         let key = test_key();

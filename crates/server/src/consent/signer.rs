@@ -1,9 +1,9 @@
 //! Signing receipts a batch at a time. Handlers hand the receipt's `kapsel-receipt/v1` text
 //! to one signing task, which takes every text waiting (up to [`MAX_BATCH`]), signs their
 //! Merkle root ONCE and answers each with its inclusion path (`kapsel_core::signing::receipt`).
-//! Under load, texts pile up while a batch is signed, so the cost of an Ed25519 signature is
-//! shared by the batch, as the cost of an fsync is shared by a group commit; a lone receipt is
-//! a batch of one.
+//! Under load, texts pile up while a batch is signed (and the task yields briefly for the rest
+//! of a group commit's answers), so the cost of an Ed25519 signature is shared by the batch, as
+//! the cost of an fsync is shared by a group commit; a lone receipt is a batch of one.
 
 use std::sync::Arc;
 
@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 /// The most receipts one signature covers (a path of at most 10 hashes).
 pub const MAX_BATCH: usize = 1024;
+/// Yields in a row that bring no new receipt before a batch is signed.
+const QUIET_ROUNDS: u32 = 2;
 
 struct Job {
     text: String,
@@ -53,14 +55,28 @@ async fn run(mut queue: mpsc::Receiver<Job>, key: Arc<SigningKey>, clock: Arc<dy
     while let Some(first) = queue.recv().await {
         texts.push(first.text);
         replies.push(first.reply);
-        while texts.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    texts.push(job.text);
-                    replies.push(job.reply);
+        // A group commit answers its whole batch at once, and those requests reach this queue a
+        // moment after the first: yield so that they join this signature, until a round brings
+        // nothing new. (Without it, measured: 1.6 receipts a signature, 16 % of the server's CPU
+        // in Ed25519 at c=64.)
+        let mut quiet_rounds = 0;
+        while texts.len() < MAX_BATCH && quiet_rounds < QUIET_ROUNDS {
+            tokio::task::yield_now().await;
+            let before = texts.len();
+            while texts.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        texts.push(job.text);
+                        replies.push(job.reply);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
+            quiet_rounds = if texts.len() == before {
+                quiet_rounds + 1
+            } else {
+                0
+            };
         }
         let signatures = sign_batch(&key, std::mem::take(&mut texts), clock.now_ms());
         for (signature, reply) in signatures.into_iter().zip(replies.drain(..)) {
