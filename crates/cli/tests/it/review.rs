@@ -107,3 +107,42 @@ fn diff_exit_code_says_whether_anything_changed() {
         "www:\n  - New duration for the cookie _sctr from Snap Pixel: 2 years (before: 1 year).\n"
     );
 }
+
+#[tokio::test]
+async fn logs_without_a_terminal_have_no_colours_and_exports_take_dates() {
+    let backend = super::harness::Backend::sqlite();
+    let server = super::harness::Server::start(EXAMPLE, &backend.flags());
+    server.wait_healthy().await;
+    let log = server.stderr();
+    assert!(!log.is_empty(), "the server logs its start");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escapes in a log file:\n{log:?}"
+    );
+    assert!(server.terminate().success());
+
+    let mut args: Vec<String> = [
+        "ledger",
+        "export",
+        "--since",
+        "2026-12-01",
+        "--until",
+        "2026-12-31",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(backend.flags());
+    let output = super::harness::kapsel(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut bad: Vec<String> = ["ledger", "export", "--since", "1 December"]
+        .map(str::to_owned)
+        .to_vec();
+    bad.extend(backend.flags());
+    let output = super::harness::kapsel(&bad);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("Europe/Oslo"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -12,6 +12,7 @@ mod evidence;
 mod export;
 mod repair;
 mod verify;
+mod when;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,11 +73,13 @@ pub struct ExportArgs {
     /// Only records of this site.
     #[arg(long)]
     pub site: Option<String>,
-    /// Only records made at or after this instant (RFC 3339, e.g. 2026-03-01T00:00:00Z).
-    #[arg(long, value_parser = parse_instant)]
+    /// Only records made at or after this: a date (2026-12-01, from its start in Europe/Oslo)
+    /// or an RFC 3339 instant (2026-12-01T00:00:00Z).
+    #[arg(long, value_parser = when::parse_since)]
     pub since: Option<i64>,
-    /// Only records made before this instant (RFC 3339).
-    #[arg(long, value_parser = parse_instant)]
+    /// Only records made before this: a date (2026-12-31, up to its end in Europe/Oslo) or an
+    /// RFC 3339 instant (exclusive).
+    #[arg(long, value_parser = when::parse_until)]
     pub until: Option<i64>,
     /// Write here instead of standard output.
     #[arg(long)]
@@ -116,14 +119,6 @@ fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_instant(text: &str) -> Result<i64, String> {
-    let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|err| {
-        format!("{text:?} is not an RFC 3339 instant such as 2026-03-01T00:00:00Z ({err})")
-    })?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
-        .map_err(|_| format!("{text:?} is out of range"))
-}
-
 /// Exit 0 when nothing is broken.
 fn exit(broken: usize) -> ExitCode {
     if broken == 0 {
@@ -139,23 +134,4 @@ fn instant(ms: i64) -> String {
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_else(|| format!("{ms} ms"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn instants_are_rfc3339_and_errors_name_the_input() {
-        assert_eq!(parse_instant("2026-01-01T00:00:00Z"), Ok(1_767_225_600_000));
-        assert_eq!(
-            parse_instant("2026-01-01T01:00:00+01:00"),
-            Ok(1_767_225_600_000)
-        );
-        let err = parse_instant("2026-01-01").unwrap_err();
-        assert!(
-            err.contains("\"2026-01-01\" is not an RFC 3339 instant"),
-            "{err}"
-        );
-    }
 }
