@@ -84,13 +84,3 @@ async fn run(mut queue: mpsc::Receiver<Job>, key: Arc<SigningKey>, clock: Arc<dy
         }
     }
 }
-
-/// A receipt with the server's signature beside its fields (the 201 body of
-/// `POST /v1/consent`).
-#[derive(Debug, serde::Serialize)]
-pub struct SignedReceipt<T: serde::Serialize> {
-    #[serde(flatten)]
-    pub receipt: T,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature: Option<ReceiptSignature>,
-}
