@@ -123,7 +123,7 @@ async fn own_keys(store: &Store) -> anyhow::Result<Vec<PublicKey>> {
         .iter()
         .filter_map(|k| PublicKey::from_base64(&k.name, &k.public_key).ok())
         .collect();
-    println!("keys: those kept in the ledger itself (pin the published ones with --keys)");
+    eprintln!("keys: those kept in the ledger itself (pin the published ones with --keys)");
     Ok(keys)
 }
 
@@ -220,7 +220,7 @@ fn verify_file(
     let keys = match pinned {
         Some(keys) => keys,
         None => {
-            println!("keys: those the export names itself (pin the published ones with --keys)");
+            eprintln!("keys: those the export names itself (pin the published ones with --keys)");
             trailer
                 .keys
                 .iter()
