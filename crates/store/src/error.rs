@@ -17,6 +17,12 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "the data directory {path} is in use by another Kapsel process ({holder}): two servers \
+         on one SQLite ledger would both write its chain; give each server its own --data, or \
+         run several instances on PostgreSQL with one --chain-id each"
+    )]
+    DataDirInUse { path: String, holder: String },
     #[error("stored record {id} is unreadable: column {column}: {reason}")]
     CorruptRow {
         id: String,

@@ -11,6 +11,7 @@
 //! | ledger verification | [`ledger::verify`] | [`LedgerVerify`] | [`Store`] |
 //! | published revisions | [`revisions`] | [`RevisionStore`] | [`Store`] |
 //! | instance id and chain id | [`instance`] | [`InstanceMeta`] | [`Store`] |
+//! | one server per SQLite data directory | [`lock`] | – | [`DataDirLock`] |
 //! | signing keys and where the key is kept | [`keys`] | [`SigningKeys`] | [`Store`] |
 //! | signed checkpoints and acknowledged gaps | [`checkpoints`] | [`Checkpoints`] | [`Store`] |
 //!
@@ -32,9 +33,11 @@
 mod backend;
 pub mod checkpoints;
 pub mod error;
+pub mod evidence;
 pub mod instance;
 pub mod keys;
 pub mod ledger;
+pub mod lock;
 pub mod migrations;
 pub mod revisions;
 
@@ -48,6 +51,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
 pub use error::{LedgerError, StoreError};
+pub use evidence::{EvidenceCopy, EvidenceMode};
 pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use ledger::{
@@ -55,8 +59,9 @@ pub use ledger::{
     LedgerOptions, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, RETRY_AFTER_S,
     WriterHealth,
 };
+pub use lock::{DataDirLock, LOCK_FILE};
 pub use migrations::Dialect;
-pub use revisions::{PublishedRevision, RevisionStore};
+pub use revisions::{PublishedRevision, RevisionProblem, RevisionStore, RevisionsVerdict};
 
 /// The file name of the SQLite database inside the data directory.
 pub const SQLITE_FILE: &str = "kapsel.db";

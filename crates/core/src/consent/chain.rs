@@ -53,6 +53,8 @@ pub enum BreakKind {
     /// was deleted, which would let records be cut from the end unseen. (A fresh chain has
     /// neither records nor a row.)
     HeadMissing { found_hash: String },
+    /// The stored row cannot be read as a record (a column holds what no writer writes).
+    Unreadable { reason: String },
 }
 
 impl fmt::Display for BreakKind {
@@ -83,6 +85,12 @@ impl fmt::Display for BreakKind {
                 "the writer recorded head seq {recorded_seq} with hash {recorded_hash}, but the \
                  chain ends here with hash {found_hash}: records were removed from the end or rewritten"
             ),
+            BreakKind::Unreadable { reason } => {
+                write!(
+                    f,
+                    "the stored row cannot be read ({reason}): it was changed"
+                )
+            }
             BreakKind::HeadMissing { found_hash } => write!(
                 f,
                 "the chain ends here with hash {found_hash}, but the head its writer recorded \

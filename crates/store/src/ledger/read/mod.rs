@@ -80,7 +80,9 @@ pub trait LedgerRead: Send + Sync {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ConsentRecord>, StoreError>> + Send;
 
-    /// All records matching `filter` as a stream, fetched a page at a time.
+    /// All records matching `filter` as a stream, fetched a page at a time. A row that cannot
+    /// be read is an `Err(StoreError::CorruptRow)` naming it, and the stream goes on with the
+    /// rows after it, so one bad row does not block a whole export; any other error ends it.
     fn export(
         &self,
         filter: ExportFilter,
@@ -122,28 +124,29 @@ impl LedgerRead for Store {
         filter: ExportFilter,
     ) -> impl Stream<Item = Result<ConsentRecord, StoreError>> + Send + 'static {
         let store = self.clone();
-        let pages = futures::stream::try_unfold(Some(None::<ConsentRecord>), move |state| {
+        // The state: where the next page starts, or `None` once the last page was read.
+        let pages = futures::stream::unfold(Some(None::<(i64, String, i64)>), move |state| {
             let store = store.clone();
             let filter = filter.clone();
             async move {
-                let Some(after) = state else {
-                    return Ok::<_, StoreError>(None);
+                let after = state?;
+                let page = on_pool!(&store, sql::export_rows(&filter, after.as_ref(), PAGE));
+                let rows = match page {
+                    Ok(rows) => rows,
+                    Err(err) => return Some((vec![Err(err)], None)),
                 };
-                let page = store.export_page(&filter, after.as_ref(), PAGE).await?;
-                let next = if (page.len() as i64) < PAGE {
+                if rows.is_empty() {
+                    return None;
+                }
+                let next = if (rows.len() as i64) < PAGE {
                     None
                 } else {
-                    Some(page.last().cloned())
+                    rows.last().map(|(position, _)| Some(position.clone()))
                 };
-                if page.is_empty() {
-                    return Ok(None);
-                }
-                Ok(Some((
-                    futures::stream::iter(page.into_iter().map(Ok)),
-                    next,
-                )))
+                let items: Vec<_> = rows.into_iter().map(|(_, record)| record).collect();
+                Some((items, next))
             }
         });
-        futures::TryStreamExt::try_flatten(pages)
+        futures::StreamExt::flat_map(pages, futures::stream::iter)
     }
 }

@@ -6,6 +6,7 @@ crate::backend::per_backend! {
 
     use sqlx::Row as _;
 
+    use crate::backend::column;
     use crate::error::StoreError;
     use crate::ledger::read::{ExportFilter, PreviousReceipt};
     use crate::ledger::records::{RECORD_COLUMNS, record_from_row};
@@ -91,6 +92,22 @@ crate::backend::per_backend! {
         cursor: Option<&(i64, String, i64)>,
         limit: i64,
     ) -> Result<Vec<ConsentRecord>, StoreError> {
+        export_rows(pool, filter, cursor, limit)
+            .await?
+            .into_iter()
+            .map(|(_, record)| record)
+            .collect()
+    }
+
+    /// Like `export_page`, each row on its own: a row that cannot be read is an `Err` naming
+    /// it, beside its position, so that an export can go on past it. Only a row whose position
+    /// itself cannot be read stops the page.
+    pub async fn export_rows(
+        pool: &Pool,
+        filter: &ExportFilter,
+        cursor: Option<&(i64, String, i64)>,
+        limit: i64,
+    ) -> Result<Vec<((i64, String, i64), Result<ConsentRecord, StoreError>)>, StoreError> {
         let mut query = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {RECORD_COLUMNS} FROM consent_records WHERE 1 = 1"
         ));
@@ -117,6 +134,16 @@ crate::backend::per_backend! {
             .push(" ORDER BY recorded_at_ms, chain_id, seq LIMIT ")
             .push_bind(limit);
         let rows = query.build().fetch_all(pool).await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter()
+            .map(|row| {
+                let id: String = column(row, "?", "id")?;
+                let position = (
+                    column(row, &id, "recorded_at_ms")?,
+                    column(row, &id, "chain_id")?,
+                    column(row, &id, "seq")?,
+                );
+                Ok((position, record_from_row(row)))
+            })
+            .collect()
     }
 }

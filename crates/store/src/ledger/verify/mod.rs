@@ -1,13 +1,14 @@
 //! Ledger VERIFICATION: the [`LedgerVerify`] trait, implemented by [`Store`]: every chain
 //! walked from its first record in seq order, each record's hash recomputed, and the end
 //! compared with the head its writer recorded, so a changed, removed or cut-off record is
-//! named, and so is a chain whose head row was deleted. `kapsel ledger verify` depends on this trait alone.
+//! named, and so is a chain whose head row was deleted. A row that cannot be read breaks its
+//! chain where it is; the other chains are still verified. `kapsel ledger verify` depends on this trait alone.
 
 mod sql;
 
 use std::future::Future;
 
-use kapsel_core::consent::chain::ChainVerifier;
+use kapsel_core::consent::chain::{BreakKind, ChainVerifier};
 use kapsel_core::consent::{ChainBreak, ChainSummary, ConsentRecord};
 
 use crate::backend::on_pool;
@@ -60,14 +61,25 @@ impl LedgerVerify for Store {
         let mut verifier = ChainVerifier::new(chain_id);
         let mut after_seq = 0;
         loop {
-            let page = self.chain_page(chain_id, after_seq, PAGE).await?;
-            for record in &page {
-                if let Err(broken) = verifier.push(record) {
+            let page = on_pool!(self, sql::chain_rows(chain_id, after_seq, PAGE))?;
+            for (seq, id, record) in &page {
+                let pushed = match record {
+                    Ok(record) => verifier.push(record),
+                    Err(unreadable) => Err(ChainBreak {
+                        chain_id: chain_id.to_owned(),
+                        seq: *seq,
+                        record_id: id.clone(),
+                        problem: BreakKind::Unreadable {
+                            reason: unreadable.to_string(),
+                        },
+                    }),
+                };
+                if let Err(broken) = pushed {
                     return Ok(Err(broken));
                 }
             }
             match page.last() {
-                Some(last) if page.len() as i64 == PAGE => after_seq = last.seq,
+                Some((seq, ..)) if page.len() as i64 == PAGE => after_seq = *seq,
                 _ => break,
             }
         }

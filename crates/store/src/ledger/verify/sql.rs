@@ -5,6 +5,7 @@ crate::backend::per_backend! {
     use kapsel_core::consent::ConsentRecord;
     use sqlx::Row as _;
 
+    use crate::backend::column;
     use crate::error::StoreError;
     use crate::ledger::records::{RECORD_COLUMNS, record_from_row};
 
@@ -37,6 +38,31 @@ crate::backend::per_backend! {
         .fetch_all(pool)
         .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Like `chain_page`, each row on its own: `(seq, id, record or why it is unreadable)`.
+    pub async fn chain_rows(
+        pool: &Pool,
+        chain_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, Result<ConsentRecord, StoreError>)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM consent_records WHERE chain_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
+        ))
+        .bind(chain_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = column(row, "?", "id")?;
+                let seq: i64 = column(row, &id, "seq")?;
+                Ok((seq, id, record_from_row(row)))
+            })
+            .collect()
     }
 
     /// The head the writer recorded for `chain_id` in `ledger_chains`.
