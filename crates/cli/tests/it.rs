@@ -13,11 +13,17 @@ mod it {
 
     mod check;
     mod crash;
+    mod data_dir;
+    mod disk_full;
     mod edge;
     mod evidence;
+    mod evidence_reads;
     mod ledger;
+    pub mod ledger_support;
+    mod restart;
     mod review;
     mod scan;
     mod scan_token;
     mod serve;
+    mod tamper;
 }

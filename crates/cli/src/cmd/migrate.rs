@@ -53,6 +53,13 @@ impl StoreArgs {
     pub async fn open(&self, open: Open) -> anyhow::Result<Store> {
         self.settings()?.store.open(open).await
     }
+
+    /// Opens it as evidence, read-only (see `StoreSettings::open_evidence`).
+    pub async fn open_evidence(
+        &self,
+    ) -> anyhow::Result<(Store, Option<kapsel_store::EvidenceCopy>)> {
+        self.settings()?.store.open_evidence().await
+    }
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +70,7 @@ pub struct MigrateArgs {
 
 pub fn run(args: MigrateArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
+        let _data_lock = args.store.settings()?.store.lock_data_dir()?;
         let store = args.store.open(Open::CreateIfMissing).await?;
         store.migrate().await.context("migration failed")?;
         store.close().await;

@@ -155,6 +155,8 @@ async fn serve(
     // Bound first: an address in use must not leave a fresh data directory behind.
     let listeners = settings.listen.bind().await?;
     let bound = listeners.public.local_addr()?;
+    // One server per SQLite data directory, for as long as this process lives.
+    let _data_lock = settings.store.lock_data_dir()?;
     let store = settings.store.open(Open::CreateIfMissing).await?;
     store
         .migrate()

@@ -81,6 +81,51 @@ impl StoreSettings {
             .with_context(|| format!("cannot open the data directory {}", dir.display()))
     }
 
+    /// Opens the store as evidence, read-only (`ledger verify`): on SQLite nothing is created
+    /// in the data directory, not even `-wal`/`-shm` (see `kapsel_store::evidence`); the copy
+    /// an un-checkpointed WAL needs lives as long as the value returned with the store.
+    pub async fn open_evidence(
+        &self,
+    ) -> anyhow::Result<(Store, Option<kapsel_store::EvidenceCopy>)> {
+        if let Some(url) = &self.database_url {
+            let store = Store::open_postgres_read_only(url.expose())
+                .await
+                .context("cannot open PostgreSQL")?;
+            return Ok((store, None));
+        }
+        let dir = self.data_dir().unwrap_or(Path::new(DEFAULT_DATA));
+        let file = dir.join(kapsel_store::SQLITE_FILE);
+        if !file.exists() {
+            bail!(
+                "no ledger at {}: pass --data with the server's data directory, or --database-url",
+                file.display()
+            );
+        }
+        let (store, mode, copy) = Store::open_evidence(dir)
+            .await
+            .with_context(|| format!("cannot open the ledger in {} read-only", dir.display()))?;
+        if mode == kapsel_store::EvidenceMode::PrivateCopy {
+            eprintln!(
+                "note: {} holds a WAL without its index; read from a private copy, the directory \
+                 is left untouched",
+                dir.display()
+            );
+        }
+        Ok((store, copy))
+    }
+
+    /// The exclusive lock on the SQLite data directory (`None` on PostgreSQL, whose writers
+    /// lock their chain instead): a second server on the same directory is refused.
+    pub fn lock_data_dir(&self) -> anyhow::Result<Option<kapsel_store::DataDirLock>> {
+        let Some(dir) = self.data_dir() else {
+            return Ok(None);
+        };
+        Ok(Some(kapsel_store::DataDirLock::acquire(
+            dir,
+            std::process::id(),
+        )?))
+    }
+
     /// The chain this instance writes: `chain_id`, else the id kept in the data directory or
     /// the database (made on first start).
     pub async fn resolve_chain_id(&self, store: &Store) -> anyhow::Result<String> {

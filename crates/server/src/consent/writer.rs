@@ -19,6 +19,8 @@ pub async fn start_ledger(
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> Result<Ledger, LedgerError> {
+    // The recorder first, so the gauge set here is kept.
+    let _recorder = crate::ops::metrics::handle();
     match Ledger::start(store, chain_id.clone(), clock, shutdown.clone()).await {
         Ok(ledger) => {
             metrics::gauge!("kapsel_ledger_head_mismatch", "chain" => chain_id).set(0.0);

@@ -10,12 +10,12 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use futures::TryStreamExt;
+use futures::StreamExt;
 use kapsel_core::consent::ConsentRecord;
 use kapsel_core::signing::PublicKey;
 use kapsel_core::{Clock, SystemClock};
 use kapsel_store::checkpoints::sign_checkpoint;
-use kapsel_store::{Checkpoints, ExportFilter, LedgerRead, LedgerVerify, SigningKeys};
+use kapsel_store::{Checkpoints, ExportFilter, LedgerRead, LedgerVerify, SigningKeys, StoreError};
 use sha2::{Digest, Sha256};
 
 use super::evidence::{ExportNote, Trailer, trailer_line};
@@ -79,7 +79,17 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let mut records = std::pin::pin!(store.export(filter));
     let mut count = 0u64;
-    while let Some(record) = records.try_next().await.context("cannot read the ledger")? {
+    // A row that cannot be read is left out and named at the end; the rest is exported.
+    let mut unreadable = Vec::new();
+    while let Some(item) = records.next().await {
+        let record = match item {
+            Ok(record) => record,
+            Err(error @ StoreError::CorruptRow { .. }) => {
+                unreadable.push(error);
+                continue;
+            }
+            Err(error) => return Err(error).context("cannot read the ledger"),
+        };
         if heads
             .get(&record.chain_id)
             .is_some_and(|(seq, _)| record.seq > *seq)
@@ -127,7 +137,18 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         key.public().id_hex(),
         instant(now)
     );
-    Ok(ExitCode::SUCCESS)
+    if unreadable.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for error in &unreadable {
+        eprintln!("UNREADABLE: {error}");
+    }
+    eprintln!(
+        "{} unreadable row(s) left out of the export (named above); the export holds every other \
+         record, and `kapsel ledger verify` names the chains they break",
+        unreadable.len()
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 pub const CSV_HEADER: [&str; 18] = [

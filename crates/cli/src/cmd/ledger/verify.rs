@@ -11,7 +11,7 @@ use anyhow::Context;
 use kapsel_core::consent::chain::{BreakKind, ChainVerifier};
 use kapsel_core::consent::{ChainBreak, ConsentRecord};
 use kapsel_core::signing::PublicKey;
-use kapsel_store::{Checkpoints, LedgerVerify, SigningKeys, Store};
+use kapsel_store::{Checkpoints, LedgerVerify, RevisionStore, SigningKeys, Store};
 use sha2::{Digest, Sha256};
 
 use super::evidence::{
@@ -19,7 +19,6 @@ use super::evidence::{
 };
 use super::repair::GapNote;
 use super::{VerifyArgs, exit, instant};
-use crate::settings::store::Open;
 
 /// A checkpoint given on the command line, with the keys to check it by (`None`: the
 /// evidence's own).
@@ -61,7 +60,7 @@ async fn verify_store(
     pinned: Option<Vec<PublicKey>>,
     outside: &[Outside],
 ) -> anyhow::Result<ExitCode> {
-    let store = args.store.open(Open::Existing).await?;
+    let (store, _copy) = args.store.open_evidence().await?;
     let keys = match pinned {
         Some(keys) => keys,
         None => own_keys(&store).await?,
@@ -91,6 +90,20 @@ async fn verify_store(
                 }
             },
         }
+    }
+    let revisions = store
+        .verify_revisions()
+        .await
+        .context("cannot read the published revisions")?;
+    for problem in &revisions.problems {
+        broken += 1;
+        println!("BROKEN: {problem}");
+    }
+    if revisions.problems.is_empty() {
+        println!(
+            "revisions: ok, {} published document(s) hash to their revision",
+            revisions.documents
+        );
     }
     for given in outside {
         let keys = given.keys.as_deref().unwrap_or(&keys);
