@@ -68,7 +68,7 @@ const PAGE_TEXTS: [(&str, [&str; 6]); 3] = [
         [
             "Personverninnstillinger",
             "Demo av Kapsel",
-            "Denne siden har et falskt analyseverktøy, en falsk annonsepiksel og en video. Ingen av dem kjører før du har samtykket.",
+            "Denne siden kjører fem falske tjenester: Google Analytics (statistikk), Google Ads og Meta Pixel (markedsføring), Intercom-chatten og en YouTube-video (funksjonelle). Ingen av dem kjører før du har samtykket.",
             "Video",
             "Hva som har kjørt",
             "Besøksteller: denne teksten kom fra en mal som bare vises med samtykke til statistikk.",
@@ -79,7 +79,7 @@ const PAGE_TEXTS: [(&str, [&str; 6]); 3] = [
         [
             "Personverninnstillingar",
             "Demo av Kapsel",
-            "Denne sida har eit falskt analyseverktøy, ein falsk annonsepiksel og ein video. Ingen av dei køyrer før du har samtykt.",
+            "Denne sida køyrer fem falske tenester: Google Analytics (statistikk), Google Ads og Meta Pixel (marknadsføring), Intercom-chatten og ein YouTube-video (funksjonelle). Ingen av dei køyrer før du har samtykt.",
             "Video",
             "Kva som har køyrt",
             "Besøksteljar: denne teksten kom frå ein mal som berre blir vist med samtykke til statistikk.",
@@ -90,7 +90,7 @@ const PAGE_TEXTS: [(&str, [&str; 6]); 3] = [
         [
             "Privacy settings",
             "Kapsel demo",
-            "This page has a fake analytics tool, a fake ad pixel and a video. None of them runs before you consent.",
+            "This page runs five fake services: Google Analytics (analytics), Google Ads and Meta Pixel (marketing), the Intercom chat and a YouTube video (functional). None of them runs before you consent.",
             "Video",
             "What has run",
             "Visitor counter: this text came from a template shown only with consent to statistics.",
