@@ -9,6 +9,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const OUTPUTS = [
   { src: 'src/kapsel.js', out: 'dist/kapsel.min.js', loader: 'js' },
   { src: 'src/kapsel.css', out: 'dist/kapsel.min.css', loader: 'css' },
+  { src: 'src/centre.js', out: 'dist/centre.min.js', loader: 'js' },
+  { src: 'src/centre.css', out: 'dist/centre.min.css', loader: 'css' },
 ];
 
 /** The minified text of one source file. */

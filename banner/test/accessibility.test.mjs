@@ -2,7 +2,7 @@
 // axe-core with zero violations on the banner and the open centre in nb, nn and en.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cookieNames, demoState, enabled, openDemo, useServerAndBrowser } from './common.mjs';
+import { centreOpen, cookieNames, demoState, enabled, openDemo, useServerAndBrowser } from './common.mjs';
 import { axe } from './harness.mjs';
 
 useServerAndBrowser();
@@ -35,6 +35,7 @@ test('keyboard only: first layer → centre (focus in, trapped, returned) → ch
   assert.equal((await focused(page)).inBanner, true, 'first Tab lands in the banner');
   await tabTo(page, (f) => f.action === 'settings', 6);
   await page.keyboard.press('Enter');
+  await centreOpen(page);
   let f = await focused(page);
   assert.equal(f.inCentre, true, 'focus moves into the centre');
   // Trapped: many Tabs and Shift+Tabs never leave the dialog.
@@ -99,6 +100,7 @@ for (const lang of ['nb', 'nn', 'en']) {
     const banner = await axe(page, { include: ['#kapsel-banner', '.kapsel-ph'] });
     assert.deepEqual(banner, [], JSON.stringify(banner, null, 1));
     await page.click('#kapsel-banner [data-kapsel-action="settings"]');
+    await centreOpen(page);
     await page.evaluate(() => document.querySelectorAll('#kapsel-centre details').forEach((d) => { d.open = true; }));
     const centre = await axe(page, { include: ['#kapsel-centre'] });
     assert.deepEqual(centre, [], JSON.stringify(centre, null, 1));
@@ -122,6 +124,7 @@ test('usable at 320 px and 200 % zoom: nothing wider than the viewport, targets 
     });
     assert.deepEqual(await check(), []);
     await page.click('#kapsel-banner [data-kapsel-action="settings"]');
+    await centreOpen(page);
     await page.evaluate(() => document.querySelectorAll('#kapsel-centre details').forEach((d) => { d.open = true; }));
     assert.deepEqual(await check(), []);
     await page.context().close();

@@ -34,9 +34,15 @@ export async function openDemo({ lang = 'nb', ...options } = {}) {
   return page;
 }
 
-/** Clicks a first-layer or centre button by its stable hook. */
+/** Clicks a first-layer or centre button by its stable hook; after "settings", waits for the centre. */
 export async function act(page, action, scope = '#kapsel-banner') {
   await page.click(`${scope} [data-kapsel-action="${action}"]`);
+  if (action === 'settings') await centreOpen(page);
+}
+
+/** Waits until the preference centre (loaded on first use) is open. */
+export async function centreOpen(page) {
+  await page.waitForSelector('#kapsel-centre[open]');
 }
 
 /** The parsed consent cookie once the choice is recorded: a receipt id and nothing pending. */

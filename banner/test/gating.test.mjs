@@ -100,6 +100,19 @@ test('one service from the embed placeholder: only that service runs', { skip },
   assert.equal(record.services.youtube, true);
   assert.equal(record.services.intercom, false, 'consenting to one embed must not grant its category');
   assert.equal(record.categories.functional, false);
+  // The visitor has not answered the banner: it stays, on this page view and the next.
+  assert.equal(state.banner, true, 'one embed is not an answer to the first layer');
+  await page.reload();
+  await page.waitForFunction(() => document.readyState === 'complete');
+  const again = await demoState(page);
+  assert.equal(again.banner, true, 'the first layer still asks after a reload');
+  assert.match(again.video ?? '', /\/demo\/embed\/video$/, 'the embed consent is kept');
+  assert.deepEqual([again.analytics, again.pixel], [0, 0]);
+  const reloaded = page.waitForEvent('load'); // the video ran: withdrawing reloads the page
+  await act(page, 'reject_all');
+  await reloaded;
+  const answered = await receiptCookie(page);
+  assert.equal((await ledger(answered.receipt)).action, 'withdraw', 'rejecting all withdraws the embed consent');
   await page.context().close();
 });
 

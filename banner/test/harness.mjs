@@ -30,13 +30,14 @@ export function chromiumAvailable() {
 /**
  * Starts `kapsel serve --config FILE --demo --data TMP --listen 127.0.0.1:0` and waits for its
  * `kapsel listening on http://ADDR` line. Returns { origin, port, base (http://localhost:PORT), stop }.
+ * With `data`, that directory is the store and is kept on stop (a later server may reopen it).
  */
-export async function start({ config = EXAMPLE, timeoutMs = 60_000 } = {}) {
+export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000 } = {}) {
   if (!existsSync(BINARY)) {
     const build = spawnSync('cargo', ['build', '-p', 'kapsel'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('cargo build -p kapsel failed');
   }
-  const data = mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
+  const data = keep ?? mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
   const child = spawn(BINARY, ['serve', '--config', config, '--demo', '--data', data, '--listen', '127.0.0.1:0'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
   });
@@ -60,7 +61,7 @@ export async function start({ config = EXAMPLE, timeoutMs = 60_000 } = {}) {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    rmSync(data, { recursive: true, force: true });
+    if (!keep) rmSync(data, { recursive: true, force: true });
   };
   return { origin, port, base: `http://localhost:${port}`, other: `http://127.0.0.1:${port}`, data, stop, stderr: () => stderr };
 }

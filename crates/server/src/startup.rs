@@ -13,7 +13,7 @@ use kapsel_store::{RevisionStore, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::banner::BannerScripts;
+use crate::banner::{BannerScripts, EarlierRevisions};
 use crate::config::ServerConfig;
 use crate::demo::DemoSite;
 use crate::middleware::cors::all_domains;
@@ -150,9 +150,12 @@ async fn prepare(
         by_id: publish_revisions(&privacy, &store, clock.now_ms()).await?,
         privacy,
     });
-    let banner = BannerScripts::build(&sites.privacy, |site| {
-        sites.current_revision(site).unwrap_or_default().to_owned()
-    })?;
+    let earlier = earlier_documents(&sites.privacy, &store).await?;
+    let banner = BannerScripts::build(
+        &sites.privacy,
+        |site| sites.current_revision(site).unwrap_or_default().to_owned(),
+        &earlier,
+    )?;
     let ledger = crate::consent::writer::start_ledger(
         store.clone(),
         chain_id,
@@ -279,6 +282,29 @@ async fn publish_revisions(
         );
     }
     Ok(sites)
+}
+
+/// The stored documents of every revision each site has published: the banner deletes what
+/// they declared and the current revision no longer does.
+async fn earlier_documents(
+    privacy: &kapsel_core::privacy::PrivacyFile,
+    store: &Store,
+) -> Result<EarlierRevisions, ServerError> {
+    let mut earlier = EarlierRevisions::new();
+    for site in &privacy.sites {
+        let revisions = store
+            .revisions(&site.id)
+            .await
+            .map_err(|source| ServerError::Publish {
+                site: site.id.clone(),
+                source,
+            })?;
+        earlier.insert(
+            site.id.clone(),
+            revisions.into_iter().map(|r| r.document).collect(),
+        );
+    }
+    Ok(earlier)
 }
 
 /// Histograms need periodic upkeep; every few seconds until shutdown.

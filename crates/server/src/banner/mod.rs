@@ -1,11 +1,17 @@
-//! Banner delivery: `GET /s/{site}.js`, the consent banner with that site's configuration and
-//! texts inline (`?lang=nb` narrows the texts to one language for single-language pages). Every site's script is assembled, hashed (ETag) and compressed with brotli and
-//! gzip once when the server starts; a request only picks the encoding and answers.
+//! Banner delivery: `GET /s/{site}.js`, the consent banner with what its first layer needs
+//! inline (`?lang=nb` narrows the texts to one language for single-language pages), and
+//! `GET /s/{site}/centre.js`, the preference centre with the site's service and cookie details,
+//! loaded only when a visitor opens it (`details`). Every site's script and details are assembled, hashed (ETag) and
+//! compressed with brotli and gzip once when the server starts; a request only picks the
+//! encoding and answers.
 //!
 //! The browser code lives in `banner/src/` (kapsel.js, kapsel.css, texts.json); `banner/build.sh`
 //! minifies it into `banner/dist/` (committed), which is embedded here at compile time. What a
-//! site's script contains is decided in `projection`.
+//! site's script contains is decided in `projection`; what earlier revisions leave to clean up,
+//! in `earlier`.
 
+pub mod details;
+pub mod earlier;
 pub mod projection;
 
 use std::collections::HashMap;
@@ -43,9 +49,9 @@ pub enum BannerError {
     Compress(#[source] std::io::Error),
 }
 
-/// One site's script in every encoding we serve.
+/// One site's script (or details) in every encoding we serve.
 #[derive(Debug)]
-struct PreparedScript {
+pub struct PreparedScript {
     identity: Vec<u8>,
     brotli: Vec<u8>,
     gzip: Vec<u8>,
@@ -59,7 +65,13 @@ pub struct BannerScripts {
     by_site: HashMap<String, PreparedScript>,
     /// The file's languages, for the error naming the `lang` parameter.
     languages: Vec<String>,
+    /// Keyed by site: the preference centre of its current revision.
+    details: HashMap<String, details::DetailsSet>,
 }
+
+/// Per site id, the stored documents of the revisions it published before (any order; the
+/// current one may be among them).
+pub type EarlierRevisions = HashMap<String, Vec<String>>;
 
 fn variant_key(site: &str, lang: Option<&str>) -> String {
     match lang {
@@ -69,29 +81,48 @@ fn variant_key(site: &str, lang: Option<&str>) -> String {
 }
 
 impl BannerScripts {
-    /// Assemble and compress the script of every site in `file`; `revision_of(site_id)` gives
-    /// the site's current revision.
+    /// Assemble and compress the script and details of every site in `file`;
+    /// `revision_of(site_id)` gives the site's current revision, `earlier` the documents of the
+    /// revisions each site published before (whose dropped cookies the banner still deletes).
     pub fn build(
         file: &PrivacyFile,
         revision_of: impl Fn(&str) -> String,
+        earlier: &EarlierRevisions,
     ) -> Result<Self, BannerError> {
         let mut by_site = HashMap::new();
+        let mut details = HashMap::new();
         for site in &file.sites {
             let revision = revision_of(&site.id);
+            let set = details::DetailsSet::build(file, site, &revision)?;
+            let gone = earlier::gone_keys(
+                &site.id,
+                &file.services_for_site(&site.id),
+                earlier.get(&site.id).map(Vec::as_slice).unwrap_or_default(),
+            );
+            let facts = projection::SiteFacts {
+                revision: &revision,
+                details_tag: &set.tag,
+                gone: &gone,
+            };
             let variants =
                 std::iter::once(None).chain(file.languages.iter().map(|lang| Some(lang.as_str())));
             for only_lang in variants {
-                let config = projection::project(file, site, &revision, only_lang)?;
+                let config = projection::project(file, site, facts, only_lang)?;
                 let bytes = assemble(&config)?;
                 by_site.insert(variant_key(&site.id, only_lang), prepare(bytes)?);
             }
+            details.insert(site.id.clone(), set);
         }
         let languages = file
             .languages
             .iter()
             .map(|l| l.as_str().to_owned())
             .collect();
-        Ok(BannerScripts { by_site, languages })
+        Ok(BannerScripts {
+            by_site,
+            languages,
+            details,
+        })
     }
 
     /// The uncompressed script of a site, with all its languages or only `lang` (for tests and
@@ -101,15 +132,23 @@ impl BannerScripts {
             .get(&variant_key(site, lang))
             .map(|prepared| prepared.identity.as_slice())
     }
+
+    /// The preference centre of a site's current revision (for tests and benchmarks).
+    pub fn details(&self, site: &str) -> Option<&details::DetailsSet> {
+        self.details.get(site)
+    }
 }
 
-/// `GET /s/{site}.js`; the scripts are built at start (`BannerScripts::build`).
+/// `GET /s/{site}.js` and `GET /s/{site}/centre.js`, built at start (`BannerScripts::build`).
+/// Both are loaded by script tags, so neither needs CORS.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<BannerScripts>: FromRef<S>,
 {
-    Router::new().route("/s/{file}", get(get_site_script))
+    Router::new()
+        .route("/s/{file}", get(get_site_script))
+        .merge(details::routes())
 }
 
 /// The minified script with its two placeholders filled: the site's configuration as a JSON
@@ -125,7 +164,7 @@ fn assemble(config: &projection::BannerConfig<'_>) -> Result<Vec<u8>, BannerErro
     Ok(format!("{script}\n").into_bytes())
 }
 
-fn prepare(identity: Vec<u8>) -> Result<PreparedScript, BannerError> {
+pub(crate) fn prepare(identity: Vec<u8>) -> Result<PreparedScript, BannerError> {
     let mut brotli = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
@@ -185,6 +224,22 @@ async fn get_site_script(
     let Some(prepared) = scripts.by_site.get(&variant_key(site, lang)) else {
         return unknown_language(lang.unwrap_or_default(), &scripts.languages);
     };
+    respond(
+        prepared,
+        "text/javascript; charset=utf-8",
+        CACHE_CONTROL,
+        &headers,
+    )
+}
+
+/// The answer with `prepared` in the best encoding the client accepts, or 304 when its
+/// `If-None-Match` names the ETag.
+pub(crate) fn respond(
+    prepared: &PreparedScript,
+    content_type: &'static str,
+    cache_control: &'static str,
+    headers: &HeaderMap,
+) -> Response {
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -193,7 +248,7 @@ async fn get_site_script(
                 .split(',')
                 .any(|tag| tag.trim() == prepared.etag.to_str().unwrap_or_default())
         });
-    let encoding = pick_encoding(&headers);
+    let encoding = pick_encoding(headers);
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -205,13 +260,10 @@ async fn get_site_script(
         Response::new(Body::from(body))
     };
     let out = response.headers_mut();
-    out.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     out.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
+        HeaderValue::from_static(cache_control),
     );
     out.insert(header::ETAG, prepared.etag.clone());
     out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
@@ -248,3 +300,5 @@ fn unknown_site(file: &str) -> Response {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_details;

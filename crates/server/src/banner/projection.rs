@@ -1,12 +1,16 @@
-//! The banner's view of a privacy file: for one site, exactly what its banner needs and nothing
-//! more — that site's categories and services with their cookies, texts in the file's languages,
-//! the revision, consent durations, links and the consent API path. Serialized as the JSON object
-//! the script receives inline.
+//! The banner's view of a privacy file: for one site, exactly what its first layer needs inline
+//! and nothing more — that site's categories (ids, labels, which are marketing) and services (id,
+//! name, provider and category for gating and placeholders, Consent Mode types, the storage keys
+//! to delete on withdrawal), the keys of services earlier revisions declared and this one no
+//! longer does, texts in the file's languages, the revision, consent durations, links, the
+//! consent API path and where the centre's details are. Serialized as the JSON object the script
+//! receives inline. The details themselves (descriptions, purposes, cookies in words) are
+//! `details`.
 
 use std::collections::BTreeMap;
 
 use kapsel_core::privacy::{
-    Cookie, Duration, NECESSARY, Party, PrivacyFile, Safeguard, Service, Site, StorageKind,
+    Cookie, Duration, NECESSARY, Party, PrivacyFile, Service, Site, StorageKind,
 };
 use kapsel_core::text::Text;
 use serde::Serialize;
@@ -18,24 +22,47 @@ use super::BannerError;
 const UI_TEXTS: &str = include_str!("../../../../banner/src/texts.json");
 /// Used for a file language Kapsel has no interface texts for.
 const UI_FALLBACK_LANG: &str = "en";
+/// Interface texts only the preference centre needs (`details`: the centre script carries them,
+/// or the server writes them into its rows); every other key of texts.json goes inline.
+pub const DETAIL_TEXT_KEYS: [&str; 9] = [
+    "save",
+    "close",
+    "always_on",
+    "status",
+    "intro",
+    "services",
+    "provider",
+    "purpose",
+    "policy",
+];
 /// Where the script posts choices, relative to the script's own URL.
 pub const CONSENT_API_PATH: &str = "/v1/consent";
+/// The only schemes a link from the privacy file may have in the banner.
+const SAFE_SCHEMES: [&str; 3] = ["https", "http", "mailto"];
 
 #[derive(Debug, Serialize)]
 pub struct BannerConfig<'a> {
     pub site: &'a str,
     pub revision: &'a str,
     pub api: &'static str,
+    /// The preference centre's script, relative to this one (`&lang=` is added by the banner).
+    pub details: String,
     /// The file's languages; the first is the default.
     pub langs: Vec<&'a str>,
     pub accept_ms: i64,
     pub reject_ms: i64,
     pub gpc: bool,
+    /// Do Not Track counts as Global Privacy Control (`consent.dnt_as_gpc`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub dnt: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie_domain: Option<&'a str>,
     pub links: Links,
     pub categories: Vec<CategoryView>,
     pub services: Vec<ServiceView<'a>>,
+    /// Storage keys earlier revisions of the site declared and no current service does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gone: Vec<String>,
     pub texts: Map<String, Value>,
 }
 
@@ -49,7 +76,6 @@ pub struct Links {
 pub struct CategoryView {
     pub id: String,
     pub label: Text,
-    pub description: Text,
     #[serde(skip_serializing_if = "is_false")]
     pub marketing: bool,
 }
@@ -60,57 +86,36 @@ pub struct ServiceView<'a> {
     pub name: &'a str,
     pub category: &'a str,
     pub provider: &'a str,
-    pub country: &'a str,
-    pub purpose: Text,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub transfers: Vec<TransferView<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consent_mode: Vec<&'static str>,
-    pub cookies: Vec<CookieView<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TransferView<'a> {
-    pub country: &'a str,
-    pub safeguard: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CookieView<'a> {
-    pub name: &'a str,
-    #[serde(skip_serializing_if = "is_false")]
-    pub prefix: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub party: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<&'a str>,
-    /// Normalised: "session", "persistent" or "<count> <unit>" in English, turned into words in
-    /// the visitor's language by the script.
-    pub duration: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<Text>,
+    /// What to delete when the service is not allowed: see [`erase_key`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub erase: Vec<String>,
 }
 
 fn is_false(value: &bool) -> bool {
     !*value
 }
 
-/// The banner configuration for `site`, with its `revision` computed by the caller; with
-/// `only_lang`, texts in that one language only (the `?lang=` variant of the script).
+/// What the caller knows about the site besides the file.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteFacts<'a> {
+    pub revision: &'a str,
+    /// The details' cache tag (see `details::DetailsSet::tag`).
+    pub details_tag: &'a str,
+    /// Storage keys of earlier revisions (see `earlier::gone_keys`).
+    pub gone: &'a [String],
+}
+
+/// The banner configuration for `site`; with `only_lang`, texts in that one language only (the
+/// `?lang=` variant of the script).
 pub fn project<'a>(
     file: &'a PrivacyFile,
     site: &'a Site,
-    revision: &'a str,
+    facts: SiteFacts<'a>,
     only_lang: Option<&'a str>,
 ) -> Result<BannerConfig<'a>, BannerError> {
-    let langs: Vec<&str> = match only_lang {
-        Some(lang) => vec![lang],
-        None => file.languages.iter().map(|lang| lang.as_str()).collect(),
-    };
+    let langs = langs_of(file, only_lang);
     let services = file.services_for_site(&site.id);
     let categories = file
         .categories_with_necessary()
@@ -121,17 +126,21 @@ pub fn project<'a>(
         .map(|category| CategoryView {
             id: category.id.clone(),
             label: only_langs(&category.label, &langs),
-            description: only_langs(&category.description, &langs),
             marketing: category.marketing,
         })
         .collect();
     Ok(BannerConfig {
         site: &site.id,
-        revision,
+        revision: facts.revision,
         api: CONSENT_API_PATH,
+        details: format!(
+            "/s/{}/centre.js?rev={}&v={}",
+            site.id, facts.revision, facts.details_tag
+        ),
         accept_ms: consent_millis("consent.accept_duration", &file.consent.accept_duration)?,
         reject_ms: consent_millis("consent.reject_duration", &file.consent.reject_duration)?,
         gpc: file.consent.gpc_disables_marketing,
+        dnt: file.consent.dnt_as_gpc,
         cookie_domain: site.cookie_domain.as_deref(),
         links: Links {
             cookies: link(
@@ -148,13 +157,25 @@ pub fn project<'a>(
             ),
         },
         categories,
-        services: services
-            .into_iter()
-            .map(|service| service_view(service, &langs))
-            .collect::<Result<_, _>>()?,
-        texts: ui_texts(&langs)?,
+        services: services.into_iter().map(service_view).collect(),
+        gone: facts.gone.to_vec(),
+        texts: ui_texts(&langs, |key| {
+            // A browser signal's note only where the file honours that signal.
+            let consent = &file.consent;
+            let unused = (key == "gpc" && !consent.gpc_disables_marketing)
+                || (key == "dnt" && !(consent.gpc_disables_marketing && consent.dnt_as_gpc));
+            !DETAIL_TEXT_KEYS.contains(&key) && !unused
+        })?,
         langs,
     })
+}
+
+/// The languages a variant carries: all of the file's, or the one asked for.
+pub fn langs_of<'a>(file: &'a PrivacyFile, only_lang: Option<&'a str>) -> Vec<&'a str> {
+    match only_lang {
+        Some(lang) => vec![lang],
+        None => file.languages.iter().map(|lang| lang.as_str()).collect(),
+    }
 }
 
 fn consent_millis(field: &'static str, value: &str) -> Result<i64, BannerError> {
@@ -167,20 +188,37 @@ fn consent_millis(field: &'static str, value: &str) -> Result<i64, BannerError> 
         })
 }
 
-/// The site's own link per language, else the page Kapsel generates (`/sites/{site}/{page}?lang=`).
+/// Whether a link from the privacy file may become clickable: an absolute `https:`, `http:` or
+/// `mailto:` URL without whitespace or control characters (which browsers strip, turning
+/// `java\tscript:` into `javascript:`). The script checks again when it renders.
+pub fn is_safe_link(url: &str) -> bool {
+    if url.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        SAFE_SCHEMES
+            .iter()
+            .any(|safe| scheme.eq_ignore_ascii_case(safe))
+    })
+}
+
+/// The site's own link per language when it is safe, else the page Kapsel generates
+/// (`/sites/{site}/{page}?lang=`).
 fn link(own: Option<&Text>, langs: &[&str], site: &str, page: &str) -> BTreeMap<String, String> {
     langs
         .iter()
         .map(|lang| {
             let url = own
-                .and_then(|text| text.0.get(*lang).cloned())
+                .and_then(|text| text.0.get(*lang))
+                .filter(|url| is_safe_link(url))
+                .cloned()
                 .unwrap_or_else(|| format!("/sites/{site}/{page}?lang={lang}"));
             ((*lang).to_owned(), url)
         })
         .collect()
 }
 
-fn only_langs(text: &Text, langs: &[&str]) -> Text {
+pub fn only_langs(text: &Text, langs: &[&str]) -> Text {
     Text(
         text.0
             .iter()
@@ -190,81 +228,62 @@ fn only_langs(text: &Text, langs: &[&str]) -> Text {
     )
 }
 
-fn service_view<'a>(service: &'a Service, langs: &[&str]) -> Result<ServiceView<'a>, BannerError> {
-    Ok(ServiceView {
+fn service_view(service: &Service) -> ServiceView<'_> {
+    ServiceView {
         id: &service.id,
         name: &service.name,
         category: &service.category,
         provider: &service.provider.name,
-        country: &service.provider.country,
-        purpose: only_langs(&service.purpose, langs),
-        policy: service.privacy_policy.as_deref(),
-        transfers: service
-            .transfers
-            .iter()
-            .map(|transfer| TransferView {
-                country: &transfer.country,
-                safeguard: match transfer.safeguard {
-                    Safeguard::Adequacy => "adequacy",
-                    Safeguard::Sccs => "sccs",
-                    Safeguard::Bcr => "bcr",
-                    Safeguard::Other => "other",
-                },
-            })
-            .collect(),
         consent_mode: service
             .consent_mode
             .iter()
             .map(|mode| mode.as_str())
             .collect(),
-        cookies: service
-            .cookies
-            .iter()
-            .map(|cookie| cookie_view(service, cookie, langs))
-            .collect::<Result<_, _>>()?,
-    })
+        erase: service.cookies.iter().filter_map(erase_key).collect(),
+    }
 }
 
-fn cookie_view<'a>(
-    service: &Service,
-    cookie: &'a Cookie,
+/// How the script names something it can delete: a kind letter — `c` cookie, `l` localStorage,
+/// `s` sessionStorage; upper case when the name is a prefix — followed by the name. `None` for
+/// what no script on the site can delete: third-party cookies set on another domain, IndexedDB
+/// databases and pixels.
+pub fn erase_key(cookie: &Cookie) -> Option<String> {
+    let kind = match cookie.kind {
+        StorageKind::Cookie if cookie.party == Party::First || cookie.domain.is_none() => 'c',
+        StorageKind::LocalStorage => 'l',
+        StorageKind::SessionStorage => 's',
+        StorageKind::Cookie | StorageKind::IndexedDb | StorageKind::Pixel => return None,
+    };
+    let kind = if cookie.prefix {
+        kind.to_ascii_uppercase()
+    } else {
+        kind
+    };
+    Some(format!("{kind}{}", cookie.name))
+}
+
+/// Interface texts for `langs` whose key passes `keep`; a language Kapsel has no texts for gets
+/// English.
+pub fn ui_texts(
     langs: &[&str],
-) -> Result<CookieView<'a>, BannerError> {
-    let duration = Duration::parse(&cookie.duration).map_err(|_| BannerError::Duration {
-        field: format!("services.{}.cookies.{}.duration", service.id, cookie.name),
-        value: cookie.duration.clone(),
-    })?;
-    Ok(CookieView {
-        name: &cookie.name,
-        prefix: cookie.prefix,
-        kind: match cookie.kind {
-            StorageKind::Cookie => None,
-            StorageKind::LocalStorage => Some("local_storage"),
-            StorageKind::SessionStorage => Some("session_storage"),
-            StorageKind::IndexedDb => Some("indexed_db"),
-            StorageKind::Pixel => Some("pixel"),
-        },
-        party: match cookie.party {
-            Party::First => None,
-            Party::Third => Some("third"),
-        },
-        domain: cookie.domain.as_deref(),
-        duration: duration.to_string(),
-        purpose: cookie.purpose.as_ref().map(|text| only_langs(text, langs)),
-    })
-}
-
-/// Interface texts for the file's languages only; a language Kapsel has no texts for gets English.
-fn ui_texts(langs: &[&str]) -> Result<Map<String, Value>, BannerError> {
+    keep: impl Fn(&str) -> bool,
+) -> Result<Map<String, Value>, BannerError> {
     let all: Map<String, Value> = serde_json::from_str(UI_TEXTS).map_err(BannerError::Texts)?;
     let fallback = all.get(UI_FALLBACK_LANG).cloned().unwrap_or(Value::Null);
     Ok(langs
         .iter()
         .map(|lang| {
-            (
-                (*lang).to_owned(),
-                all.get(*lang).cloned().unwrap_or_else(|| fallback.clone()),
-            )
+            let texts = match all.get(*lang).unwrap_or(&fallback) {
+                Value::Object(texts) => Value::Object(
+                    texts
+                        .iter()
+                        .filter(|(key, _)| keep(key))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            ((*lang).to_owned(), texts)
         })
         .collect())
 }

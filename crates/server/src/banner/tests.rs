@@ -8,7 +8,7 @@ use tower::ServiceExt;
 
 use super::*;
 
-const FILE: &str = r#"
+pub(super) const FILE: &str = r#"
 languages = ["nb", "en"]
 
 [organisation]
@@ -64,18 +64,22 @@ transfers = [{ country = "US", safeguard = "sccs" }]
 cookies = [{ name = "_ad", duration = "3 months", party = "third", domain = "ads.example" }]
 "#;
 
-fn scripts() -> BannerScripts {
+pub(super) fn scripts() -> BannerScripts {
     let file = match kapsel_core::privacy::load(FILE, "test.toml") {
         Ok(file) => file,
         Err(problems) => panic!("fixture does not load: {problems:?}"),
     };
-    match BannerScripts::build(&file, |site| format!("rev-{site}")) {
+    match BannerScripts::build(
+        &file,
+        |site| format!("rev-{site}"),
+        &EarlierRevisions::new(),
+    ) {
         Ok(scripts) => scripts,
         Err(error) => panic!("build failed: {error}"),
     }
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(super) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -101,7 +105,16 @@ fn a_site_gets_only_what_it_declares() {
     );
     let shop = text(scripts.script("shop", None).unwrap_or_default());
     assert!(shop.contains("Testannonser") && shop.contains("\"marketing\":true"));
-    assert!(shop.contains("\"safeguard\":\"sccs\""));
+    let details = text(scripts.details("shop").unwrap().script("nb").unwrap());
+    // The documents' words for the country and the safeguard (art. 46), not the banner's own.
+    let sccs = kapsel_publish::declaration::safeguard_label(
+        kapsel_core::privacy::Safeguard::Sccs,
+        &kapsel_core::Lang::new("nb"),
+    );
+    assert!(
+        details.contains(&format!("USA: {}", sccs.to_lowercase())),
+        "{details}"
+    );
 }
 
 #[test]
@@ -109,7 +122,11 @@ fn durations_are_milliseconds_and_normalised_words() {
     let www = text(scripts().script("www", None).unwrap_or_default());
     let year = 365 * 86_400_000_i64 + 86_400_000 / 4;
     assert!(www.contains(&format!("\"accept_ms\":{year}")), "{www}");
-    assert!(www.contains("\"duration\":\"13 months\""));
+    let scripts = scripts();
+    let details = text(scripts.details("www").unwrap().script("nb").unwrap());
+    assert!(details.contains(": 13 måneder."), "{details}");
+    let details = text(scripts.details("www").unwrap().script("en").unwrap());
+    assert!(details.contains(": 13 months."), "{details}");
 }
 
 #[test]
@@ -138,7 +155,11 @@ fn accept_encoding_prefers_brotli_and_honours_q_zero() {
     assert_eq!(pick_encoding(&HeaderMap::new()), None);
 }
 
-async fn get(router: &Router, uri: &str, extra: Option<(header::HeaderName, &str)>) -> Response {
+pub(super) async fn get(
+    router: &Router,
+    uri: &str,
+    extra: Option<(header::HeaderName, &str)>,
+) -> Response {
     let mut request = Request::builder().uri(uri);
     if let Some((name, value)) = extra {
         request = request.header(name, value);
@@ -223,11 +244,14 @@ fn a_lang_variant_carries_only_that_language() {
     let scripts = scripts();
     let en = text(scripts.script("www", Some("en")).unwrap_or_default());
     assert!(en.contains("\"langs\":[\"en\"]"), "{en}");
-    assert!(en.contains("Count visits."));
+    assert!(en.contains("\"Statistics\""));
     assert!(
-        !en.contains("Telle besøk."),
+        !en.contains("\"Statistikk\""),
         "another language's text is in the en variant"
     );
+    let details = scripts.details("www").unwrap();
+    assert!(text(details.script("en").unwrap()).contains("Count visits."));
+    assert!(!text(details.script("en").unwrap()).contains("Telle besøk."));
     assert!(!en.contains("\"nb\":{\"title\""));
     assert!(
         scripts.script("www", Some("nn")).is_none(),

@@ -6,11 +6,12 @@ use serde_json::Value;
 
 use kapsel_testkit::TestServer;
 
-const ROUTE_SOURCES: [&str; 6] = [
+const ROUTE_SOURCES: [&str; 7] = [
     include_str!("../../src/router.rs"),
     include_str!("../../src/ops/mod.rs"),
     include_str!("../../src/consent/mod.rs"),
     include_str!("../../src/banner/mod.rs"),
+    include_str!("../../src/banner/details.rs"),
     include_str!("../../src/pages/mod.rs"),
     include_str!("../../src/evidence/mod.rs"),
 ];
