@@ -1,6 +1,6 @@
 // Measures the banner's cost in real Chromium (see run.sh). For each page variant and run: a fresh
 // context loads the page from a loopback static server; Kapsel's script comes from the real
-// `kapsel serve`. Reported per variant, median over runs:
+// `kapsel serve`; the peers (vanilla-cookieconsent, Orejime, Klaro) from PEERS_DIR. Reported per variant, median over runs:
 //   visible  ms from the moment the banner script starts to the first frame with the banner in it
 //   own      the banner's own main-thread time: its synchronous run (after download) plus its
 //            DOMContentLoaded work, from marks placed around it (wall clock: a busy machine inflates it)
@@ -57,14 +57,25 @@ language: { default: 'en', translations: { en: { consentModal: { title: 'We use 
 acceptAllBtn: 'Accept all', acceptNecessaryBtn: 'Reject all', showPreferencesBtn: 'Settings' },
 preferencesModal: { title: 'Privacy settings', acceptAllBtn: 'Accept all', acceptNecessaryBtn: 'Reject all', savePreferencesBtn: 'Save',
 sections: [{ title: 'Analytics', linkedCategory: 'analytics' }, { title: 'Marketing', linkedCategory: 'marketing' }] } } } } });</script>` }, '#cc-main .cm');
+  variants['orejime 3.2.1'] = page({ tail: `<link rel="stylesheet" href="/peer/orejime-standard.css">
+<script>window.orejimeConfig = { privacyPolicyUrl: '/privacy', purposes: [
+{ id: 'analytics', title: 'Analytics', cookies: ['_ga'] }, { id: 'marketing', title: 'Marketing', cookies: ['_fbp'] }] };</script>
+<script src="/peer/orejime-standard-en.js"></script>` }, '.orejime-Banner');
+  variants['klaro 0.7.22'] = page({ tail: `<script>window.klaroConfig = { privacyPolicy: '/privacy', services: [
+{ name: 'analytics', title: 'Analytics', purposes: ['analytics'], cookies: ['_ga'] }, { name: 'marketing', title: 'Marketing', purposes: ['marketing'], cookies: ['_fbp'] }] };</script>
+<script src="/peer/klaro.js"></script>` }, '.klaro .cookie-notice');
 }
 const files = peers ? {
   '/peer/cookieconsent.css': ['text/css', readFileSync(join(peers, 'vanilla-cookieconsent/dist/cookieconsent.css'))],
   '/peer/cookieconsent.umd.js': ['text/javascript', readFileSync(join(peers, 'vanilla-cookieconsent/dist/cookieconsent.umd.js'))],
+  '/peer/orejime-standard.css': ['text/css', readFileSync(join(peers, 'orejime/dist/orejime-standard.css'))],
+  '/peer/orejime-standard-en.js': ['text/javascript', readFileSync(join(peers, 'orejime/dist/orejime-standard-en.js'))],
+  '/peer/klaro.js': ['text/javascript', readFileSync(join(peers, 'klaro/dist/klaro.js'))],
 } : {};
 const names = Object.keys(variants);
 // Which script URLs belong to each banner, for the CPU time taken from the trace.
-const urls = { Kapsel: '/s/www.js', 'vanilla-cookieconsent 3.1.0': '/peer/cookieconsent.umd.js' };
+const urls = { Kapsel: '/s/www.js', 'vanilla-cookieconsent 3.1.0': '/peer/cookieconsent.umd.js',
+  'orejime 3.2.1': '/peer/orejime-standard-en.js', 'klaro 0.7.22': '/peer/klaro.js' };
 
 /**
  * CPU time (thread time, so not inflated when the machine is busy) of the trace's top-level
