@@ -190,7 +190,11 @@ fn service_details(
                 line
             })
             .collect();
-        rows.push([label(lang, "transfers").to_owned(), transfers.join("; ")]);
+        // A value opens its cell, as in the declaration: "The United States: adequacy decision …".
+        rows.push([
+            label(lang, "transfers").to_owned(),
+            upper_first(&transfers.join("; ")),
+        ]);
     }
     Ok(ServiceDetails {
         rows,
@@ -259,6 +263,14 @@ fn cookie_line(
         cookie.name.clone()
     };
     Ok([shown, rest])
+}
+
+/// A text as it opens a cell: "the United States: …" → "The United States: …".
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// A label as it reads inside a sentence: "Lokal lagring" → "lokal lagring", "IndexedDB" kept.

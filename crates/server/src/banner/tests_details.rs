@@ -78,6 +78,17 @@ fn details_speak_the_documents_words_in_nynorsk() {
 }
 
 #[test]
+fn a_transfer_opens_its_cell_as_in_the_declaration() {
+    let scripts = scripts();
+    let en = text(scripts.details("shop").unwrap().script("en").unwrap());
+    let sccs = safeguard_label(Safeguard::Sccs, &Lang::new("en")).to_lowercase();
+    assert!(
+        en.contains(&format!("\"The United States: {sccs}\"")),
+        "{en}"
+    );
+}
+
+#[test]
 fn the_policy_link_belongs_to_the_provider() {
     let mut file = file();
     if let Some(ads) = file.services.iter_mut().find(|s| s.id == "ads") {
