@@ -54,7 +54,7 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
     (
         "cookies_intro",
         "Her er alle informasjonskapslene og annen lagring som {site} bruker, gruppert etter formål. Bare de nødvendige brukes før du har gjort et valg, og du kan endre valget ditt når som helst.",
-        "Her er alle informasjonskapslane og anna lagring som {site} bruker, gruppert etter føremål. Berre dei naudsynte blir brukte før du har gjort eit val, og du kan endre valet ditt når som helst.",
+        "Her er alle informasjonskapslane og anna lagring som {site} brukar, gruppert etter føremål. Berre dei naudsynte blir brukte før du har gjort eit val, og du kan endre valet ditt når som helst.",
         "These are all the cookies and other storage that {site} uses, grouped by purpose. Only the necessary ones are used before you have made a choice, and you can change your choice at any time.",
     ),
     (
@@ -78,7 +78,7 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "col_countries",
         "Land og overføringsgrunnlag",
         "Land og overføringsgrunnlag",
-        "Countries and safeguard",
+        "Countries and safeguards",
     ),
     (
         "col_justification",
@@ -168,7 +168,7 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
     (
         "activities_heading",
         "Hva vi bruker personopplysninger til",
-        "Kva vi bruker personopplysningar til",
+        "Kva vi brukar personopplysningar til",
         "What we use personal data for",
     ),
     (
@@ -282,7 +282,7 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "Her ser du kva som har endra seg for deg som besøkjer {site}, versjon for versjon.",
         "What changed for visitors to {site}, version by version.",
     ),
-    ("revision", "Versjon", "Versjon", "Version"),
+    ("revision", "Revisjon", "Revisjon", "Revision"),
     ("published", "Publisert", "Publisert", "Published"),
     (
         "first_version",
