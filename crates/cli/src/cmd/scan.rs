@@ -269,11 +269,7 @@ pub fn suggestions(report: &Report, catalogue: &Catalogue) -> String {
             }
             Finding::Request(_) => continue,
         };
-        let by_prefix = catalogue
-            .lookup(name)
-            .filter(|known| known.prefix && *name != known.name)
-            .map(|known| known.name.clone());
-        let entry_name = by_prefix.clone().unwrap_or_else(|| name.clone());
+        let (entry_name, by_prefix) = entry_name(name, catalogue);
         if !seen.insert((kind, entry_name.clone())) {
             continue;
         }
@@ -289,7 +285,7 @@ pub fn suggestions(report: &Report, catalogue: &Catalogue) -> String {
             phase.as_str()
         );
         out += &format!("[[services.cookies]]\nname = {}\n", quoted(&entry_name));
-        if by_prefix.is_some() {
+        if by_prefix {
             out += "prefix = true\n";
         }
         if kind != "cookie" {
@@ -303,6 +299,15 @@ pub fn suggestions(report: &Report, catalogue: &Catalogue) -> String {
         out += &format!("duration = \"{duration}\"\n\n");
     }
     out
+}
+
+/// The name to declare for `name` seen on a site: the catalogue's prefix when it knows the name
+/// by one (`_hjSessionUser_123` → `_hjSessionUser_`, true), else the name itself.
+fn entry_name(name: &str, catalogue: &Catalogue) -> (String, bool) {
+    match catalogue.lookup(name) {
+        Some(known) if known.prefix && name != known.name => (known.name.clone(), true),
+        _ => (name.to_owned(), false),
+    }
 }
 
 /// A lifetime as the privacy file writes it: the nearest whole unit, or one more when the
@@ -334,7 +339,26 @@ fn observed_duration(lifetime_ms: Option<i64>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::observed_duration;
+    use super::{entry_name, observed_duration};
+    use kapsel_core::catalogue::Catalogue;
+
+    #[test]
+    fn a_name_the_catalogue_knows_by_its_prefix_is_proposed_as_the_prefix() {
+        let catalogue = Catalogue::builtin();
+        assert_eq!(
+            entry_name("_hjSessionUser_123", &catalogue),
+            ("_hjSessionUser_".to_owned(), true)
+        );
+        assert_eq!(
+            entry_name("_ga_ABC123", &catalogue),
+            ("_ga_".to_owned(), true)
+        );
+        assert_eq!(entry_name("_ga", &catalogue), ("_ga".to_owned(), false));
+        assert_eq!(
+            entry_name("unknown_x", &catalogue),
+            ("unknown_x".to_owned(), false)
+        );
+    }
 
     #[test]
     fn observed_lifetimes_round_to_a_unit_the_expiry_check_accepts() {

@@ -342,6 +342,33 @@ mod tests {
     }
 
     #[test]
+    fn segment_snap_and_tiktok_are_known() {
+        let catalogue = Catalogue::builtin();
+        for (name, platform) in [
+            ("ajs_anonymous_id", "Segment"),
+            ("ajs_user_id", "Segment"),
+            ("_scid_r", "Snap Pixel"),
+            ("_sctr", "Snap Pixel"),
+            ("sc_at", "Snap Pixel"),
+            ("ttcsid", "TikTok Pixel"),
+            ("ttcsid_C1234567890", "TikTok Pixel"),
+        ] {
+            assert_eq!(
+                catalogue.lookup(name).map(|k| k.platform.as_str()),
+                Some(platform),
+                "{name}"
+            );
+        }
+        for host in ["cdn.segment.com", "api.segment.io"] {
+            let known = catalogue.lookup_host(host).unwrap();
+            assert_eq!(
+                (known.platform.as_str(), known.category),
+                ("Segment", KnownCategory::Analytics)
+            );
+        }
+    }
+
+    #[test]
     fn builtin_entries_are_complete() {
         let catalogue = Catalogue::builtin();
         assert!(catalogue.len() >= 40, "{}", catalogue.len());
