@@ -63,7 +63,9 @@ impl PgSchema {
     /// A store on this schema (not yet migrated).
     #[cfg(feature = "store")]
     pub async fn open(&self) -> kapsel_store::Store {
-        kapsel_store::Store::open_postgres_with(self.options()).await.unwrap()
+        kapsel_store::Store::open_postgres_with(self.options())
+            .await
+            .unwrap()
     }
 
     /// Drops the schema and everything in it.
