@@ -137,7 +137,9 @@ pub fn warnings_in(
 
 /// A hint for the type errors serde reports while reading the model.
 fn type_hint(message: &str) -> String {
-    if message.starts_with("missing field") {
+    if message.starts_with("cannot read duration") {
+        super::duration::DURATION_GRAMMAR.to_owned()
+    } else if message.starts_with("missing field") {
         "add the field; see docs/privacy-file.md for what it holds".to_owned()
     } else if message.starts_with("unknown variant") {
         variant_hint(message)

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
+use super::duration::Duration;
 use super::locate::{FieldPath, Step};
 use super::model::{
     Activity, Category, ConsentSettings, Cookie, NoticeSection, Organisation, Processor, Service,
@@ -111,6 +112,37 @@ fn without<'i>(value: &Spanned<DeValue<'i>>, sound: &[bool]) -> Spanned<DeValue<
     Spanned::new(value.span(), DeValue::Array(array))
 }
 
+/// Durations that cannot be read inside a list element that was left out (its cookies'
+/// `duration`, an activity's `retention_period`): validation never sees that element.
+fn durations_in(item: &Spanned<DeValue<'_>>, list: &str, errors: &mut Vec<TypeError>) {
+    let Some(table) = item.get_ref().as_table() else {
+        return;
+    };
+    let mut check = |value: Option<&Spanned<DeValue<'_>>>| {
+        let Some(value) = value else { return };
+        let Some(text) = value.get_ref().as_str() else {
+            return;
+        };
+        if let Err(error) = Duration::parse(text) {
+            errors.push((
+                value.span().start,
+                format!("cannot read duration {text:?}: {}", error.reason),
+            ));
+        }
+    };
+    match list {
+        "services" => {
+            for cookie in items(table, "cookies") {
+                if let Some(cookie) = cookie.get_ref().as_table() {
+                    check(entry(cookie, "duration"));
+                }
+            }
+        }
+        "activities" => check(entry(table, "retention_period")),
+        _ => {}
+    }
+}
+
 fn id_of(value: &Spanned<DeValue<'_>>) -> Option<String> {
     let table = value.get_ref().as_table()?;
     entry(table, "id")?.get_ref().as_str().map(str::to_owned)
@@ -143,6 +175,8 @@ pub(super) fn read_parts<'i>(tree: &Spanned<DeTable<'i>>) -> Parts<'i> {
         }
         for (item, _) in items(root, list).iter().zip(&sound).filter(|(_, ok)| !**ok) {
             failed_ids.extend(id_of(item));
+            // What validation would say about it, as far as it can be said without the model.
+            durations_in(item, list, &mut errors);
         }
         kept.insert(
             list,

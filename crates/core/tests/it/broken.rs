@@ -239,13 +239,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     (
         "19-every-problem-in-one-pass.toml",
-        r#"19-every-problem-in-one-pass.toml:28:44: unknown variant `scc`, expected one of `adequacy`, `sccs`, `bcr`, `other` in services[0].transfers[0].safeguard
+        r#"19-every-problem-in-one-pass.toml:29:44: unknown variant `scc`, expected one of `adequacy`, `sccs`, `bcr`, `other` in services[0].transfers[0].safeguard
   hint: did you mean `sccs`?
-19-every-problem-in-one-pass.toml:43:8: unknown variant `cookies`, expected one of `cookie`, `local_storage`, `session_storage`, `indexed_db`, `pixel` in services[1].cookies[0].kind
+19-every-problem-in-one-pass.toml:33:12: cannot read duration "2 moons": unknown unit in services[0].cookies[0].duration
+  hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months"
+19-every-problem-in-one-pass.toml:44:8: unknown variant `cookies`, expected one of `cookie`, `local_storage`, `session_storage`, `indexed_db`, `pixel` in services[1].cookies[0].kind
   hint: did you mean `cookie`?
-19-every-problem-in-one-pass.toml:53:31: activity `analytics` uses service `nowhere`, which is not declared
+19-every-problem-in-one-pass.toml:54:31: activity `analytics` uses service `nowhere`, which is not declared
   hint: declare it under [[services]]
-19-every-problem-in-one-pass.toml:55:20: cannot read duration "forever": expected a number and a unit
+19-every-problem-in-one-pass.toml:56:20: cannot read duration "forever": expected a number and a unit
   hint: write "session", "persistent", or a whole number and a unit (second, minute, hour, day, week, month, year; singular or plural), e.g. "13 months""#,
     ),
     (
