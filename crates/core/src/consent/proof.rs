@@ -42,13 +42,13 @@ mod tests {
 
     #[test]
     fn a_secret_proves_only_its_own_hash() {
-        let secret = new_secret([7; 16]);
+        let secret = new_secret([0xa7; 16]);
         assert!(is_secret(&secret));
         assert_eq!(secret.len(), SECRET_LEN);
         let stored = secret_hash(&secret);
         assert_eq!(stored.len(), 64);
         assert!(proves(&secret, &stored));
-        assert!(!proves(&new_secret([8; 16]), &stored));
+        assert!(!proves(&new_secret([0xa8; 16]), &stored));
         assert!(!proves("", &stored));
         assert!(!is_secret("0707070707070707070707070707070G"));
         assert!(!is_secret(&secret.to_uppercase()));
