@@ -5,7 +5,7 @@
 //! each its own data directory or `--chain-id`; the writer refuses a chain another instance
 //! holds. A fresh id draws from the [`Random`] the caller passes.
 
-mod sql;
+pub(crate) mod sql;
 
 use std::future::Future;
 use std::path::Path;

@@ -13,6 +13,8 @@
 
 mod sql;
 
+use crate::instance::sql as meta;
+
 use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -141,7 +143,10 @@ pub async fn resolve_signing_key(
         return Ok((key, KeyOrigin::File(path.to_owned())));
     }
     let meta_key = format!("signing_key:{holder}");
-    let text = on_pool!(store, sql::meta_get_or_insert(&meta_key, fresh()?.expose()))?;
+    let text = on_pool!(
+        store,
+        meta::meta_get_or_insert(&meta_key, fresh()?.expose())
+    )?;
     let key = SigningKey::from_private_text(&text).map_err(|source| KeyStoreError::Key {
         origin: "kept in the database".into(),
         source,

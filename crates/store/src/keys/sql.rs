@@ -59,24 +59,4 @@ crate::backend::per_backend! {
             })
             .collect()
     }
-
-    /// The value of `key` in `kapsel_meta`, set to `value_if_absent` first if it has none.
-    pub async fn meta_get_or_insert(
-        pool: &Pool,
-        key: &str,
-        value_if_absent: &str,
-    ) -> Result<String, StoreError> {
-        sqlx::query(
-            "INSERT INTO kapsel_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(value_if_absent)
-        .execute(pool)
-        .await?;
-        let row = sqlx::query("SELECT value FROM kapsel_meta WHERE key = $1")
-            .bind(key)
-            .fetch_one(pool)
-            .await?;
-        Ok(row.try_get("value")?)
-    }
 }
