@@ -29,7 +29,7 @@ export function chromiumAvailable() {
 
 /**
  * Starts `kapsel serve --config FILE --demo --data TMP --listen 127.0.0.1:0` and waits for its
- * `kapsel listening on http://ADDR` line. Returns { origin, port, base (http://localhost:PORT), stop }.
+ * `kapsel listening on http://ADDR` line, then until it is ready (`/readyz`). Returns { origin, port, base (http://localhost:PORT), stop }.
  * With `data`, that directory is the store and is kept on stop (a later server may reopen it).
  */
 export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000 } = {}) {
@@ -53,6 +53,9 @@ export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000 }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kapsel serve exited with ${code}\n${stderr}`)); });
   });
+  // The address is printed once the socket is bound, before the server has published its
+  // revisions; a test that stops it at once would stop it before that. Ready means served.
+  await untilReady(origin, timeoutMs, () => stderr);
   const port = new URL(origin).port;
   const stop = async () => {
     if (child.exitCode === null) {
@@ -64,6 +67,17 @@ export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000 }
     if (!keep) rmSync(data, { recursive: true, force: true });
   };
   return { origin, port, base: `http://localhost:${port}`, other: `http://127.0.0.1:${port}`, data, stop, stderr: () => stderr };
+}
+
+/** Waits until `GET /readyz` answers 200 (the server has started and the ledger can write). */
+async function untilReady(origin, timeoutMs, stderr) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${origin}/readyz`).catch(() => null);
+    if (response?.ok) return;
+    if (Date.now() > deadline) throw new Error(`kapsel serve was not ready in ${timeoutMs} ms\n${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Stops a server returned by start(). */
