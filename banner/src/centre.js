@@ -31,7 +31,11 @@ window.kapsel._centre((K) => {
       h('p', { id: id + '-d' }, D.categories[c.id] || ''),
       svcs.length ? h('details', {}, h('summary', {}, ui('services') + ' (' + svcs.length + ')'), svcs.map((s) => service(s, c, cat))) : null);
   };
-  const status = h('p', { class: 'kapsel-note' }),
+  // The current choice and its receipt, which the visitor can keep: the signed receipt as the
+  // ledger gives it (GET /v1/receipts/{id}), saved as a file they can show anyone (docs/ledger.md).
+  const said = h('span', {}), failed = h('span', { role: 'status' }),
+    download = h('button', { type: 'button', class: 'kapsel-link', 'data-kapsel-action': 'download' }, ui('download')),
+    status = h('p', { class: 'kapsel-note' }, said, ' ', download, failed),
     el = h('dialog', { id: 'kapsel-centre', 'aria-labelledby': 'kapsel-ctitle', lang: K.lang },
       h('style', {}, D.css),
       h('div', { class: 'kapsel-head' }, h('h2', { id: 'kapsel-ctitle' }, ui('centre')),
@@ -61,6 +65,7 @@ window.kapsel._centre((K) => {
     const a = e.target.closest('[data-kapsel-action]');
     if (a && a.dataset.kapselAction === 'close') el.close();
     if (a && a.dataset.kapselAction === 'save') K.choose('custom', picked());
+    if (a && a.dataset.kapselAction === 'download') save(K.now()[1]);
   });
   el.addEventListener('keydown', (e) => { // Tab stays in the dialog
     if (e.key !== 'Tab') return;
@@ -71,6 +76,20 @@ window.kapsel._centre((K) => {
       (e.shiftKey ? tail : head).focus();
     }
   });
+  const save = (state) => {
+    failed.textContent = '';
+    if (!state || !state.rid) return;
+    fetch(new URL('/v1/receipts/' + state.rid, K.api), { credentials: 'omit' })
+      .then((r) => { if (!r.ok) throw r; return r.blob(); })
+      .then((b) => {
+        const a = h('a', { href: URL.createObjectURL(b), download: 'kapsel-receipt-' + state.rid + '.json', hidden: true });
+        el.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+      })
+      .catch(() => { failed.textContent = ' ' + ui('download_failed'); });
+  };
   (d.body || d.documentElement).prepend(el);
   return {
     open: (o) => {
@@ -82,10 +101,11 @@ window.kapsel._centre((K) => {
       });
       el.querySelectorAll('[data-kapsel-category]').forEach(sync);
       // Intl has no nynorsk dates in Chromium (it falls back to English); nn and nb share them.
-      status.textContent = state && state.rid ? ui('status', {
+      said.textContent = state && state.rid ? ui('status', {
         until: new Intl.DateTimeFormat(K.lang === 'nn' ? 'nb' : K.lang, { dateStyle: 'long' }).format(state.exp), id: state.rid
       }) : '';
-      status.hidden = !status.textContent;
+      failed.textContent = '';
+      status.hidden = !said.textContent;
       if (!el.open) el.showModal();
       el.querySelector('.kapsel-x').focus();
     },

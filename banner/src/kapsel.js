@@ -279,7 +279,7 @@
     accept: (...more) => add(more),
     // For centre.js only: what it needs of this script; it answers { open(opener), close() }.
     _centre: (make) => {
-      centre = make({ C, h, ui, tx, link, note, allowed, marketing, choose, lang, now: () => [granted, valid && state] });
+      centre = make({ C, api, h, ui, tx, link, note, allowed, marketing, choose, lang, now: () => [granted, valid && state] });
       centre.open(opener);
     }
   };

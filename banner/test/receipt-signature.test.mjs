@@ -2,12 +2,15 @@
 // alone (Ed25519 and SHA-256): the receipt's text is a leaf of the batch's Merkle tree (RFC 6962),
 // its path folds to the root (RFC 9162 §2.1.3.2), and the key published at
 // /.well-known/kapsel/keys signed the kapsel-receipt-batch/v1 text naming that root
-// (docs/ledger.md). A forged choice does not verify.
+// (docs/ledger.md). A forged choice does not verify. The visitor keeps their own copy: the
+// preference centre downloads the signed receipt, which the same verifiers accept.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EXAMPLE, ROOT, chromiumAvailable, launch, start, stop } from './harness.mjs';
+import { EXAMPLE, ROOT, axe, chromiumAvailable, launch, newPage, start, stop } from './harness.mjs';
 
 const skip = !chromiumAvailable();
 let server;
@@ -94,3 +97,58 @@ test('receipts verify in Chromium with WebCrypto and the published key; a forged
   assert.equal(await page.evaluate(verifyInPage, [state, keys]), true, 'GET /v1/receipts/{id} is signed too');
   await page.close();
 });
+
+const TEXTS = JSON.parse(readFileSync(join(ROOT, 'banner', 'src', 'texts.json'), 'utf8'));
+
+/** `python3 docs/ledger-verify.py ARGS…`, or null (said loudly) when its Ed25519 library is missing. */
+function pythonVerifier(args) {
+  const has = spawnSync('python3', ['-c', 'import cryptography'], { encoding: 'utf8' });
+  if (has.status !== 0) {
+    if (process.env.KAPSEL_REQUIRE_ALL === '1') throw new Error('KAPSEL_REQUIRE_ALL=1 but python3 has no cryptography package');
+    console.log('\n!!!!!!!! SKIP the Python half: python3 has no cryptography package (pip install cryptography) !!!!!!!!\n');
+    return null;
+  }
+  return spawnSync('python3', [join(ROOT, 'docs', 'ledger-verify.py'), ...args], { encoding: 'utf8' });
+}
+
+for (const lang of ['nb', 'nn', 'en']) {
+  test(`the preference centre downloads the visitor's signed receipt, which verifies (${lang})`, { skip }, async () => {
+    const page = await newPage(browser, { acceptDownloads: true });
+    const dir = mkdtempSync(join(tmpdir(), 'kapsel-receipt-'));
+    try {
+      await page.goto(`${server.base}/demo/?lang=${lang}`);
+      await page.click('#kapsel-banner [data-kapsel-action="accept_all"]');
+      await page.waitForFunction(() => /kapsel_consent=1\|[0-9A-Z]{26}\|/.test(document.cookie));
+      const receipt = await page.evaluate(() => document.cookie.match(/kapsel_consent=1\|([0-9A-Z]{26})/)[1]);
+      await page.click('[data-kapsel-open]');
+      await page.waitForSelector('#kapsel-centre[open]');
+      const button = page.locator('#kapsel-centre [data-kapsel-action="download"]');
+      assert.equal(await button.innerText(), TEXTS[lang].download);
+      assert.deepEqual(await axe(page, { include: ['#kapsel-centre'] }), [], 'the centre with its receipt passes axe');
+      // Keyboard only: the button is reached and pressed like any other.
+      await button.focus();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      assert.equal(download.suggestedFilename(), `kapsel-receipt-${receipt}.json`);
+      const file = join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      const kept = JSON.parse(readFileSync(file, 'utf8'));
+      assert.equal(kept.id, receipt);
+      assert.equal(kept.action, 'accept_all');
+      assert.equal(kept.site, 'demo');
+      const keys = await page.evaluate(async () => (await fetch('/.well-known/kapsel/keys')).json());
+      assert.equal(await page.evaluate(verifyInPage, [kept, keys]), true, 'the kept receipt verifies in the browser');
+      const keysFile = join(dir, 'keys.json');
+      writeFileSync(keysFile, JSON.stringify(keys));
+      const python = pythonVerifier(['--receipt', file, '--keys', keysFile]);
+      if (python) assert.equal(python.status, 0, python.stdout + python.stderr);
+      const forged = join(dir, 'forged.json');
+      kept.signature.signed = kept.signature.signed.replace('action=10:accept_all', 'action=10:reject_all');
+      writeFileSync(forged, JSON.stringify(kept));
+      const refused = pythonVerifier(['--receipt', forged, '--keys', keysFile]);
+      if (refused) assert.notEqual(refused.status, 0, 'an edited receipt is refused');
+    } finally {
+      await page.context().close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

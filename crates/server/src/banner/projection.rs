@@ -24,8 +24,10 @@ const UI_TEXTS: &str = include_str!("../../../../banner/src/texts.json");
 const UI_FALLBACK_LANG: &str = "en";
 /// Interface texts only the preference centre needs (`details`: the centre script carries them,
 /// or the server writes them into its rows); every other key of texts.json goes inline.
-pub const DETAIL_TEXT_KEYS: [&str; 9] = [
+pub const DETAIL_TEXT_KEYS: [&str; 11] = [
     "save",
+    "download",
+    "download_failed",
     "close",
     "always_on",
     "status",
