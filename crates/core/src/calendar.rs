@@ -3,8 +3,11 @@
 //! expiry uses it today; request deadlines (art. 12(3)) and retention cut-offs build on it.
 //!
 //! Instants are [`Millis`] in UTC; the time of day is kept. Nothing here reads the clock.
+//!
+//! Europe/Oslo, the zone in which Kapsel's legal days are counted, is computed here from the EU
+//! summer-time rule (Directive 2000/84/EC) without a time-zone database: see [`oslo_offset_at`].
 
-use time::{Date, Month, OffsetDateTime};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::clock::Millis;
 
@@ -43,6 +46,68 @@ pub fn millis_of(at: OffsetDateTime) -> Option<Millis> {
 pub fn add_months_to_instant(at: Millis, months: i64) -> Option<Millis> {
     let at = datetime_of(at)?;
     millis_of(at.replace_date(add_months(at.date(), months)?))
+}
+
+/// Central European Time, Oslo's offset in winter.
+const CET: UtcOffset = time::macros::offset!(+01:00);
+/// Central European Summer Time, Oslo's offset in summer.
+const CEST: UtcOffset = time::macros::offset!(+02:00);
+
+/// The last Sunday of `month` in `year`.
+pub fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    add_days(last, -back)
+}
+
+/// The instants at which summer time begins and ends in `year`: 01:00 UTC on the last Sunday
+/// of March and of October (Directive 2000/84/EC, arts. 2 and 3). Summer time is the half-open
+/// range `[start, end)`.
+pub fn oslo_summer_time(year: i32) -> Option<(Millis, Millis)> {
+    let at_one_utc = |month| -> Option<Millis> {
+        let day = last_sunday(year, month)?;
+        millis_of(day.with_hms(1, 0, 0).ok()?.assume_utc())
+    };
+    Some((at_one_utc(Month::March)?, at_one_utc(Month::October)?))
+}
+
+/// Europe/Oslo's UTC offset at the instant `at`: CEST (+02:00) from 01:00 UTC on the last
+/// Sunday of March until 01:00 UTC on the last Sunday of October, CET (+01:00) otherwise.
+pub fn oslo_offset_at(at: Millis) -> Option<UtcOffset> {
+    let year = datetime_of(at)?.year();
+    let (start, end) = oslo_summer_time(year)?;
+    Some(if (start..end).contains(&at) {
+        CEST
+    } else {
+        CET
+    })
+}
+
+/// Europe/Oslo's UTC offset for a wall-clock time `local` in Oslo. A wall-clock time that
+/// exists once has one answer. The two transition hours get the offset in force before the
+/// transition: 02:30 on the last Sunday of October happens twice and is read as the first,
+/// CEST one; 02:30 on the last Sunday of March never happens and is read as CET (which is
+/// 03:30 CEST).
+pub fn oslo_offset_of_local(local: PrimitiveDateTime) -> Option<UtcOffset> {
+    let holds = |offset: UtcOffset| -> Option<bool> {
+        let at = millis_of(local.assume_offset(offset))?;
+        Some(oslo_offset_at(at)? == offset)
+    };
+    // Try CEST first: in October's repeated hour both hold, and CEST is the earlier reading.
+    Some(if holds(CEST)? { CEST } else { CET })
+}
+
+/// The calendar date in Europe/Oslo at the instant `at`.
+pub fn oslo_date_of(at: Millis) -> Option<Date> {
+    let offset_ms = i64::from(oslo_offset_at(at)?.whole_seconds()) * 1000;
+    Some(datetime_of(at.checked_add(offset_ms)?)?.date())
+}
+
+/// The first moment of `date` in Europe/Oslo, as an instant. Midnight is never inside a
+/// transition hour, so it always exists exactly once.
+pub fn oslo_midnight_ms(date: Date) -> Option<Millis> {
+    let local = date.midnight();
+    millis_of(local.assume_offset(oslo_offset_of_local(local)?))
 }
 
 #[cfg(test)]
@@ -104,6 +169,128 @@ mod tests {
         assert_eq!(add_years(date!(2026 - 01 - 01), 100_000), None);
     }
 
+    fn ms(at: OffsetDateTime) -> Millis {
+        millis_of(at).unwrap()
+    }
+
+    #[test]
+    fn summer_time_begins_and_ends_at_one_utc_on_the_last_sundays() {
+        // 2026: 29 March and 25 October; 2027: 28 March and 31 October (from a printed calendar).
+        for (start, end) in [
+            (
+                datetime!(2026-03-29 01:00 UTC),
+                datetime!(2026-10-25 01:00 UTC),
+            ),
+            (
+                datetime!(2027-03-28 01:00 UTC),
+                datetime!(2027-10-31 01:00 UTC),
+            ),
+        ] {
+            assert_eq!(oslo_summer_time(start.year()), Some((ms(start), ms(end))));
+            let minute = 60_000;
+            assert_eq!(oslo_offset_at(ms(start) - minute), Some(CET), "{start}");
+            assert_eq!(oslo_offset_at(ms(start)), Some(CEST), "{start}");
+            assert_eq!(oslo_offset_at(ms(end) - minute), Some(CEST), "{end}");
+            assert_eq!(oslo_offset_at(ms(end)), Some(CET), "{end}");
+        }
+        assert_eq!(last_sunday(2026, Month::March), Some(date!(2026 - 03 - 29)));
+        assert_eq!(
+            last_sunday(2027, Month::October),
+            Some(date!(2027 - 10 - 31))
+        );
+        // A month that ends on a Sunday is its own last Sunday (31 May 2026).
+        assert_eq!(last_sunday(2026, Month::May), Some(date!(2026 - 05 - 31)));
+    }
+
+    #[test]
+    fn the_oslo_date_of_an_instant() {
+        let cases = [
+            // Winter: 23:30 UTC is already the next day in Oslo.
+            (
+                datetime!(2025-12-31 22:59:59.999 UTC),
+                date!(2025 - 12 - 31),
+            ),
+            (datetime!(2025-12-31 23:00 UTC), date!(2026 - 01 - 01)),
+            (datetime!(2026-01-30 23:30 UTC), date!(2026 - 01 - 31)),
+            // Summer: from 22:00 UTC.
+            (
+                datetime!(2026-06-30 21:59:59.999 UTC),
+                date!(2026 - 06 - 30),
+            ),
+            (datetime!(2026-06-30 22:00 UTC), date!(2026 - 07 - 01)),
+            // The transition days themselves are one Oslo date either side of 01:00 UTC.
+            (
+                datetime!(2026-03-28 22:59:59.999 UTC),
+                date!(2026 - 03 - 28),
+            ),
+            (datetime!(2026-03-28 23:00 UTC), date!(2026 - 03 - 29)),
+            (datetime!(2026-03-29 00:59 UTC), date!(2026 - 03 - 29)),
+            (datetime!(2026-03-29 01:00 UTC), date!(2026 - 03 - 29)),
+            (
+                datetime!(2026-03-29 21:59:59.999 UTC),
+                date!(2026 - 03 - 29),
+            ),
+            (datetime!(2026-03-29 22:00 UTC), date!(2026 - 03 - 30)),
+            (
+                datetime!(2026-10-24 21:59:59.999 UTC),
+                date!(2026 - 10 - 24),
+            ),
+            (datetime!(2026-10-24 22:00 UTC), date!(2026 - 10 - 25)),
+            (datetime!(2026-10-25 00:59 UTC), date!(2026 - 10 - 25)),
+            (datetime!(2026-10-25 01:00 UTC), date!(2026 - 10 - 25)),
+            (
+                datetime!(2026-10-25 22:59:59.999 UTC),
+                date!(2026 - 10 - 25),
+            ),
+            (datetime!(2026-10-25 23:00 UTC), date!(2026 - 10 - 26)),
+            (datetime!(2027-03-27 23:00 UTC), date!(2027 - 03 - 28)),
+            (datetime!(2027-03-28 22:00 UTC), date!(2027 - 03 - 29)),
+            (datetime!(2027-10-30 22:00 UTC), date!(2027 - 10 - 31)),
+            (datetime!(2027-10-31 23:00 UTC), date!(2027 - 11 - 01)),
+        ];
+        for (at, expected) in cases {
+            assert_eq!(oslo_date_of(ms(at)), Some(expected), "{at}");
+        }
+    }
+
+    #[test]
+    fn oslo_midnights_around_the_transitions() {
+        let cases = [
+            (date!(2026 - 01 - 01), datetime!(2025-12-31 23:00 UTC)),
+            (date!(2026 - 03 - 29), datetime!(2026-03-28 23:00 UTC)),
+            (date!(2026 - 03 - 30), datetime!(2026-03-29 22:00 UTC)),
+            (date!(2026 - 07 - 01), datetime!(2026-06-30 22:00 UTC)),
+            (date!(2026 - 10 - 25), datetime!(2026-10-24 22:00 UTC)),
+            (date!(2026 - 10 - 26), datetime!(2026-10-25 23:00 UTC)),
+            (date!(2027 - 03 - 28), datetime!(2027-03-27 23:00 UTC)),
+            (date!(2027 - 03 - 29), datetime!(2027-03-28 22:00 UTC)),
+            (date!(2027 - 10 - 31), datetime!(2027-10-30 22:00 UTC)),
+            (date!(2027 - 11 - 01), datetime!(2027-10-31 23:00 UTC)),
+        ];
+        for (day, expected) in cases {
+            assert_eq!(oslo_midnight_ms(day), Some(ms(expected)), "{day}");
+        }
+    }
+
+    #[test]
+    fn wall_clock_times_in_the_transition_hours() {
+        use time::macros::offset;
+        let cases = [
+            (datetime!(2026-03-29 01:59), offset!(+01:00)),
+            // 02:00–02:59 on 29 March 2026 never happens: read with the offset before it.
+            (datetime!(2026-03-29 02:30), offset!(+01:00)),
+            (datetime!(2026-03-29 03:00), offset!(+02:00)),
+            (datetime!(2026-10-25 01:59), offset!(+02:00)),
+            // 02:00–02:59 on 25 October 2026 happens twice: the first (summer) reading.
+            (datetime!(2026-10-25 02:30), offset!(+02:00)),
+            (datetime!(2026-10-25 03:00), offset!(+01:00)),
+            (datetime!(2026-12-31 23:59), offset!(+01:00)),
+        ];
+        for (local, expected) in cases {
+            assert_eq!(oslo_offset_of_local(local), Some(expected), "{local}");
+        }
+    }
+
     fn any_date() -> impl Strategy<Value = Date> {
         (1900i32..2200, 1u8..=12, 1u8..=31).prop_map(|(y, m, d)| {
             let month = Month::try_from(m).unwrap();
@@ -124,6 +311,43 @@ mod tests {
             let shifted = add_months(d, m).unwrap();
             let last = time::util::days_in_month(shifted.month(), shifted.year());
             prop_assert_eq!(shifted.day(), d.day().min(last));
+        }
+
+        #[test]
+        fn an_oslo_day_starts_at_its_midnight(d in any_date()) {
+            let start = oslo_midnight_ms(d).unwrap();
+            prop_assert_eq!(oslo_date_of(start), Some(d));
+            prop_assert_eq!(oslo_date_of(start - 1), d.previous_day());
+        }
+
+        #[test]
+        fn oslo_days_last_23_24_or_25_hours(d in any_date()) {
+            let next = d.next_day().unwrap();
+            let hours = (oslo_midnight_ms(next).unwrap() - oslo_midnight_ms(d).unwrap()) / 3_600_000;
+            let expected = if Some(d) == last_sunday(d.year(), Month::March) {
+                23
+            } else if Some(d) == last_sunday(d.year(), Month::October) {
+                25
+            } else {
+                24
+            };
+            prop_assert_eq!(hours, expected);
+        }
+
+        #[test]
+        fn local_times_outside_the_transition_hours_round_trip(
+            at in -2_208_988_800_000i64..7_258_118_400_000,
+        ) {
+            let offset = oslo_offset_at(at).unwrap();
+            let utc = datetime_of(at).unwrap();
+            let local = utc.to_offset(offset);
+            let local = PrimitiveDateTime::new(local.date(), local.time());
+            // The second 02:xx of October's repeated hour reads as the first (CEST) one.
+            let since_end = at - oslo_summer_time(utc.year()).unwrap().1;
+            let second_repeat = (0..3_600_000).contains(&since_end);
+            if !second_repeat {
+                prop_assert_eq!(oslo_offset_of_local(local), Some(offset));
+            }
         }
 
         #[test]

@@ -3,10 +3,12 @@
 //! as that day in Europe/Oslo — the day an operator and Datatilsynet mean. `--since DATE` starts
 //! at the date's first moment; `--until DATE` includes the whole date and ends at the next
 //! day's first moment. Oslo's offset follows the EU rule (CEST from the last Sunday of March to
-//! the last Sunday of October), so no time-zone database is needed.
+//! the last Sunday of October), so no time-zone database is needed; the rule lives in
+//! `kapsel_core::calendar`, shared with the request deadlines.
 
+use kapsel_core::calendar;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, Month, OffsetDateTime, Weekday};
+use time::{Date, Month, OffsetDateTime};
 
 /// What a `--since` value means, in ms since the epoch.
 pub fn parse_since(text: &str) -> Result<i64, String> {
@@ -20,25 +22,23 @@ pub fn parse_until(text: &str) -> Result<i64, String> {
 
 fn parse(text: &str, until: bool) -> Result<i64, String> {
     let text = text.trim();
-    let at = match parse_date(text) {
+    let out_of_range = || format!("{text:?} is out of range");
+    match parse_date(text) {
         Some(date) => {
-            let day = if until {
-                date.next_day()
-                    .ok_or_else(|| format!("{text:?} is out of range"))?
-            } else {
-                date
-            };
-            oslo_midnight(day)
+            let day = if until { date.next_day() } else { Some(date) };
+            day.and_then(calendar::oslo_midnight_ms)
+                .ok_or_else(out_of_range)
         }
-        None => OffsetDateTime::parse(text, &Rfc3339).map_err(|err| {
-            format!(
-                "{text:?} is neither a date such as 2026-12-01 (Europe/Oslo) nor an RFC 3339 \
-                 instant such as 2026-12-01T00:00:00Z ({err})"
-            )
-        })?,
-    };
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
-        .map_err(|_| format!("{text:?} is out of range"))
+        None => {
+            let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|err| {
+                format!(
+                    "{text:?} is neither a date such as 2026-12-01 (Europe/Oslo) nor an RFC 3339 \
+                     instant such as 2026-12-01T00:00:00Z ({err})"
+                )
+            })?;
+            calendar::millis_of(at).ok_or_else(out_of_range)
+        }
+    }
 }
 
 fn parse_date(text: &str) -> Option<Date> {
@@ -49,30 +49,6 @@ fn parse_date(text: &str) -> Option<Date> {
     }
     let month = Month::try_from(month.parse::<u8>().ok()?).ok()?;
     Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
-}
-
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let mut day = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-    while day.weekday() != Weekday::Sunday {
-        day = day.previous_day()?;
-    }
-    Some(day)
-}
-
-/// The first moment of `date` in Europe/Oslo. Summer time begins at 02:00 on the last Sunday
-/// of March and ends at 03:00 on the last Sunday of October, so midnight of both Sundays still
-/// has the offset of the day before.
-fn oslo_midnight(date: Date) -> OffsetDateTime {
-    let year = date.year();
-    let summer = match (
-        last_sunday(year, Month::March),
-        last_sunday(year, Month::October),
-    ) {
-        (Some(start), Some(end)) => date > start && date <= end,
-        _ => false,
-    };
-    let offset = if summer { 2 } else { 1 };
-    date.midnight().assume_utc() - Duration::hours(offset)
 }
 
 #[cfg(test)]
