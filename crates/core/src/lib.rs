@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod consent;
+pub mod deadline;
 pub mod privacy;
 pub mod random;
 pub mod scan_classify;
