@@ -125,6 +125,20 @@ def open_checkpoint(note, keys):
     return chain, size, head, time_ms
 
 
+def open_gap(note, keys):
+    """(chain id, first missing, last missing, hash before, hash of the last missing) of a
+    verified gap acknowledgement (kapsel-gap/v1, made by `kapsel ledger repair`)."""
+    lines = open_note(note, keys).split("\n")
+    if lines[0] != "kapsel-gap/v1":
+        raise ValueError("not a kapsel-gap/v1 note")
+    _, found_seq, found_hash = lines[2].split(" ")
+    _, recorded_seq, recorded_hash = lines[4].split(" ")
+    if lines[3] != "missing %d %s" % (int(found_seq) + 1, recorded_seq):
+        raise ValueError("the missing range does not lie between the two heads")
+    chain = urllib.parse.unquote(lines[1].rsplit("/ledger/", 1)[1])
+    return chain, int(found_seq) + 1, int(recorded_seq), found_hash, recorded_hash
+
+
 def receipt_ok(signature, keys):
     """Checks a receipt's signature: its text is a leaf of a Merkle tree (RFC 6962) whose root the
     key signed in a kapsel-receipt-batch/v1 text."""
@@ -190,6 +204,14 @@ def main(argv):
     except (ValueError, IndexError, StopIteration) as err:
         print("BROKEN: the export's signed trailer: %s" % err)
         return 1
+    gaps = {}  # chain id -> [(first missing, last missing, hash before, hash of last missing)]
+    for note in trailer.get("gaps", []):
+        try:
+            gap = open_gap(note, keys)
+        except (ValueError, IndexError) as err:
+            print("BROKEN: a gap acknowledgement in the trailer: %s" % err)
+            return 1
+        gaps.setdefault(gap[0], []).append(gap[1:])
     lines = [l for l in body.split("\n") if l]
     digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
     if digest != export["sha256"] or len(lines) != int(export["records"]):
@@ -212,30 +234,49 @@ def main(argv):
             print("chain %s: BROKEN: the trailer signs its head, but no record is here" % chain_id)
     for chain_id, records in sorted(chains.items()):
         records.sort(key=lambda r: r["seq"])
-        previous, problem = None, None
+        previous, problem, crossed = None, None, []
+        at_seq, at_hash = 0, GENESIS  # where a full chain is: the last seq and hash walked
+        ahead = list(gaps.get(chain_id, []))
+
+        def cross():
+            """Walks across the acknowledged gap that starts where the chain is, if any."""
+            nonlocal at_seq, at_hash
+            for gap in ahead:
+                if gap[0] == at_seq + 1 and gap[2] == at_hash:
+                    ahead.remove(gap)
+                    crossed.append(gap)
+                    at_seq, at_hash = gap[1], gap[3]
+                    return True
+            return False
+
         for r in records:
             computed = hashlib.sha256(encode(r)).hexdigest()
             where = "seq %d (receipt %s)" % (r["seq"], r["id"])
+            if not partial and r["seq"] != at_seq + 1:
+                cross()
             if computed != r["hash"]:
                 problem = "%s: content changed (stored %s, computed %s)" % (where, r["hash"], computed)
-            elif previous is None and not partial and (r["seq"] != 1 or r["prev_hash"] != GENESIS):
-                problem = "%s: the chain does not start at seq 1 with the genesis hash" % where
-            elif previous is not None and r["seq"] != previous["seq"] + 1 and not partial:
-                problem = "%s: sequence gap after seq %d: records removed" % (where, previous["seq"])
-            elif previous is not None and r["seq"] == previous["seq"] + 1 and r["prev_hash"] != previous["hash"]:
+            elif not partial and r["seq"] != at_seq + 1:
+                problem = "%s: sequence gap after seq %d: records removed" % (where, at_seq)
+            elif not partial and r["prev_hash"] != at_hash:
+                problem = "%s: link broken: prev_hash does not match seq %d" % (where, at_seq)
+            elif partial and previous is not None and r["seq"] == previous["seq"] + 1 and r["prev_hash"] != previous["hash"]:
                 problem = "%s: link broken: prev_hash does not match seq %d" % (where, previous["seq"])
             if problem:
                 break
-            previous = r
+            previous, at_seq, at_hash = r, r["seq"], r["hash"]
         head = heads.get(chain_id)
-        if not problem and not partial and (head is None or head[1:3] != (len(records), previous["hash"])):
-            problem = "the export ends at %d records, head %s, but the trailer signs %s" % (
-                len(records), previous["hash"], head[1:3] if head else "no head")
+        if not problem and not partial and head is not None and head[1] != at_seq:
+            cross()  # an acknowledged gap right at the end
+        if not problem and not partial and (head is None or head[1:3] != (at_seq, at_hash)):
+            problem = "the export ends at seq %d, head %s, but the trailer signs %s" % (
+                at_seq, at_hash, head[1:3] if head else "no head")
         if problem:
             broken += 1
             print("chain %s: BROKEN: %s" % (chain_id, problem))
         else:
-            print("chain %s: ok, %d records, head %s" % (chain_id, len(records), previous["hash"]))
+            print("chain %s: ok, %d records, head %s%s" % (chain_id, len(records), previous["hash"], "".join(
+                "; intact with an acknowledged gap of seq %d..%d" % (g[0], g[1]) for g in crossed)))
     for path in checkpoint_files:
         try:
             chain_id, size, head, time_ms = open_checkpoint(open(path, encoding="utf-8").read(), keys)

@@ -303,6 +303,89 @@ async fn repair_acknowledges_a_cut_end_and_rewrites_nothing() {
     );
     // Repairing again appends nothing new.
     let (_, out) = run(&[&["ledger", "repair"], &data_flag[..]].concat());
-    assert!(out.contains("acknowledged already"), "{out}");
+    assert!(out.contains("0 gap(s) acknowledged"), "{out}");
+
+    // The writer resumes after the acknowledged gap, never reusing 3 or 4.
+    let server = Server::start(EXAMPLE, &backend.flags());
+    server.wait_healthy().await;
+    record(&server, 2).await;
+    assert!(server.terminate().success());
+    let seqs = "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n\
+                print([r[0] for r in db.execute('SELECT seq FROM consent_records ORDER BY seq')])\n";
+    let listed = Command::new("python3")
+        .args(["-c", seqs, &db])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).trim(),
+        "[1, 2, 5, 6]"
+    );
+    let (code, out) = run(&[&["ledger", "verify"], &data_flag[..]].concat());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok, 4 records") && out.contains("acknowledged gap of seq 3..4"),
+        "{out}"
+    );
+
+    // An export carries the acknowledgement; both file verifiers walk across it.
+    let work = tempfile::tempdir().unwrap();
+    let export = work.path().join("all.jsonl").display().to_string();
+    let (code, out) = run(&[&["ledger", "export", "--out", &export], &data_flag[..]].concat());
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&["ledger", "verify", "--file", &export]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("acknowledged gap of seq 3..4"), "{out}");
+    if let Some((code, out)) = python(&[&export]) {
+        assert_eq!(code, 0, "Python: {out}");
+        assert!(
+            out.contains("acknowledged gap of seq 3..4"),
+            "Python: {out}"
+        );
+    }
+    // Without the acknowledgement, or with an edited one, the gap is a break again.
+    let text = std::fs::read_to_string(&export).unwrap();
+    let (body, trailer) = text.trim_end().rsplit_once('\n').unwrap();
+    let mut parsed: serde_json::Value = serde_json::from_str(trailer).unwrap();
+    let gaps = &mut parsed["kapsel_export_trailer"]["gaps"];
+    assert_eq!(gaps.as_array().map(Vec::len), Some(1), "{trailer}");
+    let note = gaps[0].as_str().unwrap().to_owned();
+    for (name, replacement, said) in [
+        (
+            "the same acknowledgement",
+            json!([note.clone()]),
+            "ok, 4 records",
+        ),
+        ("no acknowledgement", json!([]), "sequence gap"),
+        (
+            "an edited acknowledgement",
+            json!([note.replace("time-ms", "time-ms 1")]),
+            "gap acknowledgement",
+        ),
+    ] {
+        parsed["kapsel_export_trailer"]["gaps"] = replacement;
+        let path = write(work.path(), "case.jsonl", &format!("{body}\n{parsed}\n"));
+        let (code, out) = run(&["ledger", "verify", "--file", &path]);
+        assert!(out.contains(said), "{name}: {out}");
+        if said.starts_with("ok") {
+            assert_eq!(code, 0, "{name}: {out}");
+            continue;
+        }
+        assert_eq!(code, 1, "{name}: {out}");
+        if let Some((code, out)) = python(&[&path]) {
+            assert_eq!(code, 1, "{name}, Python: {out}");
+        }
+    }
+    // A record removed after the gap is not covered by it.
+    let cut = "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n\
+               db.execute('DELETE FROM consent_records WHERE seq = 5')\ndb.commit()\n";
+    assert!(
+        Command::new("python3")
+            .args(["-c", cut, &db])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, out) = run(&[&["ledger", "verify"], &data_flag[..]].concat());
+    assert_eq!(code, 1, "{out}");
     backend.finish().await;
 }

@@ -4,6 +4,11 @@
 //!
 //! Removing records from the *end* of a chain leaves a valid shorter chain; the head hash that
 //! `verify` reports is what an auditor compares with a head noted earlier (or with a receipt).
+//!
+//! An acknowledged [`Gap`] (records cut from the end, then acknowledged by a signed note; see
+//! `signing::gap`) is the one break a verifier given it walks across: the records end at
+//! `first_missing - 1` with `before_hash`, and the chain resumes at `last_missing + 1` linked to
+//! `last_missing_hash`, exactly as the note says. Checking the note's signature is the caller's.
 
 use std::fmt;
 
@@ -14,8 +19,23 @@ use super::{ConsentRecord, GENESIS_HASH};
 pub struct ChainSummary {
     pub chain_id: String,
     pub records: u64,
-    /// The hash of the last record, or [`GENESIS_HASH`] for an empty chain.
+    /// The seq of the head: `records` plus the sequence numbers of the gaps crossed.
+    pub head_seq: i64,
+    /// The hash of the head, or [`GENESIS_HASH`] for an empty chain.
     pub head_hash: String,
+    /// The acknowledged gaps walked across, in seq order.
+    pub gaps: Vec<Gap>,
+}
+
+/// Records cut from a chain and acknowledged (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub first_missing: i64,
+    pub last_missing: i64,
+    /// The hash of record `first_missing - 1` (or [`GENESIS_HASH`]).
+    pub before_hash: String,
+    /// The hash record `last_missing` had: what record `last_missing + 1` links to.
+    pub last_missing_hash: String,
 }
 
 /// Where and how a chain is broken.
@@ -107,20 +127,49 @@ pub struct ChainVerifier {
     records: u64,
     next_seq: i64,
     head_hash: String,
+    /// Acknowledged gaps not yet reached, and those crossed.
+    ahead: Vec<Gap>,
+    crossed: Vec<Gap>,
 }
 
 impl ChainVerifier {
     pub fn new(chain_id: &str) -> Self {
+        ChainVerifier::with_gaps(chain_id, Vec::new())
+    }
+
+    /// A verifier that walks across `gaps` (acknowledged, their notes checked by the caller).
+    pub fn with_gaps(chain_id: &str, gaps: Vec<Gap>) -> Self {
         ChainVerifier {
             chain_id: chain_id.to_string(),
             records: 0,
             next_seq: 1,
             head_hash: GENESIS_HASH.to_string(),
+            ahead: gaps,
+            crossed: Vec::new(),
         }
+    }
+
+    /// Crosses the acknowledged gap that starts where the chain is now, if there is one.
+    fn cross_gap(&mut self) -> bool {
+        let Some(at) = self
+            .ahead
+            .iter()
+            .position(|g| g.first_missing == self.next_seq && g.before_hash == self.head_hash)
+        else {
+            return false;
+        };
+        let gap = self.ahead.remove(at);
+        self.next_seq = gap.last_missing + 1;
+        self.head_hash = gap.last_missing_hash.clone();
+        self.crossed.push(gap);
+        true
     }
 
     /// Checks the next record of the chain.
     pub fn push(&mut self, record: &ConsentRecord) -> Result<(), ChainBreak> {
+        if record.seq != self.next_seq && record.chain_id == self.chain_id {
+            self.cross_gap();
+        }
         let broken = |problem| ChainBreak {
             chain_id: self.chain_id.clone(),
             seq: record.seq,
@@ -160,17 +209,24 @@ impl ChainVerifier {
         ChainSummary {
             chain_id: self.chain_id,
             records: self.records,
+            head_seq: self.next_seq - 1,
             head_hash: self.head_hash,
+            gaps: self.crossed,
         }
     }
 
     /// Like [`finish`](Self::finish), but also checks that the chain ends at the head its writer
     /// recorded separately (seq and hash), which catches records cut from the end.
+    /// An acknowledged gap right at the end counts: the records stop where it begins, and the
+    /// recorded head is its last missing record.
     pub fn finish_at_head(
-        self,
+        mut self,
         recorded_seq: i64,
         recorded_hash: &str,
     ) -> Result<ChainSummary, ChainBreak> {
+        if self.next_seq - 1 != recorded_seq {
+            self.cross_gap();
+        }
         let last_seq = self.next_seq - 1;
         if last_seq != recorded_seq || self.head_hash != recorded_hash {
             return Err(ChainBreak {
@@ -290,6 +346,79 @@ mod tests {
             (3, BreakKind::SeqGap { expected: 2 })
         );
         assert!(err.to_string().contains("records were removed"), "{err}");
+    }
+
+    /// Records 1..=8 where 4..=6 were cut and acknowledged: 7 links to 6's hash.
+    fn chain_across_a_gap() -> (Vec<ConsentRecord>, Gap) {
+        let full = chain(8);
+        let gap = Gap {
+            first_missing: 4,
+            last_missing: 6,
+            before_hash: full[2].hash.clone(),
+            last_missing_hash: full[5].hash.clone(),
+        };
+        let kept = full
+            .into_iter()
+            .filter(|r| !(4..=6).contains(&r.seq))
+            .collect();
+        (kept, gap)
+    }
+
+    #[test]
+    fn an_acknowledged_gap_is_walked_across_and_reported() {
+        let (records, gap) = chain_across_a_gap();
+        assert!(
+            verify(&records).is_err(),
+            "without the acknowledgement it is a gap"
+        );
+        let mut verifier = ChainVerifier::with_gaps("chain-a", vec![gap.clone()]);
+        records.iter().for_each(|r| verifier.push(r).unwrap());
+        let summary = verifier.finish_at_head(8, &records[4].hash).unwrap();
+        assert_eq!((summary.records, summary.head_seq), (5, 8));
+        assert_eq!(summary.gaps, vec![gap]);
+    }
+
+    #[test]
+    fn a_gap_acknowledged_for_other_records_does_not_cover_a_removal() {
+        let (mut records, gap) = chain_across_a_gap();
+        // Another record removed before the gap: the chain no longer ends where the note says.
+        records.remove(1);
+        let mut verifier = ChainVerifier::with_gaps("chain-a", vec![gap.clone()]);
+        assert!(records.iter().try_for_each(|r| verifier.push(r)).is_err());
+        // A record after the gap removed too: the resumption must be exactly after it.
+        let (mut records, _) = chain_across_a_gap();
+        records.remove(3);
+        let mut verifier = ChainVerifier::with_gaps("chain-a", vec![gap.clone()]);
+        assert!(records.iter().try_for_each(|r| verifier.push(r)).is_err());
+        // A record after the gap that links elsewhere.
+        let (mut records, _) = chain_across_a_gap();
+        records[3].prev_hash = records[2].hash.clone();
+        records[3].hash = records[3].compute_hash();
+        let mut verifier = ChainVerifier::with_gaps("chain-a", vec![gap]);
+        let err = records
+            .iter()
+            .try_for_each(|r| verifier.push(r))
+            .unwrap_err();
+        assert!(matches!(err.problem, BreakKind::BrokenLink { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_acknowledged_gap_at_the_end_meets_the_recorded_head() {
+        let full = chain(6);
+        let gap = Gap {
+            first_missing: 4,
+            last_missing: 6,
+            before_hash: full[2].hash.clone(),
+            last_missing_hash: full[5].hash.clone(),
+        };
+        let mut verifier = ChainVerifier::with_gaps("chain-a", vec![gap]);
+        full[..3].iter().for_each(|r| verifier.push(r).unwrap());
+        let summary = verifier.clone().finish_at_head(6, &full[5].hash).unwrap();
+        assert_eq!(
+            (summary.records, summary.head_seq, summary.gaps.len()),
+            (3, 6, 1)
+        );
+        assert!(verifier.finish_at_head(7, &full[5].hash).is_err());
     }
 
     #[test]

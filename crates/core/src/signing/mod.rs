@@ -10,6 +10,7 @@
 //! - public (a "verifier key"): `<name>+<key id>+<base64(0x01 || 32-byte public key)>`;
 //! - key id: the first 4 bytes of `SHA-256(name || 0x0A || 0x01 || public key)`.
 
+pub mod gap;
 pub mod merkle;
 pub mod note;
 pub mod receipt;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use kapsel_core::ManualClock;
 use kapsel_core::consent::chain::BreakKind;
-use kapsel_store::{Ledger, LedgerError, LedgerRead, LedgerVerify};
+use kapsel_core::signing::SigningKey;
+use kapsel_core::signing::gap::GapNote;
+use kapsel_store::{Checkpoints, Ledger, LedgerError, LedgerRead, LedgerVerify, StoredGap};
 use tokio_util::sync::CancellationToken;
 
 use super::backends::{T0, TestBackend, append_n, on_every_backend, start};
@@ -16,6 +18,7 @@ on_every_backend!(
     a_cut_tail_stops_the_writer_and_no_seq_is_reused,
     a_deleted_head_row_is_named_by_verify_and_stops_the_writer,
     a_rewritten_last_record_stops_the_writer,
+    after_an_acknowledged_gap_the_writer_resumes_past_the_recorded_head,
 );
 
 async fn try_start(backend: &TestBackend, chain: &str) -> Result<Ledger, LedgerError> {
@@ -155,4 +158,81 @@ async fn a_rewritten_last_record_stops_the_writer(backend: &TestBackend) {
     };
     assert!(mismatch.last_record_rehashed.is_some(), "{mismatch}");
     assert!(mismatch.to_string().contains("rewritten"), "{mismatch}");
+}
+
+async fn after_an_acknowledged_gap_the_writer_resumes_past_the_recorded_head(
+    backend: &TestBackend,
+) {
+    let (ledger, shutdown) = start(backend, "c1", Arc::new(ManualClock::at(T0))).await;
+    let receipts = append_n(&ledger, "www", 10).await;
+    stop(ledger, shutdown).await;
+    backend
+        .raw("DELETE FROM consent_records WHERE chain_id = 'c1' AND seq > 8")
+        .await;
+    // What `kapsel ledger repair` appends: a signed note of exactly this cut.
+    let key = SigningKey::from_seed("kapsel.test", [7; 32]).unwrap();
+    let note = GapNote {
+        origin: "kapsel.test/ledger/c1".into(),
+        found_seq: 8,
+        found_hash: receipts[7].hash.clone(),
+        recorded_seq: 10,
+        recorded_hash: receipts[9].hash.clone(),
+        time_ms: T0 + 1,
+    };
+    backend
+        .store
+        .append_gap(&StoredGap {
+            chain_id: "c1".into(),
+            first_missing: 9,
+            last_missing: 10,
+            acknowledged_at_ms: T0 + 1,
+            note: note.sign(&key),
+        })
+        .await
+        .unwrap();
+
+    let (ledger, shutdown) = start(backend, "c1", Arc::new(ManualClock::at(T0 + 2))).await;
+    let after = append_n(&ledger, "www", 2).await;
+    stop(ledger, shutdown).await;
+    let seqs: Vec<i64> = backend
+        .store
+        .chain_page("c1", 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7, 8, 11, 12], "{}", backend.name);
+    let resumed = backend
+        .store
+        .get_record(&after[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        resumed.prev_hash, receipts[9].hash,
+        "linked to the recorded head"
+    );
+    // Verify walks across the gap only when given it.
+    assert!(backend.store.verify_chain("c1").await.unwrap().is_err());
+    let summary = backend
+        .store
+        .verify_chain_across("c1", vec![note.gap()])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (summary.records, summary.head_seq),
+        (10, 12),
+        "{}",
+        backend.name
+    );
+    // A cut after the gap stops the writer again: the old acknowledgement does not cover it.
+    backend
+        .raw("DELETE FROM consent_records WHERE chain_id = 'c1' AND seq = 12")
+        .await;
+    assert!(matches!(
+        try_start(backend, "c1").await,
+        Err(LedgerError::HeadMismatch(_))
+    ));
 }

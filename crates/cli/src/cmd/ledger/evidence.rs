@@ -8,7 +8,9 @@
 //!   precede it, the SHA-256 of every byte before the trailer line, the filter and the time;
 //! - `checkpoints`: one signed checkpoint (C2SP tlog-checkpoint) per chain at the head the
 //!   export was cut at;
-//! - `keys`: the verifier keys that signed them (an auditor should pin keys with `--keys`).
+//! - `keys`: the verifier keys that signed them (an auditor should pin keys with `--keys`);
+//! - `gaps` (only when there are any): the signed acknowledgements of gaps `kapsel ledger
+//!   repair` made in the exported chains.
 //!
 //! So a file cut short, a line removed or changed, or an empty file, no longer verifies.
 
@@ -27,6 +29,10 @@ pub struct Trailer {
     pub export: String,
     pub checkpoints: Vec<String>,
     pub keys: Vec<String>,
+    /// The signed acknowledgements of gaps (`kapsel-gap/v1`) in the exported chains, so that a
+    /// verifier of the file walks across them as `verify --data` does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
 }
 
 /// What the export note states.
@@ -272,6 +278,7 @@ mod tests {
             export: "e\n\n\u{2014} k x\n".into(),
             checkpoints: vec!["c\n".into()],
             keys: vec!["k+1+2".into()],
+            gaps: Vec::new(),
         };
         for csv in [false, true] {
             let text = format!("line one\n{}", trailer_line(&trailer, csv).unwrap());

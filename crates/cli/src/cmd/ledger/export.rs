@@ -124,10 +124,15 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         .filter_map(|k| PublicKey::from_base64(&k.name, &k.public_key).ok())
         .map(|k| k.verifier_key())
         .collect();
+    let mut gaps = Vec::new();
+    for chain in heads.keys() {
+        gaps.extend(store.gaps(chain).await?.into_iter().map(|gap| gap.note));
+    }
     let trailer = Trailer {
         export: note.sign(&key),
         checkpoints,
         keys,
+        gaps,
     };
     out.out.write_all(trailer_line(&trailer, csv)?.as_bytes())?;
     out.out.flush()?;

@@ -6,80 +6,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use kapsel_core::consent::chain::BreakKind;
-use kapsel_core::signing::note::{chain_origin, open_note, sign_note};
-use kapsel_core::signing::{PublicKey, SigningKey};
+use kapsel_core::signing::gap::GapNote;
+use kapsel_core::signing::note::chain_origin;
 use kapsel_core::{Clock, SystemClock};
 use kapsel_store::{Checkpoints, LedgerVerify, StoredGap};
 
 use super::{RepairArgs, instant};
 use crate::settings::store::Open;
-
-const GAP_VERSION: &str = "kapsel-gap/v1";
-
-/// What a gap acknowledgement states.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GapNote {
-    pub origin: String,
-    /// Where the records end now: seq and hash (64 hex; zeros for none).
-    pub found_seq: i64,
-    pub found_hash: String,
-    /// The head the writer had recorded: seq and hash.
-    pub recorded_seq: i64,
-    pub recorded_hash: String,
-    pub time_ms: i64,
-}
-
-impl GapNote {
-    pub fn body(&self) -> String {
-        format!(
-            "{GAP_VERSION}\n{}\nfound-head {} {}\nmissing {} {}\nrecorded-head {} {}\ntime-ms {}\n",
-            self.origin,
-            self.found_seq,
-            self.found_hash,
-            self.found_seq + 1,
-            self.recorded_seq,
-            self.recorded_seq,
-            self.recorded_hash,
-            self.time_ms
-        )
-    }
-
-    /// Verifies `note` with `keys` and reads it.
-    pub fn open(note: &str, keys: &[PublicKey]) -> anyhow::Result<GapNote> {
-        let (body, _) = open_note(note, keys)?;
-        let lines: Vec<&str> = body.lines().collect();
-        let [version, origin, found, _missing, recorded, time] = lines.as_slice() else {
-            bail!("not a {GAP_VERSION} note");
-        };
-        if *version != GAP_VERSION {
-            bail!("not a {GAP_VERSION} note");
-        }
-        let pair = |line: &str, name: &str| -> anyhow::Result<(i64, String)> {
-            let rest = line
-                .strip_prefix(name)
-                .with_context(|| format!("no {name} line"))?;
-            let (seq, hash) = rest.trim().split_once(' ').context("seq and hash")?;
-            Ok((seq.parse()?, hash.to_owned()))
-        };
-        let (found_seq, found_hash) = pair(found, "found-head")?;
-        let (recorded_seq, recorded_hash) = pair(recorded, "recorded-head")?;
-        let time_ms = time.strip_prefix("time-ms ").context("time-ms")?.parse()?;
-        Ok(GapNote {
-            origin: (*origin).to_owned(),
-            found_seq,
-            found_hash,
-            recorded_seq,
-            recorded_hash,
-            time_ms,
-        })
-    }
-
-    pub fn sign(&self, key: &SigningKey) -> String {
-        sign_note(&self.body(), key)
-    }
-}
 
 pub async fn run(args: RepairArgs) -> anyhow::Result<ExitCode> {
     let settings = args.store.settings()?;
@@ -91,7 +26,19 @@ pub async fn run(args: RepairArgs) -> anyhow::Result<ExitCode> {
         .key(&store, &settings.store, &chain_id, now)
         .await?;
     let mut repaired = 0;
-    for verdict in store.verify_all().await.context("cannot read the ledger")? {
+    for chain_id in store.chain_ids().await.context("cannot read the ledger")? {
+        // Gaps acknowledged before are walked across, so that only a new cut is acknowledged.
+        let acknowledged: Vec<_> = store
+            .gaps(&chain_id)
+            .await?
+            .iter()
+            .filter_map(|stored| GapNote::read_unverified(&stored.note).ok())
+            .map(|note| note.gap())
+            .collect();
+        let verdict = store
+            .verify_chain_across(&chain_id, acknowledged)
+            .await
+            .context("cannot read the ledger")?;
         let Err(chain_break) = verdict else { continue };
         if args
             .chain

@@ -8,16 +8,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use kapsel_core::consent::chain::{BreakKind, ChainVerifier};
-use kapsel_core::consent::{ChainBreak, ConsentRecord};
+use kapsel_core::consent::ConsentRecord;
+use kapsel_core::consent::chain::{ChainSummary, ChainVerifier, Gap};
 use kapsel_core::signing::PublicKey;
+use kapsel_core::signing::gap::GapNote;
 use kapsel_store::{Checkpoints, LedgerVerify, RevisionStore, SigningKeys, Store};
 use sha2::{Digest, Sha256};
 
 use super::evidence::{
-    keys_url_beside, parse_keys, read_source, split_trailer, verify_checkpoint, verify_export_note,
+    chain_of_origin, keys_url_beside, parse_keys, read_source, split_trailer, verify_checkpoint,
+    verify_export_note,
 };
-use super::repair::GapNote;
 use super::{VerifyArgs, exit, instant};
 
 /// A checkpoint given on the command line, with the keys to check it by (`None`: the
@@ -65,30 +66,24 @@ async fn verify_store(
         Some(keys) => keys,
         None => own_keys(&store).await?,
     };
-    let verdicts = store.verify_all().await.context("cannot read the ledger")?;
+    let chains = store.chain_ids().await.context("cannot read the ledger")?;
     let mut broken = 0;
-    for verdict in &verdicts {
+    for chain_id in &chains {
+        let (gaps, forged) = acknowledged_gaps(&store, chain_id, &keys).await?;
+        for problem in &forged {
+            broken += 1;
+            println!("BROKEN: {problem}");
+        }
+        let verdict = store
+            .verify_chain_across(chain_id, gaps.iter().map(GapNote::gap).collect())
+            .await
+            .context("cannot read the ledger")?;
         match verdict {
-            Ok(summary) => println!(
-                "chain {}: ok, {} records, head {}",
-                summary.chain_id, summary.records, summary.head_hash
-            ),
-            Err(chain_break) => match acknowledged_gap(&store, chain_break, &keys).await? {
-                Some(gap) => println!(
-                    "chain {}: intact with an acknowledged gap of seq {}..{} signed at {}, {} \
-                     records, head {}",
-                    chain_break.chain_id,
-                    gap.found_seq + 1,
-                    gap.recorded_seq,
-                    instant(gap.time_ms),
-                    gap.found_seq,
-                    gap.found_hash
-                ),
-                None => {
-                    broken += 1;
-                    println!("BROKEN: {chain_break}");
-                }
-            },
+            Ok(summary) => println!("{}", intact(&summary, &gaps)),
+            Err(chain_break) => {
+                broken += 1;
+                println!("BROKEN: {chain_break}");
+            }
         }
     }
     let revisions = store
@@ -124,7 +119,7 @@ async fn verify_store(
         broken += usize::from(!report_checkpoint(&given.source, &verified, found.as_ref()));
     }
     store.close().await;
-    println!("{} chain(s) verified, {broken} broken", verdicts.len());
+    println!("{} chain(s) verified, {broken} broken", chains.len());
     Ok(exit(broken))
 }
 
@@ -140,33 +135,46 @@ async fn own_keys(store: &Store) -> anyhow::Result<Vec<PublicKey>> {
     Ok(keys)
 }
 
-/// The signed acknowledgement of exactly this cut end, if `kapsel ledger repair` made one.
-async fn acknowledged_gap(
+/// The gaps `kapsel ledger repair` acknowledged for `chain_id` whose notes verify with `keys`,
+/// and a problem for each that does not: a gap row nobody trusted signed is tampering too.
+async fn acknowledged_gaps(
     store: &Store,
-    chain_break: &ChainBreak,
+    chain_id: &str,
     keys: &[PublicKey],
-) -> anyhow::Result<Option<GapNote>> {
-    let BreakKind::HeadMismatch {
-        recorded_seq,
-        recorded_hash,
-        found_hash,
-    } = &chain_break.problem
-    else {
-        return Ok(None);
-    };
-    for gap in store.gaps(&chain_break.chain_id).await? {
-        let Ok(note) = GapNote::open(&gap.note, keys) else {
-            continue;
-        };
-        if note.found_seq == chain_break.seq
-            && note.found_hash == *found_hash
-            && note.recorded_seq == *recorded_seq
-            && note.recorded_hash == *recorded_hash
-        {
-            return Ok(Some(note));
+) -> anyhow::Result<(Vec<GapNote>, Vec<String>)> {
+    let mut gaps = Vec::new();
+    let mut forged = Vec::new();
+    for stored in store.gaps(chain_id).await? {
+        match GapNote::open(&stored.note, keys) {
+            Ok(note) => gaps.push(note),
+            Err(error) => forged.push(format!(
+                "chain {chain_id}: the acknowledgement of the gap of seq {}..{} does not verify \
+                 with the trusted keys ({error}); it is not honoured",
+                stored.first_missing, stored.last_missing
+            )),
         }
     }
-    Ok(None)
+    Ok((gaps, forged))
+}
+
+/// The line for an intact chain, naming every acknowledged gap it was walked across.
+fn intact(summary: &ChainSummary, notes: &[GapNote]) -> String {
+    let mut line = format!(
+        "chain {}: ok, {} records, head {}",
+        summary.chain_id, summary.records, summary.head_hash
+    );
+    for gap in &summary.gaps {
+        let signed = notes
+            .iter()
+            .find(|note| note.gap() == *gap)
+            .map(|note| format!(" signed at {}", instant(note.time_ms)))
+            .unwrap_or_default();
+        line += &format!(
+            "; intact with an acknowledged gap of seq {}..{}{signed}",
+            gap.first_missing, gap.last_missing
+        );
+    }
+    line
 }
 
 /// Prints what a checkpoint says against the record found at its size; true when they agree.
@@ -295,12 +303,29 @@ fn verify_file(
             }
         }
     }
+    let mut gaps: BTreeMap<String, Vec<Gap>> = BTreeMap::new();
+    for gap in &trailer.gaps {
+        let opened = GapNote::open(gap, &keys)
+            .map_err(anyhow::Error::from)
+            .and_then(|note| {
+                let chain = chain_of_origin(&note.origin).context("its origin names no chain")?;
+                Ok((chain, note))
+            });
+        match opened {
+            Ok((chain, note)) => gaps.entry(chain).or_default().push(note.gap()),
+            Err(error) => {
+                broken += 1;
+                println!("BROKEN: a gap acknowledgement in the trailer: {error:#}");
+            }
+        }
+    }
     for (chain_id, records) in &mut chains {
         records.sort_by_key(|r| r.seq);
         let result = if note.filtered() {
             check_partial(chain_id, records)
         } else {
-            check_full(chain_id, records, heads.get(chain_id))
+            let gaps = gaps.remove(chain_id).unwrap_or_default();
+            check_full(chain_id, records, heads.get(chain_id), gaps)
         };
         match result {
             Ok(line) => println!("{line}"),
@@ -349,32 +374,42 @@ fn check_full(
     chain_id: &str,
     records: &[ConsentRecord],
     head: Option<&super::evidence::VerifiedCheckpoint>,
+    gaps: Vec<Gap>,
 ) -> Result<String, String> {
-    let mut verifier = ChainVerifier::new(chain_id);
-    records
-        .iter()
-        .try_for_each(|r| verifier.push(r))
-        .map_err(|b| b.to_string())?;
-    let summary = verifier.finish();
     let Some(head) = head else {
         return Err(format!(
             "chain {chain_id}: the trailer signs no head for it"
         ));
     };
-    if summary.records != head.checkpoint.size || summary.head_hash != head.checkpoint.head_hex() {
-        return Err(format!(
-            "chain {chain_id}: the export holds {} records ending with hash {}, but the trailer \
-             signs {} records with head {}: records were cut",
-            summary.records,
-            summary.head_hash,
-            head.checkpoint.size,
-            head.checkpoint.head_hex()
-        ));
-    }
-    Ok(format!(
+    let mut verifier = ChainVerifier::with_gaps(chain_id, gaps);
+    records
+        .iter()
+        .try_for_each(|r| verifier.push(r))
+        .map_err(|b| b.to_string())?;
+    let size = i64::try_from(head.checkpoint.size).unwrap_or(i64::MAX);
+    let summary = verifier
+        .finish_at_head(size, &head.checkpoint.head_hex())
+        .map_err(|_| {
+            format!(
+                "chain {chain_id}: the export holds records up to seq {} ending with hash {}, but \
+                 the trailer signs {} records with head {}: records were cut",
+                records.last().map_or(0, |r| r.seq),
+                records.last().map_or("none", |r| r.hash.as_str()),
+                head.checkpoint.size,
+                head.checkpoint.head_hex()
+            )
+        })?;
+    let mut line = format!(
         "chain {chain_id}: ok, {} records, head {} (signed)",
         summary.records, summary.head_hash
-    ))
+    );
+    for gap in &summary.gaps {
+        line += &format!(
+            "; intact with an acknowledged gap of seq {}..{}",
+            gap.first_missing, gap.last_missing
+        );
+    }
+    Ok(line)
 }
 
 /// A filtered export's chain: each record's hash, and links where seqs are consecutive.

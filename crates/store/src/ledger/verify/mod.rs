@@ -8,7 +8,7 @@ mod sql;
 
 use std::future::Future;
 
-use kapsel_core::consent::chain::{BreakKind, ChainVerifier};
+use kapsel_core::consent::chain::{BreakKind, ChainVerifier, Gap};
 use kapsel_core::consent::{ChainBreak, ChainSummary, ConsentRecord};
 
 use crate::backend::on_pool;
@@ -37,6 +37,16 @@ pub trait LedgerVerify: Send + Sync {
     fn verify_chain(
         &self,
         chain_id: &str,
+    ) -> impl Future<Output = Result<ChainVerdict, StoreError>> + Send {
+        self.verify_chain_across(chain_id, Vec::new())
+    }
+
+    /// Like [`verify_chain`](Self::verify_chain), walking across `gaps` (acknowledged gaps
+    /// whose notes the caller has checked; see `kapsel_core::signing::gap`).
+    fn verify_chain_across(
+        &self,
+        chain_id: &str,
+        gaps: Vec<Gap>,
     ) -> impl Future<Output = Result<ChainVerdict, StoreError>> + Send;
 
     /// Verifies every chain; one verdict per chain, in chain id order.
@@ -57,8 +67,12 @@ impl LedgerVerify for Store {
         on_pool!(self, sql::chain_page(chain_id, after_seq, limit))
     }
 
-    async fn verify_chain(&self, chain_id: &str) -> Result<ChainVerdict, StoreError> {
-        let mut verifier = ChainVerifier::new(chain_id);
+    async fn verify_chain_across(
+        &self,
+        chain_id: &str,
+        gaps: Vec<Gap>,
+    ) -> Result<ChainVerdict, StoreError> {
+        let mut verifier = ChainVerifier::with_gaps(chain_id, gaps);
         let mut after_seq = 0;
         loop {
             let page = on_pool!(self, sql::chain_rows(chain_id, after_seq, PAGE))?;

@@ -5,10 +5,13 @@
 //! numbers and hide the damage; so the writer refuses to start, and says where and how.
 //!
 //! A first start is the one case with neither a head row nor records. The facts of a mismatch
-//! ([`ChainHeadMismatch`]) are what `kapsel ledger repair` needs to append a record of the gap.
+//! ([`ChainHeadMismatch`]) are what `kapsel ledger repair` needs to append a record of the gap;
+//! once that acknowledgement exists for exactly this cut end, the writer resumes after the
+//! recorded head (the missing numbers are never given out again).
 
 use std::fmt;
 
+use kapsel_core::consent::chain::Gap;
 use kapsel_core::consent::{ConsentRecord, GENESIS_HASH};
 
 /// A chain whose recorded head and records disagree.
@@ -66,10 +69,13 @@ impl fmt::Display for ChainHeadMismatch {
 }
 
 /// Where the writer resumes: `(seq, hash)` of the chain's head, or the mismatch that forbids it.
+/// A cut end that one of `gaps` acknowledges exactly (records end where it begins, the recorded
+/// head is its last missing record) resumes after the recorded head.
 pub fn resume_point(
     chain_id: &str,
     recorded: Option<(i64, String)>,
     last: Option<&ConsentRecord>,
+    gaps: &[Gap],
 ) -> Result<(i64, String), ChainHeadMismatch> {
     let found = last.map(|record| (record.seq, record.hash.clone()));
     let rehashed = last
@@ -78,6 +84,18 @@ pub fn resume_point(
     match (&recorded, &found) {
         (None, None) => return Ok((0, GENESIS_HASH.to_string())),
         (Some(head), Some(end)) if head == end && rehashed.is_none() => return Ok(end.clone()),
+        (Some((head_seq, head_hash)), _) if rehashed.is_none() => {
+            let (end_seq, end_hash) = found.clone().unwrap_or((0, GENESIS_HASH.to_string()));
+            let acknowledged = gaps.iter().any(|gap| {
+                gap.first_missing == end_seq + 1
+                    && gap.before_hash == end_hash
+                    && gap.last_missing == *head_seq
+                    && gap.last_missing_hash == *head_hash
+            });
+            if acknowledged {
+                return Ok((*head_seq, head_hash.clone()));
+            }
+        }
         _ => {}
     }
     Err(ChainHeadMismatch {
@@ -127,13 +145,13 @@ mod tests {
     #[test]
     fn a_first_start_and_a_matching_head_resume() {
         assert_eq!(
-            resume_point("c", None, None),
+            resume_point("c", None, None, &[]),
             Ok((0, GENESIS_HASH.to_string()))
         );
         let last = record(7);
         let head = Some((7, last.hash.clone()));
         assert_eq!(
-            resume_point("c", head, Some(&last)),
+            resume_point("c", head, Some(&last), &[]),
             Ok((7, last.hash.clone()))
         );
     }
@@ -141,7 +159,7 @@ mod tests {
     #[test]
     fn a_cut_tail_a_missing_row_and_a_rewritten_last_record_are_refused() {
         let last = record(8);
-        let cut = resume_point("c", Some((10, "ab".repeat(32))), Some(&last)).unwrap_err();
+        let cut = resume_point("c", Some((10, "ab".repeat(32))), Some(&last), &[]).unwrap_err();
         assert_eq!(cut.next_unused_seq(), 11);
         let text = cut.to_string();
         assert!(
@@ -150,18 +168,59 @@ mod tests {
         );
         assert!(text.contains(&last.hash) && text.contains("removed from the end"));
 
-        let missing = resume_point("c", None, Some(&last)).unwrap_err();
+        let missing = resume_point("c", None, Some(&last), &[]).unwrap_err();
         assert!(missing.to_string().contains("head row"), "{missing}");
         assert_eq!(missing.next_unused_seq(), 9);
 
-        let emptied = resume_point("c", Some((3, "cd".repeat(32))), None).unwrap_err();
+        let emptied = resume_point("c", Some((3, "cd".repeat(32))), None, &[]).unwrap_err();
         assert!(emptied.to_string().contains("no records"), "{emptied}");
 
         let mut rewritten = record(8);
         rewritten.choice.gpc = true;
         let head = Some((8, rewritten.hash.clone()));
-        let changed = resume_point("c", head, Some(&rewritten)).unwrap_err();
+        let changed = resume_point("c", head, Some(&rewritten), &[]).unwrap_err();
         assert!(changed.last_record_rehashed.is_some());
         assert!(changed.to_string().contains("rewritten"), "{changed}");
+    }
+
+    #[test]
+    fn an_acknowledged_cut_end_resumes_after_the_recorded_head_and_nothing_else_does() {
+        let last = record(8);
+        let recorded = "ab".repeat(32);
+        let gap = Gap {
+            first_missing: 9,
+            last_missing: 10,
+            before_hash: last.hash.clone(),
+            last_missing_hash: recorded.clone(),
+        };
+        let head = || Some((10, recorded.clone()));
+        assert_eq!(
+            resume_point("c", head(), Some(&last), std::slice::from_ref(&gap)),
+            Ok((10, recorded.clone()))
+        );
+        // A gap acknowledged for another cut does not cover this one.
+        let other = Gap {
+            first_missing: 8,
+            ..gap.clone()
+        };
+        assert!(resume_point("c", head(), Some(&last), &[other]).is_err());
+        let moved = Gap {
+            last_missing: 11,
+            ..gap.clone()
+        };
+        assert!(
+            resume_point(
+                "c",
+                Some((11, recorded.clone())),
+                Some(&last),
+                std::slice::from_ref(&moved)
+            )
+            .is_ok()
+        );
+        assert!(resume_point("c", head(), Some(&last), &[moved]).is_err());
+        // Nor does it cover a last record rewritten since.
+        let mut rewritten = record(8);
+        rewritten.choice.gpc = true;
+        assert!(resume_point("c", head(), Some(&rewritten), &[gap]).is_err());
     }
 }

@@ -17,9 +17,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kapsel_core::Clock;
-use kapsel_core::consent::chain::seal;
+use kapsel_core::consent::chain::{Gap, seal};
 use kapsel_core::consent::expiry;
 use kapsel_core::consent::{ConsentRecord, GENESIS_HASH, Receipt};
+use kapsel_core::signing::gap::GapNote;
 use sqlx::Connection as _;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -27,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::health::{HealthCell, LogThrottle, RETRY_AFTER_S};
 use super::sql::{RecordLinks, postgres, sqlite};
 use super::{AppendRequest, LedgerStats, WriterHealth, head};
-use crate::{LedgerError, Store, StoreError, backend};
+use crate::{Checkpoints as _, LedgerError, Store, StoreError, backend};
 
 /// At most one error line per this many milliseconds of the writer's clock.
 const LOG_EVERY_MS: i64 = 10_000;
@@ -104,7 +105,17 @@ impl Writer {
                 postgres::last_record(conn, &self.chain_id).await?,
             ),
         };
-        match head::resume_point(&self.chain_id, recorded, last.as_ref()) {
+        // Gaps `kapsel ledger repair` acknowledged: the writer resumes after one that covers
+        // exactly this cut end (the note is read, not verified: verifiers check its signature).
+        let gaps: Vec<Gap> = self
+            .store
+            .gaps(&self.chain_id)
+            .await?
+            .iter()
+            .filter_map(|stored| GapNote::read_unverified(&stored.note).ok())
+            .map(|note| note.gap())
+            .collect();
+        match head::resume_point(&self.chain_id, recorded, last.as_ref(), &gaps) {
             Ok(head) => (self.head_seq, self.head_hash) = head,
             Err(mismatch) => {
                 // The PostgreSQL chain lock goes with the connection.
