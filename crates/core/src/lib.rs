@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod consent;
 pub mod deadline;
+pub mod desk;
 pub mod privacy;
 pub mod random;
 pub mod scan_classify;

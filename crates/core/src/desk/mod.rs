@@ -1,0 +1,36 @@
+//! The request desk's case model: a data-subject request ([`Right`]), where it stands
+//! ([`CaseState`] and the one transition table [`next_state`]), what happened to it
+//! ([`CaseEvent`], hash-chained per case in the consent ledger's encoding), the dates it is held
+//! to ([`CaseDates`], from [`crate::deadline`]), and the pure steps that open and advance a case.
+//!
+//! Storing cases is `kapsel_store`'s `cases` concern; identity checks, mail, connectors and
+//! pages are built on top. Nothing here reads a clock: every instant is a parameter.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `right` | the rights and their stored names |
+//! | `state` | the states and the transition table |
+//! | `event` | event kinds, their stored details, sealing |
+//! | `encoding` | the ledger's canonical text encoding |
+//! | `hash` | `kapsel-case-event/v1` and its SHA-256 |
+//! | `chain` | verifying a case's history |
+//! | `dates` | a case's deadlines and their ISO form |
+//! | `case` | the case, [`open`] and [`advance`] |
+
+pub mod case;
+pub mod chain;
+pub mod dates;
+pub(crate) mod encoding;
+pub mod event;
+pub mod hash;
+pub mod right;
+pub mod state;
+
+pub use case::{Case, EventRefused, NewCase, OpenRefused, advance, open};
+pub use chain::{CaseBreakKind, CaseChainBreak, CaseChainSummary, CaseChainVerifier};
+pub use dates::{CaseDates, iso_date, parse_iso_date};
+pub use event::{
+    CaseEvent, CaseEventKind, Detail, ErasureGround, NewCaseEvent, UnknownEvent, VerifyMethod,
+};
+pub use right::{Right, UnknownRight};
+pub use state::{CaseState, PausedFrom, TransitionError, UnknownState, next_state};
