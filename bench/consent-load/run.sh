@@ -84,8 +84,8 @@ for BACKEND in $BACKENDS; do
     PATH_="/v1/consent" run_wrk "POST /v1/consent, 201 durable" "$c" consent.lua "$REVISION"
   done
   stop_server
-  "$KAPSEL" ledger verify $( [ "$BACKEND" = sqlite ] && echo --data "$WORK/data-sqlite" || echo --database-url "$PG_URL?options[search_path]=$SCHEMA" ) >"$WORK/verify" 2>&1 \
-    && echo "|          | ledger verify after the run: ok ($(tr '\n' ' ' < "$WORK/verify" | cut -c1-60)) | | | | | | |" \
-    || { echo "ledger verify FAILED:" >&2; cat "$WORK/verify" >&2; exit 1; }
+  "$KAPSEL" ledger verify $( [ "$BACKEND" = sqlite ] && echo --data "$WORK/data-sqlite" || echo --database-url "$PG_URL?options[search_path]=$SCHEMA" ) >"$WORK/verify" 2>"$WORK/verify.err" \
+    && echo "|          | ledger verify after the run: ok ($(grep '^chain ' "$WORK/verify" | tr '\n' ' ' | cut -c1-80)) | | | | | | |" \
+    || { echo "ledger verify FAILED:" >&2; cat "$WORK/verify" "$WORK/verify.err" >&2; exit 1; }
   if [ -n "$SCHEMA" ]; then psql -q "$PG_URL" -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null; SCHEMA=""; fi
 done
