@@ -71,8 +71,22 @@ pub fn render(report: &Report) -> String {
 }
 
 fn render_violations(html: &mut String, report: &Report) {
+    let failed = report.pages.iter().filter(|p| p.error.is_some()).count();
+    if failed == report.pages.len() {
+        html.push_str(
+            "<p class=\"bad\"><strong>No page could be scanned, so nothing was checked.</strong></p>\n",
+        );
+        return;
+    }
     if report.violations.is_empty() {
-        html.push_str("<p class=\"ok\"><strong>No violations found.</strong></p>\n");
+        let _ = writeln!(
+            html,
+            "<p class=\"ok\"><strong>No violations found{}.</strong></p>",
+            match failed {
+                0 => String::new(),
+                _ => format!(" on the pages that could be scanned ({failed} could not be)"),
+            }
+        );
         return;
     }
     let _ = writeln!(

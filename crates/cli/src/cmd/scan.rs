@@ -2,7 +2,8 @@
 //! it stored and sent, judged against the privacy file (when given) and the cookie catalogue.
 //!
 //! stdout carries only machine output (`--suggest` entries, or the JSON report with `--out -`);
-//! the progress indicator and the summary go to stderr. Exit code 1 when `--fail-on` says so.
+//! the progress indicator and the summary go to stderr. Exit code 1 when `--fail-on` says so,
+//! 2 when no page could be scanned at all (nothing was checked, so nothing can be said).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -149,6 +150,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.suggest {
         print!("{}", suggestions(&report, &catalogue));
     }
+    if report.pages.iter().all(|p| p.error.is_some()) {
+        return Ok(ExitCode::from(2));
+    }
     let failing = match args.fail_on {
         FailOn::Violations => report.violations.len(),
         FailOn::Undeclared => report.violations_of(ViolationKind::Undeclared).count(),
@@ -220,8 +224,19 @@ pub fn summary(report: &Report) -> String {
     for note in report.skipped_checks.iter().chain(&report.limits_reached) {
         out += &format!("  note: {note}\n");
     }
+    let failed = report.pages.iter().filter(|p| p.error.is_some()).count();
+    let scanned = report.pages.len() - failed;
+    if scanned == 0 {
+        out += "No page could be scanned, so nothing was checked.\n";
+        return out;
+    }
     if report.violations.is_empty() {
-        out += "No violations.\n";
+        out += &match failed {
+            0 => "No violations.\n".to_owned(),
+            _ => format!(
+                "No violations on the {scanned} page(s) that could be scanned; {failed} could not be.\n"
+            ),
+        };
         return out;
     }
     out += &format!("{} violation(s):\n", report.violations.len());

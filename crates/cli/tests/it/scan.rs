@@ -259,3 +259,38 @@ async fn fail_on_chooses_what_makes_the_exit_code_one() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_scan_where_no_page_could_be_loaded_says_so_and_exits_two() {
+    if !chromium_available("a_scan_where_no_page_could_be_loaded_says_so_and_exits_two") {
+        return;
+    }
+    // Port 9 (discard) on loopback: nothing listens, so the page cannot be loaded.
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let output = kapsel(&[
+        "scan".into(),
+        "http://127.0.0.1:9/".into(),
+        "--config".into(),
+        EXAMPLE.into(),
+        "--site".into(),
+        "www".into(),
+        "--pages".into(),
+        "1".into(),
+        "--html".into(),
+        html.display().to_string(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("No page could be scanned") && !html.contains("No violations"));
+    assert!(
+        stderr.contains("could not scan http://127.0.0.1:9/"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("No page could be scanned, so nothing was checked."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("No violations"), "{stderr}");
+}
