@@ -43,6 +43,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0005_receipt_heads.sql"),
         postgres: include_str!("../migrations/postgres/0005_receipt_heads.sql"),
     },
+    Source {
+        version: 6,
+        description: "request desk cases and their history",
+        sqlite: include_str!("../migrations/sqlite/0006_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0006_cases.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.
