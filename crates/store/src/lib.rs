@@ -14,6 +14,7 @@
 //! | one server per SQLite data directory | [`lock`] | – | [`DataDirLock`] |
 //! | signing keys and where the key is kept | [`keys`] | [`SigningKeys`] | [`Store`] |
 //! | signed checkpoints and acknowledged gaps | [`checkpoints`] | [`Checkpoints`] | [`Store`] |
+//! | request desk cases and their histories | [`cases`] | [`CaseStore`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
@@ -23,7 +24,6 @@
 //! The concerns still to come each get the same shape — a module here with its own trait, its
 //! own `sql.rs`, and a migration file pair — and none of them is built yet:
 //!
-//! - `cases`: the request desk's data-subject requests, their deadlines and history;
 //! - `outbox`: durable queues of mail and forwarded events, kept next to the data;
 //! - `jobs`: leases, so that one instance runs each background job;
 //! - `accounts` and `sessions`: the console's operators and their sessions;
@@ -31,6 +31,7 @@
 //! - `audit`: a hash-chained record of what was done to the operator's data.
 
 mod backend;
+pub mod cases;
 pub mod checkpoints;
 pub mod error;
 pub mod evidence;
@@ -49,6 +50,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use cases::{CaseError, CaseStore};
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
 pub use error::{LedgerError, StoreError};
 pub use evidence::{EvidenceCopy, EvidenceMode};

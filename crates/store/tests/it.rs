@@ -10,6 +10,7 @@
 
 mod it {
     pub mod backends;
+    pub mod cases;
     pub mod evidence;
     pub mod head;
     pub mod instance;
