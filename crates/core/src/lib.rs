@@ -6,6 +6,7 @@
 //! serving HTTP live in the crates that depend on this one.
 
 pub mod calendar;
+pub mod canonical;
 pub mod catalogue;
 pub mod clock;
 pub mod consent;

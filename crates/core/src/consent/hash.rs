@@ -7,87 +7,41 @@
 //! string is `none` (a present one always starts with a digit). Maps are `name=<count>` followed by
 //! one line per entry in byte order of the key: `<key string>=<bool>`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-
 use sha2::{Digest, Sha256};
 
 use super::ConsentRecord;
+use crate::canonical::CanonicalText;
 
 /// The first line of every encoded record. Bump the version when the encoding changes.
 pub const ENCODING_VERSION: &str = "kapsel-consent-record/v1";
 
 /// The canonical bytes of every field except `hash`.
 pub fn canonical_encoding(record: &ConsentRecord) -> String {
-    let mut out = String::with_capacity(512);
-    out.push_str(ENCODING_VERSION);
-    out.push('\n');
     let choice = &record.choice;
     let context = &record.context;
-    field_str(&mut out, "id", &record.id);
-    field_str(&mut out, "chain_id", &record.chain_id);
-    field_int(&mut out, "seq", record.seq);
-    field_int(&mut out, "recorded_at_ms", record.recorded_at_ms);
-    field_int(&mut out, "expires_at_ms", record.expires_at_ms);
-    field_str(&mut out, "site", &choice.site);
-    field_str(&mut out, "revision", &choice.revision);
-    field_str(&mut out, "language", choice.language.as_str());
-    field_str(&mut out, "action", choice.action.as_str());
-    field_map(&mut out, "categories", &choice.categories);
-    field_map(&mut out, "services", &choice.services);
-    field_opt(
-        &mut out,
-        "previous_receipt",
-        choice.previous_receipt.as_deref(),
-    );
-    field_bool(&mut out, "gpc", choice.gpc);
-    field_opt(&mut out, "ip_prefix", context.ip_prefix.as_deref());
-    field_str(&mut out, "ua_family", &context.ua_family);
-    field_str(&mut out, "prev_hash", &record.prev_hash);
-    out
+    let mut text = CanonicalText::new(ENCODING_VERSION);
+    text.str("id", &record.id)
+        .str("chain_id", &record.chain_id)
+        .int("seq", record.seq)
+        .int("recorded_at_ms", record.recorded_at_ms)
+        .int("expires_at_ms", record.expires_at_ms)
+        .str("site", &choice.site)
+        .str("revision", &choice.revision)
+        .str("language", choice.language.as_str())
+        .str("action", choice.action.as_str())
+        .bool_map("categories", &choice.categories)
+        .bool_map("services", &choice.services)
+        .opt("previous_receipt", choice.previous_receipt.as_deref())
+        .bool("gpc", choice.gpc)
+        .opt("ip_prefix", context.ip_prefix.as_deref())
+        .str("ua_family", &context.ua_family)
+        .str("prev_hash", &record.prev_hash);
+    text.into_string()
 }
 
 /// SHA-256 of [`canonical_encoding`], lower-case hex.
 pub fn record_hash(record: &ConsentRecord) -> String {
     hex::encode(Sha256::digest(canonical_encoding(record).as_bytes()))
-}
-
-fn string(out: &mut String, value: &str) {
-    let _ = write!(out, "{}:{}", value.len(), value);
-}
-
-fn field_str(out: &mut String, name: &str, value: &str) {
-    out.push_str(name);
-    out.push('=');
-    string(out, value);
-    out.push('\n');
-}
-
-fn field_opt(out: &mut String, name: &str, value: Option<&str>) {
-    match value {
-        Some(value) => field_str(out, name, value),
-        None => {
-            out.push_str(name);
-            out.push_str("=none\n");
-        }
-    }
-}
-
-fn field_int(out: &mut String, name: &str, value: i64) {
-    let _ = writeln!(out, "{name}={value}");
-}
-
-fn field_bool(out: &mut String, name: &str, value: bool) {
-    let _ = writeln!(out, "{name}={value}");
-}
-
-fn field_map(out: &mut String, name: &str, map: &BTreeMap<String, bool>) {
-    let _ = writeln!(out, "{name}={}", map.len());
-    // BTreeMap<String, _> iterates in byte order of the keys, which is what the encoding asks.
-    for (key, granted) in map {
-        string(out, key);
-        let _ = writeln!(out, "={granted}");
-    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! Encoding `kapsel-case-event/v1`: the version line, then `case_id`, `seq`, `at_ms`, `actor`,
 //! `kind`, the `detail` map and `prev_hash`, in that order.
 
-use super::encoding::CanonicalText;
 use super::event::CaseEvent;
+use crate::canonical::CanonicalText;
 
 /// The first line of every encoded event. Bump the version when the encoding changes.
 pub const ENCODING_VERSION: &str = "kapsel-case-event/v1";

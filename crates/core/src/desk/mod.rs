@@ -11,7 +11,6 @@
 //! | `right` | the rights and their stored names |
 //! | `state` | the states and the transition table |
 //! | `event` | event kinds, their stored details, sealing |
-//! | `encoding` | the ledger's canonical text encoding |
 //! | `hash` | `kapsel-case-event/v1` and its SHA-256 |
 //! | `chain` | verifying a case's history |
 //! | `dates` | a case's deadlines and their ISO form |
@@ -20,7 +19,6 @@
 pub mod case;
 pub mod chain;
 pub mod dates;
-pub(crate) mod encoding;
 pub mod event;
 pub mod hash;
 pub mod right;

@@ -1,11 +1,11 @@
-//! The ledger's canonical text encoding, as a small builder: a version line, then one
-//! `name=value\n` line per field in a fixed order. Strings are `<byte length>:<UTF-8 bytes>`,
-//! so no content can be mistaken for structure; integers are decimal; a map of strings is
-//! `name=<count>` followed by one `<key string>=<value string>` line per entry in byte order of
-//! the key. This is the encoding `consent::hash` writes for `kapsel-consent-record/v1` (and
-//! `docs/ledger.md` describes); the case history uses it for `kapsel-case-event/v1` so that an
-//! auditor needs one re-implementation for both. The consent record keeps its own copy of these
-//! few lines: its bytes are guarded by golden tests and are not rewritten here.
+//! The canonical text encoding of Kapsel's evidence, as a small builder: a version line, then
+//! one `name=value\n` line per field in a fixed order. Strings are `<byte length>:<UTF-8
+//! bytes>`, so no content can be mistaken for structure; integers are decimal; booleans
+//! `true`/`false`; an absent optional string is `none` (a present one always starts with a
+//! digit); a map is `name=<count>` followed by one `<key string>=<value>` line per entry in byte
+//! order of the key. The consent ledger (`kapsel-consent-record/v1`, described in
+//! `docs/ledger.md`) and the request desk's case history (`kapsel-case-event/v1`) are both
+//! written with it, so an auditor needs one re-implementation for both.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -38,6 +38,31 @@ impl CanonicalText {
         self
     }
 
+    pub fn opt(&mut self, name: &str, value: Option<&str>) -> &mut CanonicalText {
+        match value {
+            Some(value) => self.str(name, value),
+            None => {
+                let _ = writeln!(self.0, "{name}=none");
+                self
+            }
+        }
+    }
+
+    pub fn bool(&mut self, name: &str, value: bool) -> &mut CanonicalText {
+        let _ = writeln!(self.0, "{name}={value}");
+        self
+    }
+
+    /// A map of booleans: `<key string>=true|false` per entry.
+    pub fn bool_map(&mut self, name: &str, map: &BTreeMap<String, bool>) -> &mut CanonicalText {
+        let _ = writeln!(self.0, "{name}={}", map.len());
+        for (key, value) in map {
+            self.string(key);
+            let _ = writeln!(self.0, "={value}");
+        }
+        self
+    }
+
     pub fn str_map(&mut self, name: &str, map: &BTreeMap<String, String>) -> &mut CanonicalText {
         let _ = writeln!(self.0, "{name}={}", map.len());
         // BTreeMap<String, _> iterates in byte order of the keys, which is what the encoding asks.
@@ -56,6 +81,10 @@ impl CanonicalText {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// SHA-256 of the text, lower-case hex.
