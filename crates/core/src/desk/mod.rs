@@ -3,8 +3,8 @@
 //! ([`CaseEvent`], hash-chained per case in the consent ledger's encoding), the dates it is held
 //! to ([`CaseDates`], from [`crate::deadline`]), and the pure steps that open and advance a case.
 //!
-//! Storing cases is `kapsel_store`'s `cases` concern; identity checks, mail, connectors and
-//! pages are built on top. Nothing here reads a clock: every instant is a parameter.
+//! Storing cases is `kapsel_store`'s `cases` concern; mail, connectors and pages are built on
+//! top. Nothing here reads a clock: every instant is a parameter.
 //!
 //! | file | owns |
 //! |---|---|
@@ -15,6 +15,7 @@
 //! | `chain` | verifying a case's history |
 //! | `dates` | a case's deadlines and their ISO form |
 //! | `case` | the case, [`open`] and [`advance`] |
+//! | `token` | the requester's links: issued, hashed, single-use or not |
 
 pub mod case;
 pub mod chain;
@@ -23,6 +24,7 @@ pub mod event;
 pub mod hash;
 pub mod right;
 pub mod state;
+pub mod token;
 
 pub use case::{Case, EventRefused, NewCase, OpenRefused, advance, open};
 pub use chain::{CaseBreakKind, CaseChainBreak, CaseChainSummary, CaseChainVerifier};
