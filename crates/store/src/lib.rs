@@ -15,6 +15,7 @@
 //! | signing keys and where the key is kept | [`keys`] | [`SigningKeys`] | [`Store`] |
 //! | signed checkpoints and acknowledged gaps | [`checkpoints`] | [`Checkpoints`] | [`Store`] |
 //! | request desk cases and their histories | [`cases`] | [`CaseStore`] | [`Store`] |
+//! | outgoing mail, sent or kept | [`outbox`] | [`Outbox`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
@@ -24,7 +25,7 @@
 //! The concerns still to come each get the same shape — a module here with its own trait, its
 //! own `sql.rs`, and a migration file pair — and none of them is built yet:
 //!
-//! - `outbox`: durable queues of mail and forwarded events, kept next to the data;
+//! - forwarded events in an outbox of their own, beside [`outbox`]'s mail;
 //! - `jobs`: leases, so that one instance runs each background job;
 //! - `accounts` and `sessions`: the console's operators and their sessions;
 //! - `scan_reports`: the scanner's reports, kept to show a site behaves as declared;
@@ -40,6 +41,7 @@ pub mod keys;
 pub mod ledger;
 pub mod lock;
 pub mod migrations;
+pub mod outbox;
 pub mod revisions;
 
 use std::path::Path;
@@ -63,6 +65,7 @@ pub use ledger::{
 };
 pub use lock::{DataDirLock, LOCK_FILE};
 pub use migrations::Dialect;
+pub use outbox::{MailState, NewMail, Outbox, OutboxError, OutboxMail};
 pub use revisions::{PublishedRevision, RevisionProblem, RevisionStore, RevisionsVerdict};
 
 /// The file name of the SQLite database inside the data directory.

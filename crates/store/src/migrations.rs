@@ -49,6 +49,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0006_cases.sql"),
         postgres: include_str!("../migrations/postgres/0006_cases.sql"),
     },
+    Source {
+        version: 7,
+        description: "outgoing mail outbox",
+        sqlite: include_str!("../migrations/sqlite/0007_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0007_outbox.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -18,6 +18,7 @@ mod it {
     pub mod ledger_write;
     pub mod lineage_heads;
     pub mod migrations;
+    pub mod outbox;
     pub mod revisions;
     pub mod signed;
     pub mod verify;
