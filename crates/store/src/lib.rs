@@ -15,6 +15,7 @@
 //! | signing keys and where the key is kept | [`keys`] | [`SigningKeys`] | [`Store`] |
 //! | signed checkpoints and acknowledged gaps | [`checkpoints`] | [`Checkpoints`] | [`Store`] |
 //! | request desk cases and their histories | [`cases`] | [`CaseStore`] | [`Store`] |
+//! | the requester's links (hashed tokens) | [`links`] | [`DeskLinks`] | [`Store`] |
 //! | outgoing mail, sent or kept | [`outbox`] | [`Outbox`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
@@ -39,6 +40,7 @@ pub mod evidence;
 pub mod instance;
 pub mod keys;
 pub mod ledger;
+pub mod links;
 pub mod lock;
 pub mod migrations;
 pub mod outbox;
@@ -63,6 +65,7 @@ pub use ledger::{
     LedgerOptions, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, RETRY_AFTER_S,
     WriterHealth,
 };
+pub use links::{DeskLinks, LinkRefused, LinkRow};
 pub use lock::{DataDirLock, LOCK_FILE};
 pub use migrations::Dialect;
 pub use outbox::{MailState, NewMail, Outbox, OutboxError, OutboxMail};

@@ -55,6 +55,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0007_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0007_outbox.sql"),
     },
+    Source {
+        version: 8,
+        description: "request desk links (hashed one-time and status tokens)",
+        sqlite: include_str!("../migrations/sqlite/0008_desk_links.sql"),
+        postgres: include_str!("../migrations/postgres/0008_desk_links.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -17,6 +17,7 @@ mod it {
     pub mod ledger_read;
     pub mod ledger_write;
     pub mod lineage_heads;
+    pub mod links;
     pub mod migrations;
     pub mod outbox;
     pub mod revisions;
