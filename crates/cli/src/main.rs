@@ -32,6 +32,8 @@ enum Command {
     Migrate(cmd::migrate::MigrateArgs),
     /// Verify or export the consent ledger.
     Ledger(cmd::ledger::LedgerArgs),
+    /// List, write (.eml), send or test the outgoing mail in the store's outbox.
+    Outbox(cmd::outbox::OutboxArgs),
     /// Export the cookie declaration of a site (HTML page, fragment, JSON, Markdown).
     Declaration(cmd::declaration::DeclarationArgs),
     /// Export the privacy notice of a site (HTML, JSON, Markdown).
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
+        Command::Outbox(args) => cmd::outbox::run(args),
         Command::Declaration(args) => cmd::declaration::run(args),
         Command::Notice(args) => cmd::notice::run(args),
         Command::Ropa(args) => cmd::ropa::run(args),

@@ -9,8 +9,7 @@ use std::time::{Duration, SystemTime};
 use kapsel_core::Random;
 use kapsel_store::{NewMail, OutboxMail};
 use lettre::Address;
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, SinglePart};
 
 use crate::MailError;
 
@@ -150,8 +149,8 @@ fn build(
         .subject(subject_text)
         .message_id(Some(message_id.to_string()))
         .date(date)
-        .header(ContentType::TEXT_PLAIN)
-        .body(body_text.to_string())
+        // A single part, so that MIME-Version comes with the Content-Type (RFC 2045).
+        .singlepart(SinglePart::plain(body_text.to_string()))
         .map_err(|err| MailError::Build(err.to_string()))
 }
 
@@ -219,6 +218,11 @@ mod tests {
             "{eml}"
         );
         assert!(eml.contains("personvern@example.no"), "{eml}");
+        assert!(eml.contains("MIME-Version: 1.0\r\n"), "{eml}");
+        assert!(
+            eml.contains("Content-Type: text/plain; charset=utf-8\r\n"),
+            "{eml}"
+        );
     }
 
     #[test]

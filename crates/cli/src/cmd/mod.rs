@@ -7,6 +7,7 @@ pub mod diff;
 pub mod ledger;
 pub mod migrate;
 pub mod notice;
+pub mod outbox;
 pub mod ropa;
 pub mod scan;
 pub mod serve;

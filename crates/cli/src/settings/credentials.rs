@@ -1,5 +1,6 @@
 //! The sections for the coming request desk, retention engine and consent gate, typed now so
-//! that their keys are checked like every other: `[mail]` and `[jobs]` (no keys yet),
+//! that their keys are checked like every other: `[jobs]` (no keys yet; `[mail]` has its own
+//! module, `mail`),
 //! `[connectors.NAME]` (the operator's databases and systems) and `[destinations.NAME]` (where
 //! events go). The privacy file names a connector or destination; its credentials live only
 //! here or in the environment, never in `kapsel.toml`, which is hashed and published.
@@ -8,11 +9,6 @@ use std::collections::BTreeMap;
 
 use kapsel_core::Secret;
 use serde::{Deserialize, Serialize};
-
-/// `[mail]`: outgoing mail of the request desk. Accepts no keys yet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailSettings {}
 
 /// `[jobs]`: background work (retention runs, mail, event delivery). Accepts no keys yet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ mod env;
 mod layers;
 pub mod listen;
 pub mod log;
+pub mod mail;
 pub mod scan;
 pub mod server;
 pub mod signing;
@@ -30,9 +31,10 @@ use toml::{Table, Value};
 
 pub use layers::put;
 
-use credentials::{ConnectorSettings, DestinationSettings, JobsSettings, MailSettings};
+use credentials::{ConnectorSettings, DestinationSettings, JobsSettings};
 use listen::ListenSettings;
 use log::LogSettings;
+use mail::MailSettings;
 use scan::ScanSettings;
 use server::{AdminSettings, LimitsSettings, ProxySettings, ServerSettings};
 use signing::SigningSettings;
@@ -83,9 +85,11 @@ impl Settings {
         for layer in [file, Some(env), Some(flags)].into_iter().flatten() {
             layers::merge(&mut merged, layer);
         }
-        Value::Table(merged)
+        let settings: Settings = Value::Table(merged)
             .try_into()
-            .map_err(|error: toml::de::Error| anyhow::anyhow!("settings: {}", error.message()))
+            .map_err(|error: toml::de::Error| anyhow::anyhow!("settings: {}", error.message()))?;
+        settings.mail.check()?;
+        Ok(settings)
     }
 
     /// The settings as a settings file would write them, every secret shown as `<redacted>`.

@@ -111,6 +111,9 @@ token = "fictional-admin-secret"
 [log]
 format = "json"
 [mail]
+smtp_url = "smtp://desk:fictional-smtp-pw@smtp.example.no:587?tls=required"
+from = "Kapsel personvern <personvern@example.no>"
+timeout_s = 20
 [jobs]
 [connectors.shop]
 url = "mysql://shop:pw@db/shop"
@@ -145,6 +148,65 @@ write_key = "fictional-write-key"
     );
     let segment = &settings.destinations["segment"].credentials["write_key"];
     assert_eq!(segment.expose(), "fictional-write-key");
+    assert!(settings.mail.smtp().unwrap().is_some());
+    assert_eq!(settings.mail.sender().unwrap().domain(), "example.no");
+    let printed = toml::to_string(&settings.mail).unwrap();
+    assert!(!printed.contains("fictional-smtp-pw"), "{printed}");
+    assert!(printed.contains("<redacted>"), "{printed}");
+    assert_eq!(settings.mail.timeout_s, 20);
+}
+
+#[test]
+fn mail_settings_are_checked_at_load_naming_the_key() {
+    let defaults = resolve("", &[], &[]).unwrap();
+    assert!(
+        defaults.mail.smtp().unwrap().is_none(),
+        "kept in the outbox by default"
+    );
+    assert_eq!(defaults.mail.timeout_s, 10);
+    for (file, vars, expected) in [
+        (
+            "[mail]\nsmtp_url = \"smtp://127.0.0.1:2525\"\n",
+            &[][..],
+            "[mail] from is required when [mail] smtp_url is set",
+        ),
+        (
+            "",
+            &[("KAPSEL_MAIL__SMTP_URL", "smtp://127.0.0.1:2525")][..],
+            "[mail] from is required",
+        ),
+        (
+            "[mail]\nfrom = \"not an address\"\n",
+            &[][..],
+            "[mail] from is not an e-mail address",
+        ),
+        (
+            "[mail]\nsmtp_url = \"http://user:secret-pw@example.no\"\nfrom = \"a@example.no\"\n",
+            &[][..],
+            "[mail] smtp_url is not a usable SMTP URL",
+        ),
+        (
+            "[mail]\ntimeout_s = 0\n",
+            &[][..],
+            "[mail] timeout_s must be at least 1",
+        ),
+    ] {
+        let error = format!("{:#}", resolve(file, vars, &[]).unwrap_err());
+        assert!(error.contains(expected), "{file:?} {vars:?}: {error}");
+        assert!(!error.contains("secret-pw"), "{error}");
+    }
+    let set = resolve(
+        "",
+        &[
+            ("KAPSEL_MAIL__SMTP_URL", "smtps://u:p@smtp.example.no"),
+            ("KAPSEL_MAIL__FROM", "desk@example.no"),
+            ("KAPSEL_MAIL__TIMEOUT_S", "3"),
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(set.mail.timeout_s, 3);
+    assert!(set.mail.smtp().unwrap().is_some());
 }
 
 #[test]
@@ -206,6 +268,10 @@ fn unknown_keys_and_wrong_types_name_the_line_and_column() {
         .err()
         .unwrap()
         .to_string();
+    assert!(
+        error.starts_with("s.toml:2:1: "),
+        "[mail] has no key host: {error}"
+    );
     assert!(
         error.starts_with("s.toml:2:1: "),
         "[mail] takes no keys yet: {error}"
