@@ -34,6 +34,13 @@ if ! python3 -c 'import cryptography' 2>/dev/null; then
     echo "!!! (or fail under KAPSEL_REQUIRE_ALL=1)." >&2
   }
 fi
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  say "installing the SMTP server the outbox's delivery test starts (aiosmtpd)"
+  python3 -m pip install -q aiosmtpd || {
+    echo "!!! cannot install the aiosmtpd package: the outbox's SMTP delivery test will be skipped" >&2
+    echo "!!! (or fail under KAPSEL_REQUIRE_ALL=1)." >&2
+  }
+fi
 
 # --- Rust ----------------------------------------------------------------------------------------
 say "formatting (cargo fmt --check) and lints (cargo clippy -D warnings)"

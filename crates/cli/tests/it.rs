@@ -20,6 +20,7 @@ mod it {
     mod evidence_reads;
     mod ledger;
     pub mod ledger_support;
+    mod outbox;
     mod restart;
     mod review;
     mod scan;
