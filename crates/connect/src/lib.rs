@@ -1,0 +1,63 @@
+//! Kapsel's connectors into the operator's own databases (DESIGN.md: `crates/connect`).
+//!
+//! A dataset is declared ([`DatasetSpec`]): its tables, the identity columns that find a data
+//! subject, the relations that lead from those rows to the rest, and per field what erasure
+//! does. From that declaration alone the engine checks the live schema ([`check()`]), exports the
+//! subject's rows ([`access()`]), predicts an erasure ([`erasure_plan`]) and carries it out
+//! ([`erase`]) in one transaction, on PostgreSQL, MySQL/MariaDB and SQLite. Values are always
+//! bound; identifiers come only from a validated spec.
+
+mod access;
+mod check;
+mod connection;
+mod dialect;
+mod erase;
+mod select;
+mod spec;
+mod validate;
+
+use std::collections::BTreeMap;
+
+pub use access::{AccessResult, TableRows, access};
+pub use check::{CheckReport, check};
+pub use connection::{Connection, Key};
+pub use dialect::{Param, Sql, placeholder, quote};
+pub use erase::{Outcome, Plan, TableCounts, erase, erasure_plan, keyed_hash};
+pub use spec::{DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec};
+pub use validate::{Problem, is_plain_identifier};
+
+/// The requester's identifiers: kind (`email`, `phone`, `customer_no`) → value.
+pub type Subject = BTreeMap<String, String>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the dataset declaration is invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+    #[error("dataset {dataset:?} is declared for {declared:?} but the connection is {actual:?}")]
+    EngineMismatch {
+        dataset: String,
+        declared: Engine,
+        actual: Engine,
+    },
+    #[error("unsupported connection URL scheme {0:?} (postgres, mysql, mariadb, sqlite)")]
+    Url(String),
+    #[error("a primary key is neither an integer nor text")]
+    Key,
+    #[error("table {0:?} changed during the erasure; rolled back")]
+    Changed(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Refuses a spec that is invalid or declared for another engine than `conn`.
+fn ready(spec: &DatasetSpec, conn: &Connection) -> Result<(), Error> {
+    spec.validate().map_err(Error::Invalid)?;
+    if spec.engine != conn.engine() {
+        return Err(Error::EngineMismatch {
+            dataset: spec.id.clone(),
+            declared: spec.engine,
+            actual: conn.engine(),
+        });
+    }
+    Ok(())
+}
