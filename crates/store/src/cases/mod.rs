@@ -90,6 +90,14 @@ pub trait CaseStore: Send + Sync {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Case>, CaseError>> + Send;
 
+    /// How many requests from `email` received at or after `since_ms` are still unverified:
+    /// the desk's per-address limit counts them.
+    fn unverified_requests_since(
+        &self,
+        email: &str,
+        since_ms: i64,
+    ) -> impl Future<Output = Result<i64, CaseError>> + Send;
+
     /// Recomputes the history of `case_id` and compares it with the case's head (seq, hash
     /// and state). The outer error is a failure to read; the inner one names the first broken
     /// event.
@@ -144,6 +152,14 @@ impl CaseStore for Store {
         Ok(on_pool!(self, sql::open_cases_by_deadline(limit))?)
     }
 
+    async fn unverified_requests_since(
+        &self,
+        email: &str,
+        since_ms: i64,
+    ) -> Result<i64, CaseError> {
+        Ok(on_pool!(self, sql::unverified_since(email, since_ms))?)
+    }
+
     async fn verify_case(
         &self,
         case_id: &str,
@@ -183,4 +199,81 @@ fn event_of(row: sql::EventRow) -> Result<CaseEvent, String> {
         prev_hash: row.prev_hash,
         hash: row.hash,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use kapsel_core::desk::{NewCase, Right, VerifyMethod};
+
+    use super::*;
+
+    fn request(id: &str, email: &str, received_ms: i64) -> NewCase {
+        NewCase {
+            id: id.into(),
+            site: "www".into(),
+            right: Right::Access,
+            email: email.into(),
+            identifiers: Default::default(),
+            received_ms,
+            actor: "requester".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn unverified_requests_are_counted_per_address_since_an_instant() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("k.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        let t0 = 1_769_853_600_000;
+        let rule = TargetRule::SameDate;
+        let ids = [
+            "01J0000000000000000000000A",
+            "01J0000000000000000000000B",
+            "01J0000000000000000000000C",
+            "01J0000000000000000000000D",
+        ];
+        let kari = "kari@example.org";
+        store
+            .open_case(request(ids[0], kari, t0), rule)
+            .await
+            .unwrap();
+        store
+            .open_case(request(ids[1], kari, t0 + 10), rule)
+            .await
+            .unwrap();
+        store
+            .open_case(request(ids[2], "ola@example.org", t0 + 10), rule)
+            .await
+            .unwrap();
+        store
+            .open_case(request(ids[3], kari, t0 + 20), rule)
+            .await
+            .unwrap();
+        assert_eq!(store.unverified_requests_since(kari, t0).await.unwrap(), 3);
+        assert_eq!(
+            store.unverified_requests_since(kari, t0 + 1).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .unverified_requests_since("nobody@example.org", 0)
+                .await
+                .unwrap(),
+            0
+        );
+        let verified = NewCaseEvent {
+            at_ms: t0 + 30,
+            actor: "requester".into(),
+            kind: CaseEventKind::Verified {
+                method: VerifyMethod::Link,
+                note: String::new(),
+            },
+        };
+        store.append_event(ids[3], verified, rule).await.unwrap();
+        assert_eq!(
+            store.unverified_requests_since(kari, t0).await.unwrap(),
+            2,
+            "a verified case is not counted"
+        );
+    }
 }

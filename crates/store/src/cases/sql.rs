@@ -270,6 +270,19 @@ crate::backend::per_backend! {
             .await?;
             rows.iter().map(case_from_row).collect()
         }
+
+        /// How many cases for `email` were received at or after `since_ms` and are still
+        /// `received` (never verified).
+        pub async fn unverified_since(pool: &Pool, email: &str, since_ms: i64) -> Result<i64, StoreError> {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM desk_cases WHERE email = $1 AND received_ms >= $2 AND state = 'received'",
+            )
+            .bind(email)
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?;
+            Ok(count)
+        }
     }
 
     sqlite {
