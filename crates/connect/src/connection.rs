@@ -79,7 +79,9 @@ impl Connection {
         Ok(match self {
             Connection::Postgres(p) => Tx::Pg(p.begin().await?),
             Connection::Mysql(p) => Tx::My(p.begin().await?),
-            Connection::Sqlite(p) => Tx::Lite(p.begin().await?),
+            // IMMEDIATE takes the write lock before the selection, so no other writer can change
+            // the rows between what an erasure reads and what it changes.
+            Connection::Sqlite(p) => Tx::Lite(p.begin_with("BEGIN IMMEDIATE").await?),
         })
     }
 }

@@ -86,7 +86,7 @@ pub(crate) fn subject_rows_sql(
     predicate(spec, table, subject, &mut sql);
     sql.push(" ORDER BY ").ident(&table.primary_key);
     if for_update && conn_engine != crate::Engine::Sqlite {
-        // SQLite's write transaction already excludes other writers.
+        // SQLite's erasure transaction is BEGIN IMMEDIATE, which already excludes other writers.
         sql.push(" FOR UPDATE");
     }
     sql
