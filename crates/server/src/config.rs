@@ -38,6 +38,56 @@ pub struct ServerConfig {
     /// The scanner's token (`[scan] token`): consent POSTs that carry it in `Kapsel-Scan` are
     /// answered as usual and never written to the ledger.
     pub scan_token: Option<Secret>,
+    /// The request desk: where its links point and how its mail goes out.
+    pub desk: DeskConfig,
+}
+
+/// The request desk's settings.
+#[derive(Clone)]
+pub struct DeskConfig {
+    /// The server's public address as requesters reach it (`https://privacy.example.no`),
+    /// without a trailing slash: the links in the desk's mail start with it.
+    pub public_url: String,
+    /// `[mail]`: the relay and the sender. Without it (or without a relay in it) messages stay
+    /// in the outbox for `kapsel outbox`.
+    pub mail: Option<MailConfig>,
+    /// How often the outbox is delivered.
+    pub delivery_interval: Duration,
+    /// Unverified requests one address may open per 24 hours; beyond them the answer is the
+    /// same and nothing is sent.
+    pub per_email_per_day: i64,
+}
+
+/// Outgoing mail: the relay (`None`: keep the messages) and who they are from.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub smtp: Option<kapsel_mail::Smtp>,
+    pub sender: kapsel_mail::Sender,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            mail: None,
+            delivery_interval: Duration::from_secs(5),
+            per_email_per_day: 3,
+        }
+    }
+}
+
+impl fmt::Debug for DeskConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeskConfig")
+            .field("public_url", &self.public_url)
+            .field(
+                "smtp",
+                &self.mail.as_ref().is_some_and(|m| m.smtp.is_some()),
+            )
+            .field("delivery_interval", &self.delivery_interval)
+            .field("per_email_per_day", &self.per_email_per_day)
+            .finish()
+    }
 }
 
 impl ServerConfig {
@@ -56,6 +106,7 @@ impl ServerConfig {
             signing_key: None,
             checkpoint_interval: std::time::Duration::from_secs(60),
             scan_token: None,
+            desk: DeskConfig::default(),
         }
     }
 }
@@ -73,6 +124,7 @@ impl fmt::Debug for ServerConfig {
             .field("limits", &self.limits)
             .field("proxy", &self.proxy)
             .field("demo", &self.demo)
+            .field("desk", &self.desk)
             .finish_non_exhaustive()
     }
 }

@@ -17,6 +17,7 @@ pub mod banner;
 pub mod config;
 pub mod consent;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod evidence;
 pub mod extract;
@@ -30,7 +31,8 @@ pub mod startup;
 pub mod state;
 
 pub use config::{
-    ConnectionLimits, ForwardedHeader, Limits, ProxyTrust, RateLimit, ServerConfig, parse_network,
+    ConnectionLimits, DeskConfig, ForwardedHeader, Limits, MailConfig, ProxyTrust, RateLimit,
+    ServerConfig, parse_network,
 };
 pub use error::{ApiError, FieldError};
 pub use startup::{Listeners, ServerError, launch};

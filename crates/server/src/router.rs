@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::{banner, consent, error, ops, pages};
 
 /// The public listener: the consent API and receipts, the banner script (`/s/{site}.js`), the
-/// document pages, health, OpenAPI and token-guarded metrics; the demo site (`/demo/`) only
+/// document pages, the privacy centre (`/sites/{site}/rights…`), health, OpenAPI and token-guarded metrics; the demo site (`/demo/`) only
 /// when `demo` is given.
 pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
     let mut app = Router::new()
@@ -19,7 +19,8 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         .merge(consent::routes(&state))
         .merge(banner::routes())
         .merge(pages::routes())
-        .merge(crate::evidence::routes());
+        .merge(crate::evidence::routes())
+        .merge(crate::desk::routes());
     if let Some(site) = demo {
         app = app.merge(crate::demo::routes(site));
     }

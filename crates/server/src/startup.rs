@@ -1,7 +1,8 @@
 //! Starting and stopping the server: derive each feature's state from the configuration,
 //! publish each site's current revision to the store (idempotent), start the ledger writer,
 //! serve the public (and optional ops) listener (`serve`: timeouts and connection caps) until
-//! the shutdown token fires, then drain the writer.
+//! the shutdown token fires, then drain the writer. The desk's mail is delivered by a
+//! background task that stops with the same token.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -87,6 +88,10 @@ pub async fn launch(
     ));
 
     let upkeep = tokio::spawn(metrics_upkeep(state.ops.clone(), shutdown.clone()));
+    let delivery = tokio::spawn(crate::desk::delivery::run(
+        state.desk.clone(),
+        shutdown.clone(),
+    ));
     let ops = ops.map(|listener| {
         let app = router::ops(state.clone());
         let token = shutdown.clone();
@@ -109,6 +114,8 @@ pub async fn launch(
         tracing::warn!(%error, "ops listener failed");
     }
     upkeep.abort();
+    // A round in flight finishes (its SMTP timeout bounds it); no new one starts.
+    let _ = delivery.await;
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
@@ -144,6 +151,7 @@ async fn prepare(
         signing_key,
         checkpoint_interval: _,
         scan_token,
+        desk: desk_config,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {
@@ -165,6 +173,16 @@ async fn prepare(
     .await?;
     let (signer, evidence) =
         signing(&store, signing_key, ledger.chain_id(), &clock, &random).await?;
+    let desk = Arc::new(crate::desk::DeskState {
+        sites: sites.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        random: random.clone(),
+        public_url: desk_config.public_url.trim_end_matches('/').to_owned(),
+        mail: desk_config.mail,
+        delivery_interval: desk_config.delivery_interval,
+        per_email_per_day: desk_config.per_email_per_day,
+    });
     Ok(AppState {
         consent: Arc::new(ConsentState {
             sites: sites.clone(),
@@ -177,6 +195,7 @@ async fn prepare(
             signer,
             scan_token,
         }),
+        desk,
         pages: Arc::new(PagesState {
             sites: sites.clone(),
             revisions: store,

@@ -110,6 +110,7 @@ pub struct AppState {
     pub ops: Arc<OpsState>,
     pub admin: Arc<AdminAuth>,
     pub evidence: Arc<crate::evidence::EvidenceState>,
+    pub desk: Arc<crate::desk::DeskState>,
 }
 
 macro_rules! sub_state {
@@ -131,4 +132,5 @@ sub_state!(
     ops: OpsState,
     admin: AdminAuth,
     evidence: crate::evidence::EvidenceState,
+    desk: crate::desk::DeskState,
 );

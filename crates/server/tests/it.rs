@@ -15,6 +15,7 @@ mod it {
     mod consent;
     mod contradictions;
     mod cors;
+    mod desk;
     mod hostile;
     mod lineage;
     mod metrics;

@@ -164,6 +164,15 @@ async fn serve(
         .context("cannot apply the database migrations")?;
     let chain_id = settings.store.resolve_chain_id(&store).await?;
     let mut config = settings.server_config(Arc::new(privacy), chain_id);
+    if settings.server.public_url.is_none() {
+        config.desk.public_url = format!("http://{bound}");
+    }
+    // `[mail]` was checked when the settings were loaded; without `smtp_url` messages stay in
+    // the outbox for `kapsel outbox`.
+    config.desk.mail = Some(kapsel_server::MailConfig {
+        smtp: settings.mail.smtp()?,
+        sender: settings.mail.sender()?,
+    });
     let now_ms = config.clock.now_ms();
     let key = settings
         .signing

@@ -24,6 +24,10 @@ pub struct ServerSettings {
     pub privacy_file: Option<PathBuf>,
     /// Mount the demo site (fake trackers and embeds) at `/demo/`.
     pub demo: bool,
+    /// The address requesters reach this server at (`https://privacy.example.no`): the links
+    /// in the request desk's mail start with it. Without it, the address `kapsel serve`
+    /// listens on.
+    pub public_url: Option<String>,
 }
 
 impl ServerSettings {
@@ -181,6 +185,9 @@ impl Settings {
         config.limits = Limits::from(&self.limits);
         config.proxy = self.proxy.proxy_trust();
         config.demo = self.server.demo;
+        if let Some(url) = &self.server.public_url {
+            config.desk.public_url = url.trim_end_matches('/').to_owned();
+        }
         config
     }
 }

@@ -7,6 +7,8 @@
 //! - The cookie-declaration fragment (`/sites/{site}/cookies/fragment`) is made to be embedded by
 //!   the site: it may be framed by the site's declared domains only (`https`, and `http` for a
 //!   declared local host). No `X-Frame-Options`, which cannot name several origins.
+//! - The privacy centre (`/sites/{site}/rights…`) is a document whose forms post to itself:
+//!   the document policy with `form-action 'self'`.
 //! - The demo (`/demo/…`, only with `--demo`) is a website with fake trackers on loopback: its
 //!   scripts, styles and the embed come from its own and the other loopback origin, and its
 //!   embed page may be framed by them.
@@ -23,6 +25,9 @@ use crate::state::Sites;
 
 const DOCUMENT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const RIGHTS_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const LOOPBACK_SOURCES: &str = "'self' http://localhost:* http://127.0.0.1:* http://[::1]:*";
 
@@ -75,11 +80,25 @@ fn apply_html_policy(sites: &Sites, path: &str, headers: &mut HeaderMap) {
         }
         return;
     }
+    let csp = if is_rights_page(path) {
+        RIGHTS_CSP
+    } else {
+        DOCUMENT_CSP
+    };
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(DOCUMENT_CSP),
+        HeaderValue::from_static(csp),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+}
+
+/// `/sites/{site}/rights` and the pages under it.
+fn is_rights_page(path: &str) -> bool {
+    path.strip_prefix("/sites/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(site, rest)| {
+            !site.is_empty() && (rest == "rights" || rest.starts_with("rights/"))
+        })
 }
 
 /// The site of `/sites/{site}/cookies/fragment`.

@@ -1,0 +1,196 @@
+//! A request as the privacy centre's form posts it (`application/x-www-form-urlencoded`),
+//! checked before anything is written: one plain e-mail address (no CR/LF, at most 254
+//! characters), a right that has a form, the rectification texts (at most 2000 characters
+//! each) and the activity of a restriction or objection, declared in the privacy file. Each
+//! refusal names its field.
+
+use std::collections::BTreeMap;
+
+use kapsel_core::desk::Right;
+use kapsel_core::privacy::PrivacyFile;
+
+use super::page::FORM_RIGHTS;
+use crate::error::ApiError;
+
+/// Longest accepted text field, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest accepted address (RFC 5321's path limit less the brackets).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// A checked request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RightsRequest {
+    pub right: Right,
+    pub email: String,
+    /// What the case row keeps beside the address: the rectification texts
+    /// (`rectification.wrong`, `rectification.correct`) or the `activity`.
+    pub details: BTreeMap<String, String>,
+}
+
+const FIELDS: [&str; 5] = ["right", "email", "wrong", "correct", "activity"];
+
+/// Parses and checks a form body against the privacy file.
+pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|error| ApiError::parameter("body", format!("not a form body: {error}")))?;
+    let mut fields: BTreeMap<&str, String> = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(known) = FIELDS.iter().find(|f| **f == key) else {
+            return Err(ApiError::parameter(
+                key.clone(),
+                format!(
+                    "unknown field `{key}`; the form sends {}",
+                    FIELDS.join(", ")
+                ),
+            ));
+        };
+        if fields.insert(known, value).is_some() {
+            return Err(ApiError::parameter(
+                *known,
+                format!("`{known}` is given twice"),
+            ));
+        }
+    }
+    let right_name = fields.get("right").map(String::as_str).unwrap_or_default();
+    let right = right_name
+        .parse::<Right>()
+        .ok()
+        .filter(|right| FORM_RIGHTS.contains(right))
+        .ok_or_else(|| {
+            ApiError::parameter(
+                "right",
+                format!(
+                    "unknown right `{right_name}`; use one of access, rectification, erasure, \
+                     restriction, objection, portability"
+                ),
+            )
+        })?;
+    let email = fields.get("email").cloned().unwrap_or_default();
+    check_email(&email)?;
+    let mut details = BTreeMap::new();
+    match right {
+        Right::Rectification => {
+            for (field, key) in [
+                ("wrong", "rectification.wrong"),
+                ("correct", "rectification.correct"),
+            ] {
+                let text = fields.get(field).map(|t| t.trim()).unwrap_or_default();
+                if text.is_empty() {
+                    return Err(ApiError::parameter(
+                        field,
+                        format!("`{field}` is required for rectification"),
+                    ));
+                }
+                if text.chars().count() > MAX_TEXT_CHARS {
+                    return Err(ApiError::parameter(
+                        field,
+                        format!("`{field}` is longer than {MAX_TEXT_CHARS} characters"),
+                    ));
+                }
+                details.insert(key.to_owned(), text.to_owned());
+            }
+        }
+        Right::Restriction | Right::Objection => {
+            let id = fields
+                .get("activity")
+                .map(String::as_str)
+                .unwrap_or_default();
+            if !file.activities.iter().any(|a| a.id == id) {
+                return Err(ApiError::parameter(
+                    "activity",
+                    "`activity` must be one of the activities the privacy file declares",
+                ));
+            }
+            details.insert("activity".to_owned(), id.to_owned());
+        }
+        _ => {}
+    }
+    for field in ["wrong", "correct"] {
+        if fields
+            .get(field)
+            .is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS)
+        {
+            return Err(ApiError::parameter(
+                field,
+                format!("`{field}` is longer than {MAX_TEXT_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(RightsRequest {
+        right,
+        email,
+        details,
+    })
+}
+
+/// One plain address, `local@domain`: the local part of RFC 5322 atoms and dots, the domain of
+/// letters, digits, hyphens and dots; no display name, no comment, no quoting, no line break.
+pub fn check_email(email: &str) -> Result<(), ApiError> {
+    let refuse = |why: &str| Err(ApiError::parameter("email", format!("`email` {why}")));
+    if email.is_empty() {
+        return refuse("is required");
+    }
+    if email.contains(['\r', '\n']) {
+        return refuse("must not hold a line break");
+    }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return refuse("is longer than 254 characters");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return refuse("must be one address, name@example.org");
+    };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let local_ok = !local.is_empty()
+        && local
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(atom));
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if local_ok && domain_ok {
+        Ok(())
+    } else {
+        refuse("must be one plain address, name@example.org")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_addresses_pass() {
+        for good in [
+            "kari.nordmann@example.no",
+            "o'neil+desk@sub.example.org",
+            "a@b.no",
+        ] {
+            assert!(check_email(good).is_ok(), "{good}");
+        }
+        let long = format!("{}@example.org", "a".repeat(250));
+        for bad in [
+            "",
+            "kari",
+            "kari@",
+            "@example.org",
+            "kari@example",
+            "kari@@example.org",
+            "a@b@example.org",
+            "Kari <kari@example.org>",
+            "kari@example.org\r\nBcc: x@example.org",
+            "kari@example.org\n",
+            "kari@example.org, ola@example.org",
+            "' OR '1'='1",
+            "x@example.org'; DROP TABLE desk_cases;--",
+            "\"kari\"@example.org",
+            "kari..n@example.org",
+            long.as_str(),
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The privacy centre and the first steps of the request desk:
+//!
+//! - `GET /sites/{site}/rights?lang=` — one form per right (GDPR arts. 15–18, 20, 21) and how
+//!   to withdraw cookie consent, server-rendered, no script;
+//! - `POST /sites/{site}/rights` — a checked request opens a case (received), issues a
+//!   verification link and puts one mail with it in the outbox; the answer is the same page
+//!   whatever the address, and at most [`crate::DeskConfig::per_email_per_day`] unverified
+//!   requests per address and 24 hours send anything;
+//! - `GET /sites/{site}/rights/verify?t=` — the link from the mail: the case is verified and a
+//!   status link issued (303 to it); every bad link gets one and the same 410 page;
+//! - `GET /sites/{site}/rights/status?t=` — the case's right, state, day received and legal
+//!   due date.
+//!
+//! Mail delivery runs in [`delivery`]. The rules of cases and links are `kapsel_core::desk`'s
+//! and the store's; this module checks input, picks words ([`texts`]) and renders ([`page`]).
+
+pub mod delivery;
+pub mod form;
+pub mod page;
+pub mod texts;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use kapsel_core::deadline::TargetRule;
+use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, DEFAULT_VERIFY_TTL_MS, TokenPurpose};
+use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, VerifyMethod};
+use kapsel_core::privacy::PrivacyFile;
+use kapsel_core::{Clock, Lang, Random};
+use kapsel_mail::{Outgoing, Sender};
+use kapsel_store::{CaseError, CaseStore, DeskLinks, Outbox, Store};
+
+use crate::config::MailConfig;
+use crate::error::ApiError;
+use crate::state::{AppState, Sites};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// Who the requester's own steps are recorded as.
+const REQUESTER: &str = "requester";
+const TARGET_RULE: TargetRule = TargetRule::SameDate;
+
+/// The desk's state.
+pub struct DeskState {
+    pub sites: Arc<Sites>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    /// The links in the mail start with this (no trailing slash).
+    pub public_url: String,
+    pub mail: Option<MailConfig>,
+    pub delivery_interval: Duration,
+    pub per_email_per_day: i64,
+}
+
+impl DeskState {
+    /// The sender messages are composed with: the configured one, else a `.invalid` one.
+    fn sender(&self) -> Result<Sender, ApiError> {
+        match &self.mail {
+            Some(mail) => Ok(mail.sender.clone()),
+            None => Sender::unconfigured().map_err(|e| ApiError::internal("the mail sender", e)),
+        }
+    }
+}
+
+/// The routes of this module, for `router::public`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sites/{site}/rights", get(get_rights).post(post_rights))
+        .route("/sites/{site}/rights/verify", get(get_verify))
+        .route("/sites/{site}/rights/status", get(get_status))
+}
+
+/// The `lang` parameter, or the file's first language.
+fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, ApiError> {
+    let unknown = |tag: &str| {
+        ApiError::parameter(
+            "lang",
+            format!(
+                "unknown language `{tag}`; use one of {}",
+                file.language_list()
+            ),
+        )
+    };
+    match query.get("lang") {
+        None => file.languages.first().cloned().ok_or_else(|| unknown("")),
+        Some(tag) => file
+            .declared_language(Lang::new(tag.trim()).as_str())
+            .cloned()
+            .ok_or_else(|| unknown(tag)),
+    }
+}
+
+fn known_site(sites: &Sites, site: &str) -> Result<(), ApiError> {
+    if sites.privacy.site(site).is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound {
+            what: format!("site `{site}`"),
+        })
+    }
+}
+
+/// An HTML answer that no cache keeps (the pages carry tokens or answer a request).
+fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub async fn get_rights(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    Ok(html(
+        StatusCode::OK,
+        page::rights_page(&desk.sites.privacy, &site, &lang, None),
+    ))
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+pub async fn post_rights(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let file = &desk.sites.privacy;
+    let lang = language(file, &query)?;
+    if !is_form(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let request = form::parse(&body, file)?;
+    let sender = desk.sender()?;
+    let now = desk.clock.now_ms();
+    let code = lang.as_str();
+    let t = texts::texts(code);
+    let site_name = file.site(&site).map_or(site.as_str(), |s| s.name.as_str());
+    let fill = |text: &str, link: &str| {
+        text.replace("{org}", &file.organisation.name)
+            .replace("{right}", texts::right_in_sentence(code, request.right))
+            .replace("{site}", site_name)
+            .replace("{link}", link)
+    };
+    // The builder's own check of the recipient and subject, before anything is written.
+    let outgoing = |body_text: String, case_id: Option<String>| Outgoing {
+        to: request.email.clone(),
+        subject: fill(t.mail_subject, ""),
+        body_text,
+        template: "verify-link".to_owned(),
+        case_id,
+    };
+    kapsel_mail::compose(
+        outgoing(String::new(), None),
+        &sender,
+        now,
+        desk.random.as_ref(),
+    )
+    .map_err(|error| ApiError::parameter("email", format!("`email` {error}")))?;
+
+    let recent = desk
+        .store
+        .unverified_requests_since(&request.email, now - DAY_MS)
+        .await
+        .map_err(|e| ApiError::internal("counting recent requests", e))?;
+    if recent < desk.per_email_per_day {
+        open_and_mail(&desk, &site, &lang, &request, &sender, now, |link| {
+            outgoing(fill(t.mail_body, link), None)
+        })
+        .await?;
+    } else {
+        tracing::info!(site = %site, "request over the per-address limit: nothing sent");
+    }
+    let notice = page::sent_notice(code);
+    Ok(html(
+        StatusCode::OK,
+        page::rights_page(file, &site, &lang, Some(&notice)),
+    ))
+}
+
+/// Opens the case, issues its verification link and enqueues the mail `compose_mail` makes
+/// from the link; records the mail in the case's history.
+async fn open_and_mail(
+    desk: &DeskState,
+    site: &str,
+    lang: &Lang,
+    request: &form::RightsRequest,
+    sender: &Sender,
+    now: i64,
+    compose_mail: impl Fn(&str) -> Outgoing,
+) -> Result<(), ApiError> {
+    let mut random10 = [0u8; 10];
+    desk.random.fill(&mut random10);
+    let id = kapsel_core::consent::receipt_id_at(now, random10);
+    let new = NewCase {
+        id: id.clone(),
+        site: site.to_owned(),
+        right: request.right,
+        email: request.email.clone(),
+        identifiers: request.details.clone(),
+        received_ms: now,
+        actor: REQUESTER.to_owned(),
+    };
+    desk.store
+        .open_case(new, TARGET_RULE)
+        .await
+        .map_err(|e| ApiError::internal("opening a case", e))?;
+    let token = desk
+        .store
+        .issue_link(
+            &id,
+            TokenPurpose::Verify,
+            now,
+            DEFAULT_VERIFY_TTL_MS,
+            desk.random.as_ref(),
+        )
+        .await?;
+    let link = format!(
+        "{}/sites/{site}/rights/verify?t={}&lang={}",
+        desk.public_url,
+        token.expose(),
+        lang.as_str()
+    );
+    let mut outgoing = compose_mail(&link);
+    outgoing.case_id = Some(id.clone());
+    let mail = kapsel_mail::compose(outgoing, sender, now, desk.random.as_ref())
+        .map_err(|error| ApiError::parameter("email", format!("`email` {error}")))?;
+    let message_id = mail.message_id.clone();
+    desk.store
+        .enqueue(mail)
+        .await
+        .map_err(|e| ApiError::internal("queueing the verification mail", e))?;
+    let sent = NewCaseEvent {
+        at_ms: now,
+        actor: "kapsel".to_owned(),
+        kind: CaseEventKind::MailSent {
+            message_id,
+            template: "verify-link".to_owned(),
+        },
+    };
+    if let Err(error) = desk.store.append_event(&id, sent, TARGET_RULE).await {
+        tracing::warn!(%error, case = %id, "the mail was queued but not recorded in the case");
+    }
+    Ok(())
+}
+
+/// The one answer to every link that does not open a case.
+fn refused(desk: &DeskState, site: &str, lang: &Lang) -> Response {
+    html(
+        StatusCode::GONE,
+        page::refused_page(&desk.sites.privacy, site, lang),
+    )
+}
+
+pub async fn get_verify(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    let token = query.get("t").map(String::as_str).unwrap_or_default();
+    let now = desk.clock.now_ms();
+    let case_id = match desk
+        .store
+        .redeem_link(token, TokenPurpose::Verify, now)
+        .await?
+    {
+        Ok(case_id) => case_id,
+        Err(why) => {
+            tracing::info!(%why, "verification link refused");
+            return Ok(refused(&desk, &site, &lang));
+        }
+    };
+    let case = match desk.store.case(&case_id).await {
+        Ok(case) if case.site == site => case,
+        Ok(_) | Err(CaseError::UnknownCase(_)) => return Ok(refused(&desk, &site, &lang)),
+        Err(e) => return Err(ApiError::internal("reading a case", e)),
+    };
+    let verified = NewCaseEvent {
+        at_ms: now.max(case.updated_ms),
+        actor: REQUESTER.to_owned(),
+        kind: CaseEventKind::Verified {
+            method: VerifyMethod::Link,
+            note: String::new(),
+        },
+    };
+    match desk
+        .store
+        .append_event(&case_id, verified, TARGET_RULE)
+        .await
+    {
+        Ok(_) => {}
+        Err(CaseError::Refused { refused: why, .. }) => {
+            // Lapsed or closed meanwhile: the link opens nothing.
+            tracing::info!(%why, case = %case_id, "verification refused by the case");
+            return Ok(refused(&desk, &site, &lang));
+        }
+        Err(e) => return Err(ApiError::internal("verifying a case", e)),
+    }
+    let status = desk
+        .store
+        .issue_link(
+            &case_id,
+            TokenPurpose::Status,
+            now,
+            DEFAULT_STATUS_TTL_MS,
+            desk.random.as_ref(),
+        )
+        .await?;
+    let location = format!(
+        "/sites/{site}/rights/status?t={}&lang={}",
+        status.expose(),
+        lang.as_str()
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::try_from(location).map_err(|e| ApiError::internal("the status link", e))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+pub async fn get_status(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    let token = query.get("t").map(String::as_str).unwrap_or_default();
+    let now = desk.clock.now_ms();
+    let case_id = match desk
+        .store
+        .redeem_link(token, TokenPurpose::Status, now)
+        .await?
+    {
+        Ok(case_id) => case_id,
+        Err(why) => {
+            tracing::info!(%why, "status link refused");
+            return Ok(refused(&desk, &site, &lang));
+        }
+    };
+    let case = match desk.store.case(&case_id).await {
+        Ok(case) if case.site == site => case,
+        Ok(_) | Err(CaseError::UnknownCase(_)) => return Ok(refused(&desk, &site, &lang)),
+        Err(e) => return Err(ApiError::internal("reading a case", e)),
+    };
+    let received = kapsel_core::calendar::oslo_date_of(case.received_ms)
+        .map(|d| (d.year(), u8::from(d.month()), d.day()))
+        .ok_or_else(|| ApiError::internal("the day received", "out of range"))?;
+    Ok(html(
+        StatusCode::OK,
+        page::status_page(&desk.sites.privacy, &lang, &case, received),
+    ))
+}

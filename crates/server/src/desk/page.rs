@@ -1,0 +1,339 @@
+//! The privacy centre's HTML: the rights page with one form per right, the "check your e-mail"
+//! answer, the one refusal page for every bad link, and the status page. Server-rendered, no
+//! script; the stylesheet is the document pages' (`kapsel-publish`'s `base.html`) with form
+//! rules added. Every value from the privacy file or the request is escaped here.
+
+use kapsel_core::Lang;
+use kapsel_core::desk::{Case, Right};
+use kapsel_core::privacy::PrivacyFile;
+use kapsel_publish::words::label;
+
+use super::texts::{Texts, right_words, state_words, texts};
+
+/// The document pages' stylesheet, with the form rules of the centre.
+const STYLE: &str = r#"body{margin:0;font:1rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fff;overflow-wrap:break-word;hyphens:auto}
+.kapsel-page{max-width:72rem;margin:0 auto;padding:1rem 1.25rem 3rem}
+a{color:#0b4fa8}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}
+.kapsel-skip{position:absolute;left:-999px}.kapsel-skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
+header{border-bottom:1px solid #767676;margin-bottom:1.5rem}
+header nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;padding:0;margin:.5rem 0}
+header nav a{display:inline-block;min-height:24px;padding:.1rem 0}
+[aria-current="page"]{font-weight:700}
+dl.kapsel-facts{display:grid;grid-template-columns:minmax(10rem,16rem) 1fr;gap:.25rem 1rem}
+dl.kapsel-facts dt{font-weight:700}dl.kapsel-facts dd{margin:0}
+h1{font-size:clamp(1.25rem,6vw,2rem);line-height:1.25}h2{font-size:clamp(1.2rem,5.5vw,1.5rem);line-height:1.3}
+.kapsel-rights{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));gap:1.25rem}
+.kapsel-right{border:1px solid #767676;border-radius:4px;padding:0 1rem 1rem}
+.kapsel-right form{display:grid;gap:.35rem}
+.kapsel-right label{font-weight:700;margin-top:.5rem}
+.kapsel-hint{color:#3b3b3b;font-size:.9rem;margin:0}
+input,select,textarea{font:inherit;color:inherit;background:#fff;border:1px solid #545454;border-radius:3px;padding:.4rem .5rem;min-height:2.5rem;width:100%;max-width:100%;box-sizing:border-box}
+textarea{min-height:5rem;resize:vertical}
+button{font:inherit;font-weight:700;color:#fff;background:#0b4fa8;border:2px solid #0b4fa8;border-radius:3px;padding:.5rem 1rem;min-height:2.75rem;margin-top:.75rem;justify-self:start;cursor:pointer}
+button:hover{background:#083c80}
+.kapsel-notice{border-left:4px solid #0b4fa8;padding:.25rem 1rem;background:#eef1f5}
+@media (max-width:40rem){body{overflow-wrap:anywhere}.kapsel-page{padding:.75rem .75rem 2rem}dl.kapsel-facts{grid-template-columns:1fr}button{width:100%}}
+"#;
+
+/// Escapes text for HTML content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The rights shown with a form, in the page's order.
+pub const FORM_RIGHTS: [Right; 6] = [
+    Right::Access,
+    Right::Rectification,
+    Right::Erasure,
+    Right::Restriction,
+    Right::Objection,
+    Right::Portability,
+];
+
+/// What the page is about: names its `<title>` and which language links it offers.
+pub struct Frame<'a> {
+    pub file: &'a PrivacyFile,
+    pub site: &'a str,
+    pub lang: &'a Lang,
+    pub title: &'a str,
+    /// The path the language links point to (with `lang=` added), when switching makes sense.
+    pub path: Option<&'a str>,
+}
+
+fn language_name(code: &str) -> &str {
+    match code {
+        "nb" => "Norsk bokmål",
+        "nn" => "Norsk nynorsk",
+        "en" => "English",
+        other => other,
+    }
+}
+
+/// The page around `main`: the document pages' header, navigation and language links.
+pub fn frame(frame: &Frame<'_>, main: &str) -> String {
+    let lang = frame.lang.as_str();
+    let site = escape(frame.site);
+    let site_name = frame
+        .file
+        .site(frame.site)
+        .map_or(frame.file.organisation.name.as_str(), |s| s.name.as_str());
+    let site_name = escape(site_name);
+    let mut languages = String::new();
+    if let Some(path) = frame.path
+        && frame.file.languages.len() > 1
+    {
+        languages.push_str(&format!(
+            "<nav aria-label=\"{}\"><ul>",
+            escape(label(frame.lang, "language_nav"))
+        ));
+        for other in &frame.file.languages {
+            let code = escape(other.as_str());
+            let current = if other == frame.lang {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            languages.push_str(&format!(
+                "<li><a href=\"{path}?lang={code}\" lang=\"{code}\" hreflang=\"{code}\"{current}>{}</a></li>",
+                escape(language_name(other.as_str()))
+            ));
+        }
+        languages.push_str("</ul></nav>");
+    }
+    let rights_title = texts(lang).title;
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <title>{title} – {site_name}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
+         <a class=\"kapsel-skip\" href=\"#main\">{skip}</a>\n<div class=\"kapsel-page\">\n<header>\n\
+         <p><strong>{site_name}</strong></p>\n<nav aria-label=\"{docs}\"><ul>\
+         <li><a href=\"/sites/{site}/cookies?lang={lang}\">{cookies}</a></li>\
+         <li><a href=\"/sites/{site}/privacy?lang={lang}\">{notice}</a></li>\
+         <li><a href=\"/sites/{site}/rights?lang={lang}\"{rights_current}>{rights_title}</a></li>\
+         </ul></nav>\n{languages}\n</header>\n<main id=\"main\">\n{main}</main>\n</div>\n</body>\n</html>\n",
+        title = escape(frame.title),
+        skip = escape(label(frame.lang, "skip_to_content")),
+        docs = escape(label(frame.lang, "documents_nav")),
+        cookies = escape(label(frame.lang, "cookies_title")),
+        notice = escape(label(frame.lang, "notice_title")),
+        rights_current = if frame.path.is_some_and(|p| p.ends_with("/rights")) {
+            " aria-current=\"page\""
+        } else {
+            ""
+        },
+        rights_title = escape(rights_title),
+    )
+}
+
+fn email_field(t: &Texts, right: Right) -> String {
+    let id = right.as_str();
+    format!(
+        "<label for=\"{id}-email\">{label}</label>\
+         <p class=\"kapsel-hint\" id=\"{id}-email-hint\">{hint}</p>\
+         <input id=\"{id}-email\" name=\"email\" type=\"email\" required maxlength=\"254\" \
+         autocomplete=\"email\" aria-describedby=\"{id}-email-hint\">",
+        label = escape(t.email_label),
+        hint = escape(t.email_hint),
+    )
+}
+
+fn text_area(id: &str, name: &str, label: &str) -> String {
+    format!(
+        "<label for=\"{id}\">{label}</label>\
+         <textarea id=\"{id}\" name=\"{name}\" required maxlength=\"2000\" rows=\"3\"></textarea>",
+        label = escape(label)
+    )
+}
+
+fn activity_select(file: &PrivacyFile, lang: &Lang, t: &Texts, right: Right) -> String {
+    let id = format!("{}-activity", right.as_str());
+    let mut options = format!("<option value=\"\">{}</option>", escape(t.activity_choose));
+    for activity in &file.activities {
+        let name = activity
+            .name
+            .get(lang, &file.languages)
+            .unwrap_or(activity.id.as_str());
+        options.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            escape(&activity.id),
+            escape(name)
+        ));
+    }
+    format!(
+        "<label for=\"{id}\">{label}</label><select id=\"{id}\" name=\"activity\" required>{options}</select>",
+        label = escape(t.activity_label)
+    )
+}
+
+/// The rights page: who the controller is, one form per right, and how to withdraw cookie
+/// consent. `notice` is shown above the forms (the answer after a request).
+pub fn rights_page(file: &PrivacyFile, site: &str, lang: &Lang, notice: Option<&str>) -> String {
+    let code = lang.as_str();
+    let t = texts(code);
+    let org = &file.organisation;
+    let action = format!("/sites/{}/rights?lang={}", escape(site), escape(code));
+    let mut main = format!("<h1>{}</h1>\n", escape(t.title));
+    if let Some(notice) = notice {
+        main.push_str(notice);
+    }
+    main.push_str(&format!(
+        "<p>{}</p>\n<dl class=\"kapsel-facts\"><dt>{}</dt><dd>{}, {}</dd><dt>{}</dt><dd><a href=\"mailto:{}\">{}</a></dd></dl>\n",
+        escape(&t.intro.replace("{org}", &org.name)),
+        escape(t.controller),
+        escape(&org.name),
+        escape(&org.address),
+        escape(t.contact_email),
+        escape(&org.email),
+        escape(&org.email),
+    ));
+    main.push_str("<div class=\"kapsel-rights\">\n");
+    for right in FORM_RIGHTS {
+        let (heading, explanation) = right_words(code, right);
+        let id = right.as_str();
+        let mut fields = email_field(t, right);
+        match right {
+            Right::Rectification => {
+                fields.push_str(&text_area("rectification-wrong", "wrong", t.wrong_label));
+                fields.push_str(&text_area("rectification-right", "correct", t.right_label));
+            }
+            Right::Restriction | Right::Objection => {
+                fields.push_str(&activity_select(file, lang, t, right));
+            }
+            _ => {}
+        }
+        main.push_str(&format!(
+            "<section class=\"kapsel-right\" aria-labelledby=\"{id}-heading\">\
+             <h2 id=\"{id}-heading\">{heading}</h2><p>{explanation}</p>\
+             <form method=\"post\" action=\"{action}\">\
+             <input type=\"hidden\" name=\"right\" value=\"{id}\">{fields}\
+             <button type=\"submit\">{submit}</button></form></section>\n",
+            heading = escape(heading),
+            explanation = escape(explanation),
+            submit = escape(t.submit),
+        ));
+    }
+    main.push_str("</div>\n");
+    main.push_str(&format!(
+        "<section aria-labelledby=\"withdraw-heading\"><h2 id=\"withdraw-heading\">{}</h2><p>{}</p>\
+         <p><a href=\"/sites/{}/cookies?lang={}\">{}</a></p></section>\n",
+        escape(t.withdraw_heading),
+        escape(t.withdraw_text),
+        escape(site),
+        escape(code),
+        escape(t.cookies_link),
+    ));
+    frame(
+        &Frame {
+            file,
+            site,
+            lang,
+            title: t.title,
+            path: Some(&format!("/sites/{}/rights", escape(site))),
+        },
+        &main,
+    )
+}
+
+/// The answer to every accepted request, whatever the address.
+pub fn sent_notice(lang: &str) -> String {
+    let t = texts(lang);
+    format!(
+        "<div class=\"kapsel-notice\" role=\"status\"><h2>{}</h2><p>{}</p></div>\n",
+        escape(t.sent_heading),
+        escape(t.sent_text)
+    )
+}
+
+/// The one page for every link that does not open a case.
+pub fn refused_page(file: &PrivacyFile, site: &str, lang: &Lang) -> String {
+    let t = texts(lang.as_str());
+    let main = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/sites/{}/rights?lang={}\">{}</a></p>\n",
+        escape(t.refused_heading),
+        escape(t.refused_text),
+        escape(site),
+        escape(lang.as_str()),
+        escape(t.back),
+    );
+    frame(
+        &Frame {
+            file,
+            site,
+            lang,
+            title: t.refused_heading,
+            path: None,
+        },
+        &main,
+    )
+}
+
+/// A day as the requester reads it: "2. mars 2026", "2 March 2026".
+pub fn day_in_words(lang: &str, year: i32, month: u8, day: u8) -> String {
+    let t = texts(lang);
+    let name = t
+        .months
+        .get(usize::from(month.saturating_sub(1)))
+        .copied()
+        .unwrap_or_default();
+    match lang {
+        "nb" | "nn" => format!("{day}. {name} {year}"),
+        _ => format!("{day} {name} {year}"),
+    }
+}
+
+/// The status page behind a status link: the right, the state, the day received and the
+/// legal due date (the internal target is the desk's, not the requester's).
+pub fn status_page(
+    file: &PrivacyFile,
+    lang: &Lang,
+    case: &Case,
+    received: (i32, u8, u8),
+) -> String {
+    let code = lang.as_str();
+    let t = texts(code);
+    let due = case.dates.legal_due;
+    let due_words = day_in_words(code, due.year(), u8::from(due.month()), due.day());
+    let received_words = day_in_words(code, received.0, received.1, received.2);
+    let main = format!(
+        "<h1>{}</h1>\n<dl class=\"kapsel-facts\">\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd><time datetime=\"{:04}-{:02}-{:02}\">{}</time></dd>\
+         <dt>{}</dt><dd><time datetime=\"{}\">{}</time></dd></dl>\n<p>{}</p>\n",
+        escape(t.status_heading),
+        escape(t.status_right),
+        escape(right_words(code, case.right).0),
+        escape(t.status_state),
+        escape(state_words(code, case.state)),
+        escape(t.status_received),
+        received.0,
+        received.1,
+        received.2,
+        escape(&received_words),
+        escape(t.status_due),
+        kapsel_core::desk::iso_date(due),
+        escape(&due_words),
+        escape(t.status_due_note),
+    );
+    frame(
+        &Frame {
+            file,
+            site: &case.site,
+            lang,
+            title: t.status_heading,
+            path: None,
+        },
+        &main,
+    )
+}

@@ -1,0 +1,360 @@
+//! The privacy centre and the requester's links, over HTTP against a real server and its
+//! SQLite store: the page in each language, a request mailed through the outbox, the link
+//! verifying the case, the status page with the legal due date, one refusal page for every bad
+//! link, hostile input refused naming the field with nothing written, and no enumeration.
+
+use kapsel_core::desk::{CaseState, Right};
+use kapsel_store::{CaseStore, Outbox, OutboxMail};
+use kapsel_testkit::{TestServer, assert_problem};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A client that does not follow redirects, so the 303 after verification is seen.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post(server: &TestServer, lang: &str, body: &str) -> reqwest::Response {
+    client()
+        .post(server.url(&format!("/sites/www/rights?lang={lang}")))
+        .header("content-type", FORM)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn outbox(server: &TestServer) -> Vec<OutboxMail> {
+    server.store.list(None, 100).await.unwrap()
+}
+
+/// The path and query of the verification link in `mail`.
+fn verify_path(mail: &OutboxMail) -> String {
+    let start = mail
+        .body_text
+        .find("/sites/www/rights/verify?t=")
+        .unwrap_or_else(|| panic!("no verify link in {:?}", mail.body_text));
+    let rest = &mail.body_text[start..];
+    rest.split_whitespace().next().unwrap().to_owned()
+}
+
+async fn get(server: &TestServer, path: &str) -> (u16, String) {
+    let response = client().get(server.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_centre_renders_in_each_language_with_a_form_per_right() {
+    let server = TestServer::start().await;
+    for (lang, title, access) in [
+        ("nb", "Dine personvernrettigheter", "Innsyn (art. 15)"),
+        ("nn", "Personvernrettane dine", "Innsyn (art. 15)"),
+        ("en", "Your privacy rights", "Access (art. 15)"),
+    ] {
+        let response = client()
+            .get(server.url(&format!("/sites/www/rights?lang={lang}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{lang}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("form-action 'self'"), "{csp}");
+        assert!(!csp.contains("script-src"), "no script on the page: {csp}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{lang}");
+        assert!(html.contains(title) && html.contains(access), "{lang}");
+        assert!(
+            html.contains("Fjellvind Kurs AS"),
+            "the controller is named"
+        );
+        assert_eq!(html.matches("<form method=\"post\"").count(), 6, "{lang}");
+        for right in [
+            "access",
+            "rectification",
+            "erasure",
+            "restriction",
+            "objection",
+            "portability",
+        ] {
+            assert!(
+                html.contains(&format!("name=\"right\" value=\"{right}\"")),
+                "{lang}: {right}"
+            );
+            assert!(
+                html.contains(&format!("<label for=\"{right}-email\">")),
+                "{lang}: {right} has a labelled e-mail field"
+            );
+        }
+        assert!(html.contains("name=\"wrong\"") && html.contains("name=\"correct\""));
+        assert_eq!(
+            html.matches("<select").count(),
+            2,
+            "restriction and objection"
+        );
+        assert!(
+            html.contains("value=\"web-analytics\""),
+            "activities offered"
+        );
+        assert!(
+            !html.contains("value=\"withdraw_consent\""),
+            "no form for cookies"
+        );
+        assert!(!html.contains("<script"), "works without JavaScript");
+    }
+    let (status, _) = get(&server, "/sites/nowhere/rights").await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_is_mailed_verified_by_its_link_and_shows_its_due_date() {
+    let server = TestServer::start().await;
+    let response = post(
+        &server,
+        "nb",
+        "right=access&email=kari.nordmann%40example.org",
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let answer = response.text().await.unwrap();
+    assert!(answer.contains("Hvis adressen er riktig, får du en e-post med en lenke"));
+
+    let mails = outbox(&server).await;
+    assert_eq!(mails.len(), 1, "one mail");
+    let mail = &mails[0];
+    assert_eq!(mail.to_addr, "kari.nordmann@example.org");
+    assert_eq!(
+        mail.subject,
+        "Bekreft forespørselen din til Fjellvind Kurs AS"
+    );
+    assert!(
+        !mail.body_text.contains("2026"),
+        "no due date before verification"
+    );
+    let case_id = mail.case_id.clone().unwrap();
+    let case = server.store.case(&case_id).await.unwrap();
+    assert_eq!(
+        (case.state, case.right),
+        (CaseState::Received, Right::Access)
+    );
+
+    let verify = verify_path(mail);
+    let response = client().get(server.url(&verify)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/sites/www/rights/status?t="),
+        "{location}"
+    );
+    assert!(location.ends_with("&lang=nb"), "{location}");
+    let case = server.store.case(&case_id).await.unwrap();
+    assert_eq!(case.state, CaseState::Verified);
+
+    let (status, page) = get(&server, &location).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Innsyn (art. 15)"), "{page}");
+    assert!(page.contains("Bekreftet, venter på behandling"), "{page}");
+    assert!(page.contains("31. januar 2026"), "received: {page}");
+    // 31 January + one month = 28 February 2026, a Saturday: the period runs to Monday 2 March.
+    assert!(page.contains("2. mars 2026"), "legal due: {page}");
+    assert!(
+        !page.contains("28. februar"),
+        "the internal target is not shown: {page}"
+    );
+    // A status link is reusable.
+    let (again, _) = get(&server, &location).await;
+    assert_eq!(again, 200);
+    let en = location.replace("lang=nb", "lang=en");
+    let (_, english) = get(&server, &en).await;
+    assert!(english.contains("2 March 2026"), "{english}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_bad_link_gets_the_same_refusal_page() {
+    let server = TestServer::start().await;
+    post(&server, "en", "right=erasure&email=ola%40example.org").await;
+    let first = outbox(&server).await.remove(0);
+    let verify = verify_path(&first);
+    let response = client().get(server.url(&verify)).send().await.unwrap();
+    let status_link = response.headers()["location"].to_str().unwrap().to_owned();
+    let status_token = status_link
+        .split("t=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // A second request whose link expires.
+    post(&server, "en", "right=access&email=per%40example.org").await;
+    let second = outbox(&server)
+        .await
+        .into_iter()
+        .find(|m| m.to_addr == "per@example.org")
+        .unwrap();
+    let verify_token = verify_path(&second)
+        .split("t=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let case_id = first.case_id.clone().unwrap();
+
+    let (status, refusal) = get(&server, &verify).await;
+    assert_eq!(status, 410, "a replayed link");
+    assert!(refusal.contains("This link no longer works"), "{refusal}");
+    let bad = [
+        "/sites/www/rights/verify?t=not-a-token&lang=en".to_owned(),
+        "/sites/www/rights/verify?lang=en".to_owned(),
+        format!("/sites/www/rights/verify?t={status_token}&lang=en"),
+        format!("/sites/www/rights/status?t={verify_token}&lang=en"),
+        format!("/sites/www/rights/status?t={case_id}&lang=en"),
+        format!("/sites/www/rights/status?t={}&lang=en", "A".repeat(43)),
+        "/sites/www/rights/status?t=%27%20OR%201%3D1--&lang=en".to_owned(),
+        format!("/sites/pamelding/rights/status?t={status_token}&lang=en"),
+    ];
+    for path in &bad {
+        let (status, body) = get(&server, path).await;
+        let body = body
+            .replace("/sites/pamelding/", "/sites/www/")
+            .replace("Fjellvind Kurs – påmelding", "Fjellvind Kurs");
+        assert_eq!((status, &body), (410, &refusal), "{path}");
+    }
+    // The expired link: 31 minutes later.
+    server.clock.advance(31 * 60 * 1000);
+    let (status, body) = get(
+        &server,
+        &format!("/sites/www/rights/verify?t={verify_token}&lang=en"),
+    )
+    .await;
+    assert_eq!((status, &body), (410, &refusal), "expired");
+    let per = server
+        .store
+        .case(second.case_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        per.state,
+        CaseState::Received,
+        "an expired link verifies nothing"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_input_is_refused_naming_the_field_and_nothing_is_sent() {
+    let server = TestServer::start().await;
+    for email in [
+        "%27%20OR%20%271%27%3D%271",
+        "x%40example.org%27%3B%20DROP%20TABLE%20desk_cases%3B--",
+        "kari%40example.org%0D%0ABcc%3A%20all%40example.org",
+        "kari%40example.org%0ABcc%3Aall%40example.org",
+        "Kari%20%3Ckari%40example.org%3E",
+        "kari%40example.org%2Cola%40example.org",
+        "",
+    ] {
+        let response = post(&server, "nb", &format!("right=access&email={email}")).await;
+        assert_problem(response, 400, "email").await;
+    }
+    let long = format!("right=access&email={}%40example.org", "a".repeat(250));
+    assert_problem(post(&server, "nb", &long).await, 400, "email").await;
+    let response = post(&server, "nb", "right=everything&email=kari%40example.org").await;
+    assert_problem(response, 400, "right").await;
+    let response = post(
+        &server,
+        "nb",
+        "right=withdraw_consent&email=kari%40example.org",
+    )
+    .await;
+    assert_problem(response, 400, "right").await;
+    let response = post(
+        &server,
+        "nb",
+        "right=rectification&email=kari%40example.org",
+    )
+    .await;
+    assert_problem(response, 400, "wrong").await;
+    let too_long = format!(
+        "right=rectification&email=kari%40example.org&wrong=x&correct={}",
+        "y".repeat(2001)
+    );
+    assert_problem(post(&server, "nb", &too_long).await, 400, "correct").await;
+    let response = post(
+        &server,
+        "nb",
+        "right=objection&email=kari%40example.org&activity=%27%3B--",
+    )
+    .await;
+    assert_problem(response, 400, "activity").await;
+    let response = post(&server, "nb", "right=access&email=a%40b.no&email=c%40d.no").await;
+    assert_problem(response, 400, "email").await;
+    let response = client()
+        .post(server.url("/sites/www/rights"))
+        .header("content-type", FORM)
+        .body(format!(
+            "right=access&email=kari%40example.org&wrong={}",
+            "x".repeat(20_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413, "an oversize body");
+    assert!(outbox(&server).await.is_empty(), "nothing enqueued");
+    assert_eq!(
+        server
+            .store
+            .unverified_requests_since("kari@example.org", 0)
+            .await
+            .unwrap(),
+        0,
+        "no case opened"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_answer_is_the_same_for_every_address_and_the_limit_sends_nothing_more() {
+    let server = TestServer::start().await;
+    let known = post(&server, "nn", "right=portability&email=kari%40example.org").await;
+    let (known_status, known_body) = (known.status(), known.text().await.unwrap());
+    let other = post(
+        &server,
+        "nn",
+        "right=portability&email=nobody%40example.net",
+    )
+    .await;
+    assert_eq!(
+        (other.status(), other.text().await.unwrap()),
+        (known_status, known_body.clone())
+    );
+    assert_eq!(outbox(&server).await.len(), 2);
+    for _ in 0..3 {
+        let again = post(&server, "nn", "right=portability&email=kari%40example.org").await;
+        assert_eq!(again.text().await.unwrap(), known_body);
+    }
+    let to_kari = outbox(&server)
+        .await
+        .into_iter()
+        .filter(|m| m.to_addr == "kari@example.org")
+        .count();
+    assert_eq!(
+        to_kari, 3,
+        "at most three unverified requests per address and day"
+    );
+    // A day later the address may ask again.
+    server.clock.advance(24 * 60 * 60 * 1000 + 1);
+    post(&server, "nn", "right=portability&email=kari%40example.org").await;
+    assert_eq!(outbox(&server).await.len(), 5);
+    server.stop().await;
+}
