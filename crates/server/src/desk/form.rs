@@ -17,6 +17,18 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 /// Longest accepted address (RFC 5321's path limit less the brackets).
 pub const MAX_EMAIL_CHARS: usize = 254;
 
+/// Largest accepted form body: two texts of [`MAX_TEXT_CHARS`] characters, each up to 12 bytes
+/// once percent-encoded, and the rest. The edge accepts this much on the form's path even when
+/// the configured body limit is smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Whether `path` is where the form posts (`/sites/{site}/rights`).
+pub fn is_rights_form(path: &str) -> bool {
+    path.strip_prefix("/sites/")
+        .and_then(|rest| rest.strip_suffix("/rights"))
+        .is_some_and(|site| !site.is_empty() && !site.contains('/'))
+}
+
 /// A checked request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RightsRequest {
@@ -161,6 +173,20 @@ pub fn check_email(email: &str) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_larger_body_limit_is_for_the_form_path_only() {
+        assert!(is_rights_form("/sites/www/rights"));
+        for other in [
+            "/sites/www/rights/verify",
+            "/sites//rights",
+            "/sites/a/b/rights",
+            "/v1/consent",
+            "/sites/www/privacy",
+        ] {
+            assert!(!is_rights_form(other), "{other}");
+        }
+    }
 
     #[test]
     fn only_plain_addresses_pass() {

@@ -1,4 +1,5 @@
-//! Request bodies at the edge, before any handler: a declared `Content-Length` over the limit is
+//! Request bodies at the edge, before any handler: a declared `Content-Length` over the limit (the
+//! configured one; for the privacy centre's form at least `desk::form::MAX_BODY_BYTES`) is
 //! a 413 at once (nothing is read); a body is read within the body timeout (408 and the
 //! connection closed otherwise) and never past the limit, chunked or not; a `charset` other than
 //! UTF-8 is a 415 naming `Content-Type`; a JSON body with a key twice in one object is a 400
@@ -27,7 +28,12 @@ pub async fn check_body(
     if let Some(charset) = foreign_charset(headers) {
         return ApiError::UnsupportedCharset { charset }.into_response();
     }
-    let limit = edge.body_limit;
+    // The privacy centre's form may carry two 2000-character texts in any script, percent-encoded.
+    let limit = if crate::desk::form::is_rights_form(request.uri().path()) {
+        edge.body_limit.max(crate::desk::form::MAX_BODY_BYTES)
+    } else {
+        edge.body_limit
+    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
