@@ -70,12 +70,17 @@ impl DeskState {
     }
 }
 
-/// The routes of this module, for `router::public`.
-pub fn routes() -> Router<AppState> {
+/// The routes of this module, for `router::public`, behind the per-network rate limit of the
+/// consent API.
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/sites/{site}/rights", get(get_rights).post(post_rights))
         .route("/sites/{site}/rights/verify", get(get_verify))
         .route("/sites/{site}/rights/status", get(get_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.edge.clone(),
+            crate::middleware::edge::limit_by_prefix,
+        ))
 }
 
 /// The `lang` parameter, or the file's first language.

@@ -380,3 +380,26 @@ async fn the_answer_is_the_same_for_every_address_and_the_limit_sends_nothing_mo
     assert_eq!(outbox(&server).await.len(), 5);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_centre_is_behind_the_per_network_rate_limit() {
+    let server = TestServer::start_with(|config| {
+        config.limits.rate = kapsel_server::RateLimit {
+            per_second: 0.001,
+            burst: 2,
+            exempt_loopback: false,
+        };
+    })
+    .await;
+    for _ in 0..2 {
+        let (status, _) = get(&server, "/sites/www/rights?lang=en").await;
+        assert_eq!(status, 200);
+    }
+    let response = post(&server, "en", "right=access&email=kari%40example.org").await;
+    assert_eq!(response.status(), 429);
+    assert!(
+        outbox(&server).await.is_empty(),
+        "a throttled request sends nothing"
+    );
+    server.stop().await;
+}
