@@ -152,9 +152,9 @@ pub const EN: Texts = Texts {
     status_state: "State",
     status_received: "Received",
     status_due: "Answer due",
-    status_due_note: "You are to get an answer by this day at the latest. The period can be extended by two months; you are then told so, with the reasons, before the first deadline.",
+    status_due_note: "You should get an answer by this day at the latest. The period can be extended by two months; you are then told so, with the reasons, before the first deadline.",
     mail_subject: "Confirm your request to {org}",
-    mail_body: "Someone, probably you, asked {org} for {right} on {site}.\n\nOpen this link within 30 minutes to confirm that the e-mail address is yours:\n{link}\n\nIf it was not you, ignore this e-mail. Nothing happens then.\n",
+    mail_body: "Someone, probably you, asked {org} for {right} on {site}.\n\nOpen this link within 30 minutes to confirm that the e-mail address is yours:\n{link}\n\nIf it was not you, you can ignore this e-mail; nothing will happen.\n",
     months: [
         "January",
         "February",
@@ -282,7 +282,7 @@ pub fn right_in_sentence(lang: &str, right: Right) -> &'static str {
         (_, Right::Rectification) => "rectification",
         (_, Right::Erasure) => "erasure",
         (_, Right::Restriction) => "restriction of processing",
-        (_, Right::Objection) => "an end to a processing (objection)",
+        (_, Right::Objection) => "an end to processing (objection)",
         (_, Right::Portability) => "data portability",
         (_, Right::WithdrawConsent) => "withdrawal of a consent",
     }
