@@ -6,6 +6,7 @@
 // `node --test test/`; when target/debug/kapsel is missing the harness builds it itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,19 +28,33 @@ export function chromiumAvailable() {
   return false;
 }
 
+/** A loopback TCP port that was free a moment ago (for a server whose address must be known before it starts). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts `kapsel serve --config FILE --demo --data TMP --listen 127.0.0.1:0` and waits for its
  * `kapsel listening on http://ADDR` line, then until it is ready (`/readyz`). Returns { origin, port, base (http://localhost:PORT), stop }.
  * With `data`, that directory is the store and is kept on stop (a later server may reopen it).
+ * `listen` replaces `127.0.0.1:0` (e.g. a port from freePort(), when a setting must name the
+ * server's own address); `env` adds variables (`KAPSEL_SECTION__KEY` settings) to the child's.
  */
-export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000 } = {}) {
+export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000, listen = '127.0.0.1:0', env = {} } = {}) {
   if (!existsSync(BINARY)) {
     const build = spawnSync('cargo', ['build', '-p', 'kapsel'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('cargo build -p kapsel failed');
   }
   const data = keep ?? mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
-  const child = spawn(BINARY, ['serve', '--config', config, '--demo', '--data', data, '--listen', '127.0.0.1:0'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+  const child = spawn(BINARY, ['serve', '--config', config, '--demo', '--data', data, '--listen', listen], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
