@@ -53,6 +53,8 @@ pub struct DeskConfig {
     pub mail: Option<MailConfig>,
     /// How often the outbox is delivered.
     pub delivery_interval: Duration,
+    /// How often unverified requests past their lapse time are closed as lapsed.
+    pub lapse_interval: Duration,
     /// Unverified requests one address may open per 24 hours; beyond them the answer is the
     /// same and nothing is sent.
     pub per_email_per_day: i64,
@@ -71,6 +73,7 @@ impl Default for DeskConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             mail: None,
             delivery_interval: Duration::from_secs(5),
+            lapse_interval: Duration::from_secs(60),
             per_email_per_day: 3,
         }
     }
@@ -85,6 +88,7 @@ impl fmt::Debug for DeskConfig {
                 &self.mail.as_ref().is_some_and(|m| m.smtp.is_some()),
             )
             .field("delivery_interval", &self.delivery_interval)
+            .field("lapse_interval", &self.lapse_interval)
             .field("per_email_per_day", &self.per_email_per_day)
             .finish()
     }

@@ -92,6 +92,10 @@ pub async fn launch(
         state.desk.clone(),
         shutdown.clone(),
     ));
+    let lapse = tokio::spawn(crate::desk::lapse::run(
+        state.desk.clone(),
+        shutdown.clone(),
+    ));
     let ops = ops.map(|listener| {
         let app = router::ops(state.clone());
         let token = shutdown.clone();
@@ -116,6 +120,7 @@ pub async fn launch(
     upkeep.abort();
     // A round in flight finishes (its SMTP timeout bounds it); no new one starts.
     let _ = delivery.await;
+    let _ = lapse.await;
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
@@ -181,6 +186,7 @@ async fn prepare(
         public_url: desk_config.public_url.trim_end_matches('/').to_owned(),
         mail: desk_config.mail,
         delivery_interval: desk_config.delivery_interval,
+        lapse_interval: desk_config.lapse_interval,
         per_email_per_day: desk_config.per_email_per_day,
     });
     Ok(AppState {

@@ -16,6 +16,7 @@
 
 pub mod delivery;
 pub mod form;
+pub mod lapse;
 pub mod page;
 pub mod texts;
 
@@ -57,6 +58,8 @@ pub struct DeskState {
     pub public_url: String,
     pub mail: Option<MailConfig>,
     pub delivery_interval: Duration,
+    /// How often unverified requests are checked for their lapse time.
+    pub lapse_interval: Duration,
     pub per_email_per_day: i64,
 }
 

@@ -3,6 +3,7 @@
 //! verifying the case, the status page with the legal due date, one refusal page for every bad
 //! link, hostile input refused naming the field with nothing written, and no enumeration.
 
+use kapsel_core::Clock as _;
 use kapsel_core::desk::{CaseState, Right};
 use kapsel_store::{CaseStore, Outbox, OutboxMail};
 use kapsel_testkit::{TestServer, assert_problem};
@@ -402,4 +403,69 @@ async fn the_centre_is_behind_the_per_network_rate_limit() {
         "a throttled request sends nothing"
     );
     server.stop().await;
+}
+
+/// Waits (bounded) until `case_id` is in `state`; panics with the state it stayed in.
+async fn until_state(server: &TestServer, case_id: &str, state: CaseState) {
+    let mut last = None;
+    for _ in 0..100 {
+        let case = server.store.case(case_id).await.unwrap();
+        if case.state == state {
+            return;
+        }
+        last = Some(case.state);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("case {case_id} stayed {last:?}, never {state:?}");
+}
+
+#[tokio::test]
+async fn an_unverified_request_lapses_after_seven_days_and_a_verified_one_does_not() {
+    let server = TestServer::start_with(|config| {
+        config.desk.lapse_interval = std::time::Duration::from_millis(20);
+    })
+    .await;
+    for address in ["kari.nordmann%40example.org", "ola.nordmann%40example.org"] {
+        let body = format!("right=erasure&email={address}");
+        assert_eq!(post(&server, "en", &body).await.status(), 200);
+    }
+    let mails = outbox(&server).await;
+    let case_of = |to: &str| {
+        let mail = mails.iter().find(|m| m.to_addr == to).unwrap();
+        (mail.case_id.clone().unwrap(), verify_path(mail))
+    };
+    let (unverified, _) = case_of("kari.nordmann@example.org");
+    let (verified, link) = case_of("ola.nordmann@example.org");
+    assert_eq!(get(&server, &link).await.0, 303);
+    let lapses_at = server
+        .store
+        .case(&unverified)
+        .await
+        .unwrap()
+        .dates
+        .lapses_at_ms;
+
+    // Rounds run meanwhile; a day before the lapse time nothing lapses.
+    server
+        .clock
+        .advance(lapses_at - server.clock.now_ms() - 86_400_000);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        server.store.case(&unverified).await.unwrap().state,
+        CaseState::Received
+    );
+    server.clock.advance(86_400_000);
+    until_state(&server, &unverified, CaseState::Lapsed).await;
+    let events = server.store.events(&unverified).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.at_ms >= lapses_at),
+        ("system", true)
+    );
+    assert!(server.store.verify_case(&unverified).await.unwrap().is_ok());
+    assert_eq!(
+        server.store.case(&verified).await.unwrap().state,
+        CaseState::Verified,
+        "a verified request never lapses"
+    );
 }

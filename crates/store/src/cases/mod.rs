@@ -98,6 +98,14 @@ pub trait CaseStore: Send + Sync {
         since_ms: i64,
     ) -> impl Future<Output = Result<i64, CaseError>> + Send;
 
+    /// Up to `limit` ids of cases never verified whose lapse time (`lapses_at_ms`) is at or
+    /// before `now_ms`, the longest overdue first: what the lapse round closes.
+    fn lapsed_unverified(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<String>, CaseError>> + Send;
+
     /// Recomputes the history of `case_id` and compares it with the case's head (seq, hash
     /// and state). The outer error is a failure to read; the inner one names the first broken
     /// event.
@@ -158,6 +166,10 @@ impl CaseStore for Store {
         since_ms: i64,
     ) -> Result<i64, CaseError> {
         Ok(on_pool!(self, sql::unverified_since(email, since_ms))?)
+    }
+
+    async fn lapsed_unverified(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, CaseError> {
+        Ok(on_pool!(self, sql::lapsed_unverified(now_ms, limit))?)
     }
 
     async fn verify_case(

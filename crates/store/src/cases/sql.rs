@@ -271,6 +271,19 @@ crate::backend::per_backend! {
             rows.iter().map(case_from_row).collect()
         }
 
+        /// Up to `limit` cases still `received` (never verified) whose lapse time has come.
+        pub async fn lapsed_unverified(pool: &Pool, now_ms: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+            let ids = sqlx::query_scalar(
+                "SELECT id FROM desk_cases WHERE state = 'received' AND lapses_at_ms <= $1 \
+                 ORDER BY lapses_at_ms, id LIMIT $2",
+            )
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            Ok(ids)
+        }
+
         /// How many cases for `email` were received at or after `since_ms` and are still
         /// `received` (never verified).
         pub async fn unverified_since(pool: &Pool, email: &str, since_ms: i64) -> Result<i64, StoreError> {

@@ -21,6 +21,7 @@ on_every_backend!(
     an_edited_event_is_named_by_verify,
     a_deleted_last_event_or_a_changed_case_row_is_named_by_verify,
     unknown_cases_are_typed_errors,
+    only_unverified_cases_past_their_lapse_time_are_lapsable,
 );
 
 const DAY: i64 = 86_400_000;
@@ -419,4 +420,60 @@ async fn unknown_cases_are_typed_errors(backend: &TestBackend) {
         .unwrap_err();
     assert!(unknown(err), "{}", backend.name);
     assert!(store.open_cases_by_deadline(10).await.unwrap().is_empty());
+}
+
+async fn only_unverified_cases_past_their_lapse_time_are_lapsable(backend: &TestBackend) {
+    let store = &backend.store;
+    let (waiting, _) = store
+        .open_case(request(Right::Access, T0), RULE)
+        .await
+        .unwrap();
+    let (later, _) = store
+        .open_case(request(Right::Erasure, T0 + DAY), RULE)
+        .await
+        .unwrap();
+    let verified_case = case_in_progress(backend, Right::Portability).await;
+    let lapses = waiting.dates.lapses_at_ms;
+    assert!(
+        store
+            .lapsed_unverified(lapses - 1, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "{}: nothing lapses early",
+        backend.name
+    );
+    assert_eq!(
+        store.lapsed_unverified(lapses, 10).await.unwrap(),
+        vec![waiting.id.clone()],
+        "{}",
+        backend.name
+    );
+    let all = store
+        .lapsed_unverified(later.dates.lapses_at_ms, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        vec![waiting.id.clone(), later.id.clone()],
+        "{}",
+        backend.name
+    );
+    assert!(
+        !all.contains(&verified_case),
+        "a verified case never lapses"
+    );
+    store
+        .append_event(&waiting.id, event(lapses, CaseEventKind::Lapsed), RULE)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .lapsed_unverified(later.dates.lapses_at_ms, 10)
+            .await
+            .unwrap(),
+        vec![later.id],
+        "{}: a lapsed case is not listed again",
+        backend.name
+    );
 }
