@@ -34,6 +34,8 @@ enum Command {
     Ledger(cmd::ledger::LedgerArgs),
     /// List, write (.eml), send or test the outgoing mail in the store's outbox.
     Outbox(cmd::outbox::OutboxArgs),
+    /// List the open data-subject requests by deadline, or show one with its history.
+    Requests(cmd::requests::RequestsArgs),
     /// Export the cookie declaration of a site (HTML page, fragment, JSON, Markdown).
     Declaration(cmd::declaration::DeclarationArgs),
     /// Export the privacy notice of a site (HTML, JSON, Markdown).
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
         Command::Outbox(args) => cmd::outbox::run(args),
+        Command::Requests(args) => cmd::requests::run(args),
         Command::Declaration(args) => cmd::declaration::run(args),
         Command::Notice(args) => cmd::notice::run(args),
         Command::Ropa(args) => cmd::ropa::run(args),

@@ -21,6 +21,7 @@ mod it {
     mod ledger;
     pub mod ledger_support;
     mod outbox;
+    mod requests;
     mod restart;
     mod review;
     mod scan;

@@ -8,6 +8,8 @@ pub mod ledger;
 pub mod migrate;
 pub mod notice;
 pub mod outbox;
+pub mod print;
+pub mod requests;
 pub mod ropa;
 pub mod scan;
 pub mod serve;

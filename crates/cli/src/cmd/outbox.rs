@@ -20,10 +20,9 @@ use clap::{Args, Subcommand};
 use kapsel_core::{OsRandom, SystemClock};
 use kapsel_mail::{Outgoing, RetryPolicy, compose, deliver_due, render, to_eml};
 use kapsel_store::{MailState, Outbox, OutboxMail, Store};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::migrate::{StoreArgs, runtime};
+use super::print::{instant, table};
 use crate::settings::Settings;
 use crate::settings::store::Open;
 
@@ -127,28 +126,6 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         )
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Left-aligned columns, two spaces apart.
-fn table(header: [&str; 6], rows: &[[String; 6]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let header = header.map(String::from);
-    for row in std::iter::once(&header).chain(rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 async fn write(args: WriteArgs) -> anyhow::Result<ExitCode> {
@@ -261,12 +238,4 @@ async fn test_message(args: TestMessageArgs) -> anyhow::Result<ExitCode> {
     store.close().await;
     println!("queued {id} to {to}; `kapsel outbox send` sends it");
     Ok(ExitCode::SUCCESS)
-}
-
-/// An instant for people: RFC 3339, or the milliseconds when out of range.
-fn instant(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("{ms} ms"))
 }

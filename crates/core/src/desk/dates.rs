@@ -37,6 +37,18 @@ impl CaseDates {
         })
     }
 
+    /// The legal clock's view of these dates, for [`deadline::status`] and [`deadline::extend`];
+    /// `None` when `received_ms` is outside the calendar.
+    pub fn deadlines(&self, received_ms: Millis) -> Option<Deadlines> {
+        Some(Deadlines {
+            received: calendar::oslo_date_of(received_ms)?,
+            months: self.months,
+            legal_due: self.legal_due,
+            target: self.target,
+            ends_at_ms: self.ends_at_ms,
+        })
+    }
+
     /// The dates after extending by `months` at `now_ms`, checked by [`deadline::extend`]:
     /// once, inside the first period, with a reason.
     pub fn extended(
@@ -47,13 +59,9 @@ impl CaseDates {
         now_ms: Millis,
         rule: TargetRule,
     ) -> Result<CaseDates, ExtensionError> {
-        let current = Deadlines {
-            received: calendar::oslo_date_of(received_ms).ok_or(ExtensionError::OutOfRange)?,
-            months: self.months,
-            legal_due: self.legal_due,
-            target: self.target,
-            ends_at_ms: self.ends_at_ms,
-        };
+        let current = self
+            .deadlines(received_ms)
+            .ok_or(ExtensionError::OutOfRange)?;
         let longer = deadline::extend(&current, months, reason, now_ms, rule)?;
         Ok(CaseDates {
             months: longer.months,

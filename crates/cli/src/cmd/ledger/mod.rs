@@ -18,10 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::migrate::{StoreArgs, runtime};
+use super::print::instant;
 
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
@@ -126,12 +125,4 @@ fn exit(broken: usize) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// An instant for people: RFC 3339, or the milliseconds when out of range.
-fn instant(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("{ms} ms"))
 }
