@@ -135,6 +135,59 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
     })
 }
 
+/// What is wrong with a refused submission, as the HTML page words it for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The address is missing, not one plain address, or refused by the mail builder.
+    Email,
+    /// A rectification text (`wrong` or `correct`) is empty.
+    Missing(&'static str),
+    /// A rectification text (`wrong` or `correct`) is over [`MAX_TEXT_CHARS`].
+    TooLong(&'static str),
+    /// The activity is not one the privacy file declares.
+    Activity,
+    /// The right is missing or has no form.
+    Right,
+    /// The body itself is malformed (not a form, an unknown or repeated field).
+    Form,
+}
+
+/// The fault behind a refusal [`parse`] or the address check gave, from the field it names.
+pub fn fault(error: &ApiError) -> Fault {
+    let ApiError::BadParameter { field, message } = error else {
+        return Fault::Form;
+    };
+    let text = |name: &'static str| {
+        if message.contains("is required") {
+            Fault::Missing(name)
+        } else {
+            Fault::TooLong(name)
+        }
+    };
+    match field.as_str() {
+        _ if message.contains("given twice") || message.contains("unknown field") => Fault::Form,
+        "email" => Fault::Email,
+        "wrong" => text("wrong"),
+        "correct" => text("correct"),
+        "activity" => Fault::Activity,
+        "right" => Fault::Right,
+        _ => Fault::Form,
+    }
+}
+
+/// The fields of a refused body as submitted, to fill the form in again; empty when the body is
+/// not a form. Repeated fields keep their first value.
+pub fn submitted(body: &[u8]) -> BTreeMap<String, String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut fields = BTreeMap::new();
+    for (key, value) in pairs {
+        if FIELDS.contains(&key.as_str()) {
+            fields.entry(key).or_insert(value);
+        }
+    }
+    fields
+}
+
 /// One plain address, `local@domain`: the local part of RFC 5322 atoms and dots, the domain of
 /// letters, digits, hyphens and dots; no display name, no comment, no quoting, no line break.
 pub fn check_email(email: &str) -> Result<(), ApiError> {

@@ -33,7 +33,7 @@ use axum::routing::get;
 
 use kapsel_core::deadline::TargetRule;
 use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, DEFAULT_VERIFY_TTL_MS, TokenPurpose};
-use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, VerifyMethod};
+use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, Right, VerifyMethod};
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::{Clock, Lang, Random};
 use kapsel_mail::{Outgoing, Sender};
@@ -152,6 +152,72 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether the `Accept` header prefers `text/html` to JSON, as a browser's form post does
+/// (`text/html,…`); `*/*` alone and a missing header keep the problem JSON.
+fn prefers_html(headers: &HeaderMap) -> bool {
+    let mut html = 0.0_f32;
+    let mut json = 0.0_f32;
+    for accept in headers.get_all(header::ACCEPT) {
+        let Ok(accept) = accept.to_str() else {
+            continue;
+        };
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let kind = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            match kind.as_str() {
+                "text/html" => html = html.max(q),
+                "application/json" | "application/problem+json" => json = json.max(q),
+                _ => {}
+            }
+        }
+    }
+    html > 0.0 && html > json
+}
+
+/// A refused submission: the problem JSON, or for a browser the rights page again with the
+/// error summary and the person's input (nothing has been written).
+fn refuse_form(
+    desk: &DeskState,
+    site: &str,
+    lang: &Lang,
+    headers: &HeaderMap,
+    body: &[u8],
+    error: ApiError,
+) -> Result<Response, ApiError> {
+    if !prefers_html(headers) {
+        return Err(error);
+    }
+    let fields = form::submitted(body);
+    let right = fields
+        .get("right")
+        .and_then(|r| r.parse::<Right>().ok())
+        .filter(|r| page::FORM_RIGHTS.contains(r));
+    // Without a known right there is no form to show the error in; the texts belong to the
+    // rectification form only.
+    let fault = match (right, form::fault(&error)) {
+        (None, _) => form::Fault::Right,
+        (Some(right), form::Fault::Missing(_) | form::Fault::TooLong(_))
+            if right != Right::Rectification =>
+        {
+            form::Fault::Form
+        }
+        (Some(_), fault) => fault,
+    };
+    let refused = page::Refused {
+        fault,
+        right,
+        fields,
+    };
+    Ok(html(
+        StatusCode::BAD_REQUEST,
+        page::refused_form_page(&desk.sites.privacy, site, lang, &refused),
+    ))
+}
+
 pub async fn post_rights(
     State(desk): State<Arc<DeskState>>,
     Path(site): Path<String>,
@@ -165,7 +231,10 @@ pub async fn post_rights(
     if !is_form(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let request = form::parse(&body, file)?;
+    let request = match form::parse(&body, file) {
+        Ok(request) => request,
+        Err(error) => return refuse_form(&desk, &site, &lang, &headers, &body, error),
+    };
     let sender = desk.sender()?;
     let now = desk.clock.now_ms();
     let code = lang.as_str();
@@ -185,13 +254,15 @@ pub async fn post_rights(
         template: "verify-link".to_owned(),
         case_id,
     };
-    kapsel_mail::compose(
+    if let Err(error) = kapsel_mail::compose(
         outgoing(String::new(), None),
         &sender,
         now,
         desk.random.as_ref(),
-    )
-    .map_err(|error| ApiError::parameter("email", format!("`email` {error}")))?;
+    ) {
+        let error = ApiError::parameter("email", format!("`email` {error}"));
+        return refuse_form(&desk, &site, &lang, &headers, &body, error);
+    }
 
     let recent = desk
         .store

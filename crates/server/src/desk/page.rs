@@ -3,11 +3,14 @@
 //! script; the stylesheet is the document pages' (`kapsel-publish`'s `base.html`) with form
 //! rules added. Every value from the privacy file or the request is escaped here.
 
+use std::collections::BTreeMap;
+
 use kapsel_core::Lang;
 use kapsel_core::desk::{Case, Right};
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_publish::words::label;
 
+use super::form::Fault;
 use super::texts::{Texts, right_words, state_words, texts};
 
 /// The document pages' stylesheet, with the form rules of the centre.
@@ -31,6 +34,10 @@ input,select,textarea{font:inherit;color:inherit;background:#fff;border:1px soli
 textarea{min-height:5rem;resize:vertical}
 button{font:inherit;font-weight:700;color:#fff;background:#0b4fa8;border:2px solid #0b4fa8;border-radius:3px;padding:.5rem 1rem;min-height:2.75rem;margin-top:.75rem;justify-self:start;cursor:pointer}
 button:hover{background:#083c80}
+.kapsel-error{border-left:4px solid #a4001d;padding:.25rem 1rem;background:#fdf0f2;margin:.5rem 0}
+.kapsel-error ul{margin:.25rem 0;padding-left:1.25rem}.kapsel-error a{color:#7a0016}
+.kapsel-error-text{color:#a4001d;font-weight:700;margin:0}
+[aria-invalid="true"]{border:2px solid #a4001d}
 .kapsel-notice{border-left:4px solid #0b4fa8;padding:.25rem 1rem;background:#eef1f5}
 @media (max-width:40rem){body{overflow-wrap:anywhere}.kapsel-page{padding:.75rem .75rem 2rem}dl.kapsel-facts{grid-template-columns:1fr}button{width:100%}}
 "#;
@@ -137,42 +144,134 @@ pub fn frame(frame: &Frame<'_>, main: &str) -> String {
     )
 }
 
-fn email_field(t: &Texts, right: Right) -> String {
-    let id = right.as_str();
+/// A refused submission shown again: what was wrong, which form it came from (none when the
+/// right is unknown) and the fields as submitted, to fill that form in again.
+pub struct Refused {
+    pub fault: Fault,
+    pub right: Option<Right>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Refused {
+    fn value(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+
+    /// The id of the field at fault in its form, and the words saying what is wrong.
+    fn target(&self, t: &Texts) -> (String, &'static str) {
+        let right = self.right.unwrap_or(Right::Access);
+        let id = right.as_str();
+        match self.fault {
+            Fault::Email => (format!("{id}-email"), t.error_email),
+            Fault::Missing("wrong") => ("rectification-wrong".to_owned(), t.error_wrong_missing),
+            Fault::Missing(_) => ("rectification-right".to_owned(), t.error_correct_missing),
+            Fault::TooLong("wrong") => ("rectification-wrong".to_owned(), t.error_wrong_long),
+            Fault::TooLong(_) => ("rectification-right".to_owned(), t.error_correct_long),
+            Fault::Activity => (format!("{id}-activity"), t.error_activity),
+            Fault::Right => (format!("{id}-email"), t.error_right),
+            Fault::Form => (format!("{id}-email"), t.error_form),
+        }
+    }
+
+    /// Whether the field with `id` is the one at fault (the ones a fault names in words).
+    fn faults(&self, t: &Texts, id: &str) -> Option<&'static str> {
+        let (target, words) = self.target(t);
+        let names_field = !matches!(self.fault, Fault::Right | Fault::Form);
+        (names_field && target == id).then_some(words)
+    }
+}
+
+/// The summary at the top of a refused form (or of the page, for an unknown right): a live
+/// alert whose link moves focus to the field.
+fn error_summary(t: &Texts, refused: &Refused) -> String {
+    let (target, words) = refused.target(t);
     format!(
-        "<label for=\"{id}-email\">{label}</label>\
-         <p class=\"kapsel-hint\" id=\"{id}-email-hint\">{hint}</p>\
-         <input id=\"{id}-email\" name=\"email\" type=\"email\" required maxlength=\"254\" \
-         autocomplete=\"email\" aria-describedby=\"{id}-email-hint\">",
-        label = escape(t.email_label),
-        hint = escape(t.email_hint),
+        "<div class=\"kapsel-error\" role=\"alert\"><p><strong>{}</strong></p>\
+         <ul><li><a href=\"#{}\">{}</a></li></ul></div>",
+        escape(t.error_summary),
+        escape(&target),
+        escape(words),
     )
 }
 
-fn text_area(id: &str, name: &str, label: &str) -> String {
+/// The error text above a field at fault, and the `aria-invalid`/`aria-describedby` it gives
+/// the field (`hint` is described after the error).
+fn field_error(id: &str, error: Option<&str>, hint: Option<&str>) -> (String, String) {
+    let hint_ref = hint.map(|h| format!(" {h}")).unwrap_or_default();
+    match error {
+        Some(words) => (
+            format!(
+                "<p class=\"kapsel-error-text\" id=\"{id}-error\">{}</p>",
+                escape(words)
+            ),
+            format!(" aria-invalid=\"true\" aria-describedby=\"{id}-error{hint_ref}\""),
+        ),
+        None => (
+            String::new(),
+            hint.map(|h| format!(" aria-describedby=\"{h}\""))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+fn email_field(t: &Texts, right: Right, value: &str, error: Option<&str>) -> String {
+    let id = format!("{}-email", right.as_str());
+    let hint = format!("{id}-hint");
+    let (error_text, aria) = field_error(&id, error, Some(&hint));
+    let value = if value.is_empty() {
+        String::new()
+    } else {
+        format!(" value=\"{}\"", escape(value))
+    };
     format!(
         "<label for=\"{id}\">{label}</label>\
-         <textarea id=\"{id}\" name=\"{name}\" required maxlength=\"2000\" rows=\"3\"></textarea>",
-        label = escape(label)
+         <p class=\"kapsel-hint\" id=\"{hint}\">{hint_text}</p>{error_text}\
+         <input id=\"{id}\" name=\"email\" type=\"email\" required maxlength=\"254\" \
+         autocomplete=\"email\"{aria}{value}>",
+        label = escape(t.email_label),
+        hint_text = escape(t.email_hint),
     )
 }
 
-fn activity_select(file: &PrivacyFile, lang: &Lang, t: &Texts, right: Right) -> String {
+fn text_area(id: &str, name: &str, label: &str, value: &str, error: Option<&str>) -> String {
+    let (error_text, aria) = field_error(id, error, None);
+    format!(
+        "<label for=\"{id}\">{label}</label>{error_text}\
+         <textarea id=\"{id}\" name=\"{name}\" required maxlength=\"2000\" rows=\"3\"{aria}>{value}</textarea>",
+        label = escape(label),
+        value = escape(value),
+    )
+}
+
+fn activity_select(
+    file: &PrivacyFile,
+    lang: &Lang,
+    t: &Texts,
+    right: Right,
+    selected: &str,
+    error: Option<&str>,
+) -> String {
     let id = format!("{}-activity", right.as_str());
+    let (error_text, aria) = field_error(&id, error, None);
     let mut options = format!("<option value=\"\">{}</option>", escape(t.activity_choose));
     for activity in &file.activities {
         let name = activity
             .name
             .get(lang, &file.languages)
             .unwrap_or(activity.id.as_str());
+        let chosen = if activity.id == selected {
+            " selected"
+        } else {
+            ""
+        };
         options.push_str(&format!(
-            "<option value=\"{}\">{}</option>",
+            "<option value=\"{}\"{chosen}>{}</option>",
             escape(&activity.id),
             escape(name)
         ));
     }
     format!(
-        "<label for=\"{id}\">{label}</label><select id=\"{id}\" name=\"activity\" required>{options}</select>",
+        "<label for=\"{id}\">{label}</label>{error_text}<select id=\"{id}\" name=\"activity\" required{aria}>{options}</select>",
         label = escape(t.activity_label)
     )
 }
@@ -180,6 +279,22 @@ fn activity_select(file: &PrivacyFile, lang: &Lang, t: &Texts, right: Right) -> 
 /// The rights page: who the controller is, one form per right, and how to withdraw cookie
 /// consent. `notice` is shown above the forms (the answer after a request).
 pub fn rights_page(file: &PrivacyFile, site: &str, lang: &Lang, notice: Option<&str>) -> String {
+    rights_page_with(file, site, lang, notice, None)
+}
+
+/// The rights page after a refused submission: the summary at the top of the form it came
+/// from, the field at fault marked, and what the person typed filled in again (escaped).
+pub fn refused_form_page(file: &PrivacyFile, site: &str, lang: &Lang, refused: &Refused) -> String {
+    rights_page_with(file, site, lang, None, Some(refused))
+}
+
+fn rights_page_with(
+    file: &PrivacyFile,
+    site: &str,
+    lang: &Lang,
+    notice: Option<&str>,
+    refused: Option<&Refused>,
+) -> String {
     let code = lang.as_str();
     let t = texts(code);
     let org = &file.organisation;
@@ -187,6 +302,10 @@ pub fn rights_page(file: &PrivacyFile, site: &str, lang: &Lang, notice: Option<&
     let mut main = format!("<h1>{}</h1>\n", escape(t.title));
     if let Some(notice) = notice {
         main.push_str(notice);
+    }
+    if let Some(refused) = refused.filter(|r| r.right.is_none()) {
+        main.push_str(&error_summary(t, refused));
+        main.push('\n');
     }
     main.push_str(&format!(
         "<p>{}</p>\n<dl class=\"kapsel-facts\"><dt>{}</dt><dd>{}, {}</dd><dt>{}</dt><dd><a href=\"mailto:{}\">{}</a></dd></dl>\n",
@@ -202,14 +321,43 @@ pub fn rights_page(file: &PrivacyFile, site: &str, lang: &Lang, notice: Option<&
     for right in FORM_RIGHTS {
         let (heading, explanation) = right_words(code, right);
         let id = right.as_str();
-        let mut fields = email_field(t, right);
+        let this = refused.filter(|r| r.right == Some(right));
+        let value = |name: &str| this.map_or("", |r| r.value(name));
+        let error = |field: &str| this.and_then(|r| r.faults(t, field));
+        let mut fields = this.map(|r| error_summary(t, r)).unwrap_or_default();
+        fields.push_str(&email_field(
+            t,
+            right,
+            value("email"),
+            error(&format!("{id}-email")),
+        ));
         match right {
             Right::Rectification => {
-                fields.push_str(&text_area("rectification-wrong", "wrong", t.wrong_label));
-                fields.push_str(&text_area("rectification-right", "correct", t.right_label));
+                fields.push_str(&text_area(
+                    "rectification-wrong",
+                    "wrong",
+                    t.wrong_label,
+                    value("wrong"),
+                    error("rectification-wrong"),
+                ));
+                fields.push_str(&text_area(
+                    "rectification-right",
+                    "correct",
+                    t.right_label,
+                    value("correct"),
+                    error("rectification-right"),
+                ));
             }
             Right::Restriction | Right::Objection => {
-                fields.push_str(&activity_select(file, lang, t, right));
+                let activity = format!("{id}-activity");
+                fields.push_str(&activity_select(
+                    file,
+                    lang,
+                    t,
+                    right,
+                    value("activity"),
+                    error(&activity),
+                ));
             }
             _ => {}
         }

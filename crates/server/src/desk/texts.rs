@@ -37,6 +37,16 @@ pub struct Texts {
     /// `{org}`, `{right}`, `{site}`, `{link}`.
     pub mail_body: &'static str,
     pub months: [&'static str; 12],
+    /// The heading of the error summary on a refused form.
+    pub error_summary: &'static str,
+    pub error_email: &'static str,
+    pub error_wrong_missing: &'static str,
+    pub error_correct_missing: &'static str,
+    pub error_wrong_long: &'static str,
+    pub error_correct_long: &'static str,
+    pub error_activity: &'static str,
+    pub error_right: &'static str,
+    pub error_form: &'static str,
 }
 
 pub const NB: Texts = Texts {
@@ -81,6 +91,15 @@ pub const NB: Texts = Texts {
         "november",
         "desember",
     ],
+    error_summary: "Skjemaet har en feil:",
+    error_email: "E-postadressen må være én vanlig adresse, for eksempel navn@example.no.",
+    error_wrong_missing: "Skriv hva som er feil.",
+    error_correct_missing: "Skriv hva som er riktig.",
+    error_wrong_long: "Teksten om hva som er feil kan være høyst 2000 tegn.",
+    error_correct_long: "Teksten om hva som er riktig kan være høyst 2000 tegn.",
+    error_activity: "Velg en av behandlingene i listen.",
+    error_right: "Forespørselen gjaldt ingen rettighet vi kjenner. Bruk et av skjemaene nedenfor.",
+    error_form: "Skjemaet kom ikke fram som det skulle. Fyll det ut på nytt.",
 };
 
 pub const NN: Texts = Texts {
@@ -125,6 +144,15 @@ pub const NN: Texts = Texts {
         "november",
         "desember",
     ],
+    error_summary: "Skjemaet har ein feil:",
+    error_email: "E-postadressa må vere éi vanleg adresse, til dømes namn@example.no.",
+    error_wrong_missing: "Skriv kva som er feil.",
+    error_correct_missing: "Skriv kva som er rett.",
+    error_wrong_long: "Teksten om kva som er feil kan vere høgst 2000 teikn.",
+    error_correct_long: "Teksten om kva som er rett kan vere høgst 2000 teikn.",
+    error_activity: "Vel ei av behandlingane i lista.",
+    error_right: "Førespurnaden gjaldt ingen rett vi kjenner. Bruk eitt av skjemaa nedanfor.",
+    error_form: "Skjemaet kom ikkje fram som det skulle. Fyll det ut på nytt.",
 };
 
 pub const EN: Texts = Texts {
@@ -169,6 +197,15 @@ pub const EN: Texts = Texts {
         "November",
         "December",
     ],
+    error_summary: "The form has an error:",
+    error_email: "The e-mail address must be one plain address, for example name@example.no.",
+    error_wrong_missing: "Write what is wrong.",
+    error_correct_missing: "Write what is correct.",
+    error_wrong_long: "The text on what is wrong may be at most 2,000 characters.",
+    error_correct_long: "The text on what is correct may be at most 2,000 characters.",
+    error_activity: "Choose one of the processing activities in the list.",
+    error_right: "The request was not for a right we know. Use one of the forms below.",
+    error_form: "The form did not arrive as it should. Please fill it in again.",
 };
 
 /// The texts of `lang` (`nb`, `nn`, anything else English).

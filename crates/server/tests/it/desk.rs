@@ -1,7 +1,8 @@
 //! The privacy centre and the requester's links, over HTTP against a real server and its
 //! SQLite store: the page in each language, a request mailed through the outbox, the link
 //! verifying the case, the status page with the legal due date, one refusal page for every bad
-//! link, hostile input refused naming the field with nothing written, and no enumeration.
+//! link, hostile input refused naming the field with nothing written (problem JSON for API
+//! clients, the form again with an error summary for browsers), and no enumeration.
 
 use kapsel_core::Clock as _;
 use kapsel_core::desk::{CaseState, Right};
@@ -468,4 +469,235 @@ async fn an_unverified_request_lapses_after_seven_days_and_a_verified_one_does_n
         CaseState::Verified,
         "a verified request never lapses"
     );
+}
+
+/// What a browser's form post sends.
+const BROWSER_ACCEPT: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+
+async fn post_accepting(
+    server: &TestServer,
+    lang: &str,
+    accept: &str,
+    body: &str,
+) -> reqwest::Response {
+    client()
+        .post(server.url(&format!("/sites/www/rights?lang={lang}")))
+        .header("content-type", FORM)
+        .header("accept", accept)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A refused browser post: 400, the rights page (not cached) in `lang`.
+async fn refused_page(server: &TestServer, lang: &str, body: &str) -> String {
+    let response = post_accepting(server, lang, BROWSER_ACCEPT, body).await;
+    assert_eq!(response.status(), 400, "{body}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&format!("<html lang=\"{lang}\">")), "{page}");
+    assert_eq!(page.matches("role=\"alert\"").count(), 1, "one summary");
+    page
+}
+
+/// The summary inside the form of `right` (after its opening tag, before its first field),
+/// heading `summary`, linking to `field` with `words`; that field and only it marked invalid,
+/// described by its error text.
+fn assert_summary(page: &str, right: &str, summary: &str, field: &str, words: &str) {
+    let form_start = page
+        .find(&format!("name=\"right\" value=\"{right}\""))
+        .unwrap_or_else(|| panic!("no {right} form in {page}"));
+    let alert = page.find("role=\"alert\"").unwrap();
+    let first_field = form_start + page[form_start..].find("<label").unwrap();
+    assert!(
+        form_start < alert && alert < first_field,
+        "summary at the top of the {right} form"
+    );
+    assert!(page[alert..].starts_with(&format!(
+        "role=\"alert\"><p><strong>{summary}</strong></p><ul><li><a href=\"#{field}\">{words}</a>"
+    )));
+    assert!(
+        page.contains(&format!(
+            "<p class=\"kapsel-error-text\" id=\"{field}-error\">{words}</p>"
+        )),
+        "error text of {field}"
+    );
+    assert_eq!(page.matches(" aria-invalid=\"true\"").count(), 1);
+    let control = page
+        .find(&format!("id=\"{field}\" name="))
+        .unwrap_or_else(|| panic!("no control {field}"));
+    let tag = &page[control..control + page[control..].find('>').unwrap()];
+    assert!(tag.contains("aria-invalid=\"true\""), "{tag}");
+    assert!(
+        tag.contains(&format!("aria-describedby=\"{field}-error")),
+        "{tag}"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_gets_the_form_again_with_the_error_in_its_language() {
+    let server = TestServer::start().await;
+    let long = "y".repeat(2001);
+    for (lang, summary, email, long_words, activity, right) in [
+        (
+            "nb",
+            "Skjemaet har en feil:",
+            "E-postadressen må være én vanlig adresse, for eksempel navn@example.no.",
+            "Teksten om hva som er riktig kan være høyst 2000 tegn.",
+            "Velg en av behandlingene i listen.",
+            "Forespørselen gjaldt ingen rettighet vi kjenner. Bruk et av skjemaene nedenfor.",
+        ),
+        (
+            "nn",
+            "Skjemaet har ein feil:",
+            "E-postadressa må vere éi vanleg adresse, til dømes namn@example.no.",
+            "Teksten om kva som er rett kan vere høgst 2000 teikn.",
+            "Vel ei av behandlingane i lista.",
+            "Førespurnaden gjaldt ingen rett vi kjenner. Bruk eitt av skjemaa nedanfor.",
+        ),
+        (
+            "en",
+            "The form has an error:",
+            "The e-mail address must be one plain address, for example name@example.no.",
+            "The text on what is correct may be at most 2,000 characters.",
+            "Choose one of the processing activities in the list.",
+            "The request was not for a right we know. Use one of the forms below.",
+        ),
+    ] {
+        let page = refused_page(&server, lang, "right=erasure&email=not+an+address").await;
+        assert_summary(&page, "erasure", summary, "erasure-email", email);
+        assert!(page.contains("value=\"not an address\""), "address kept");
+
+        let body = format!(
+            "right=rectification&email=kari%40example.org&wrong=Gammel+adresse&correct={long}"
+        );
+        let page = refused_page(&server, lang, &body).await;
+        assert_summary(
+            &page,
+            "rectification",
+            summary,
+            "rectification-right",
+            long_words,
+        );
+        assert!(page.contains("value=\"kari@example.org\""), "address kept");
+        assert!(page.contains(">Gammel adresse</textarea>"), "text kept");
+        assert!(
+            page.contains(&format!(">{long}</textarea>")),
+            "long text kept"
+        );
+
+        let body = "right=objection&email=kari%40example.org&activity=nothing-declared";
+        let page = refused_page(&server, lang, body).await;
+        assert_summary(&page, "objection", summary, "objection-activity", activity);
+
+        // No form to put it in: the summary sits above the forms, nothing is marked.
+        let page = refused_page(&server, lang, "right=everything&email=kari%40example.org").await;
+        let alert = page.find("role=\"alert\"").unwrap();
+        assert!(alert < page.find("name=\"right\"").unwrap());
+        assert!(page[alert..].starts_with(&format!(
+            "role=\"alert\"><p><strong>{summary}</strong></p><ul><li><a href=\"#access-email\">{right}</a>"
+        )));
+        assert!(!page.contains(" aria-invalid="), "no field marked");
+    }
+    assert!(outbox(&server).await.is_empty(), "nothing enqueued");
+    assert_eq!(
+        server
+            .store
+            .unverified_requests_since("kari@example.org", 0)
+            .await
+            .unwrap(),
+        0,
+        "no case opened"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_form_shows_hostile_input_only_escaped_and_writes_nothing() {
+    let server = TestServer::start().await;
+    for payload in [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+    ] {
+        let escaped = payload
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        for lang in ["nb", "nn", "en"] {
+            // In the address, and in both texts beside a bad address.
+            let body = serde_urlencoded::to_string([
+                ("right", "rectification"),
+                ("email", payload),
+                ("wrong", payload),
+                ("correct", payload),
+            ])
+            .unwrap();
+            let page = refused_page(&server, lang, &body).await;
+            assert!(!page.contains(payload), "raw {payload:?} in the page");
+            assert!(!page.contains("<script"), "a script tag in the page");
+            assert!(!page.contains("<img"), "an img tag in the page");
+            assert!(page.contains(&format!("value=\"{escaped}\"")), "{page}");
+            assert_eq!(
+                page.matches(&format!(">{escaped}</textarea>")).count(),
+                2,
+                "both texts kept, escaped"
+            );
+            assert!(
+                page.contains("aria-invalid=\"true\" aria-describedby=\"rectification-email-error")
+            );
+        }
+    }
+    assert!(outbox(&server).await.is_empty(), "nothing enqueued");
+    assert_eq!(
+        server
+            .store
+            .unverified_requests_since("\"><img src=x onerror=alert(1)>", 0)
+            .await
+            .unwrap(),
+        0,
+        "no case opened"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn api_clients_keep_the_problem_json_unchanged() {
+    let server = TestServer::start().await;
+    let bad = "right=access&email=not+an+address";
+    let plain = post(&server, "nb", bad).await.text().await.unwrap();
+    for accept in [
+        "application/json",
+        "application/problem+json",
+        "*/*",
+        "application/json, text/html;q=0.5",
+    ] {
+        let response = post_accepting(&server, "nb", accept, bad).await;
+        let body = response.text().await.unwrap();
+        assert_eq!(body, plain, "Accept: {accept}");
+        assert_problem(
+            post_accepting(&server, "nb", accept, bad).await,
+            400,
+            "email",
+        )
+        .await;
+    }
+    // A browser's accepted request is unchanged too: the "check your e-mail" page.
+    let response = post_accepting(
+        &server,
+        "nb",
+        BROWSER_ACCEPT,
+        "right=access&email=kari%40example.org",
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert!(!response.text().await.unwrap().contains("role=\"alert\""));
+    assert_eq!(outbox(&server).await.len(), 1);
+    server.stop().await;
 }
