@@ -3,7 +3,8 @@
 // e-mail" answer, the status page and the one refusal page; the access form works with the
 // keyboard alone; and end to end with a real SMTP server (aiosmtpd, writing a Maildir) started
 // here: a request made in the browser is mailed, the mail's link verifies it and shows the status
-// page with the right and a due date, and the same link a second time is refused (410).
+// page with the right and a due date, and the same link a second time is refused (410). A bad
+// address past the browser's own check gets the form again (400) with an alert summary, axe-clean.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -307,3 +308,51 @@ test('end to end with a real SMTP server: request → mail → link → status p
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+// A bad submission without the browser's own check (as with JavaScript or validation off): the
+// server answers 400 with the page again, the error summary at the top of the access form.
+const ERROR_WORDS = {
+  nb: { summary: 'Skjemaet har en feil:', email: 'E-postadressen må være én vanlig adresse, for eksempel navn@example.no.' },
+  nn: { summary: 'Skjemaet har ein feil:', email: 'E-postadressa må vere éi vanleg adresse, til dømes namn@example.no.' },
+  en: { summary: 'The form has an error:', email: 'The e-mail address must be one plain address, for example name@example.no.' },
+};
+
+for (const lang of LANGS) {
+  test(`a bad address past the browser's check (${lang}) → 400, the form again with an alert summary, axe-clean`, { skip }, async () => {
+    const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${server.base}/sites/www/rights?lang=${lang}`);
+      await page.evaluate(() => {
+        const input = document.getElementById('access-email');
+        input.type = 'text';
+        input.removeAttribute('required');
+      });
+      await page.fill('#access-email', 'not an address');
+      const [response] = await Promise.all([
+        page.waitForNavigation(),
+        page.locator('#access-email').press('Enter'),
+      ]);
+      assert.equal(response.status(), 400);
+      assert.equal(response.request().method(), 'POST');
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      const alert = page.locator('form [role="alert"]');
+      assert.equal(await alert.count(), 1);
+      assert.equal(await alert.evaluate((el) => el.closest('form').querySelector('input[name="right"]').value), 'access');
+      assert.equal((await alert.locator('strong').textContent()).trim(), ERROR_WORDS[lang].summary);
+      const link = alert.locator('a');
+      assert.equal((await link.textContent()).trim(), ERROR_WORDS[lang].email);
+      assert.equal(await link.getAttribute('href'), '#access-email');
+      const field = page.locator('#access-email');
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+      assert.equal(await field.inputValue(), 'not an address', 'the input is kept');
+      const described = (await field.getAttribute('aria-describedby')).split(' ');
+      assert.equal((await page.locator(`#${described[0]}`).textContent()).trim(), ERROR_WORDS[lang].email);
+      // The summary's link takes focus to the field.
+      await link.click();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'access-email');
+      await assertAxeClean(page, `refused form ${lang}`);
+    } finally {
+      await page.context().close();
+    }
+  });
+}
