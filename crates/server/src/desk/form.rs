@@ -41,14 +41,33 @@ pub struct RightsRequest {
 
 const FIELDS: [&str; 5] = ["right", "email", "wrong", "correct", "activity"];
 
+/// A refused submission: what the HTML page tells a person (`fault`) and the problem an API
+/// client gets (`problem`, naming the field). Made together, so the page never has to guess
+/// the fault from the problem's wording.
+#[derive(Debug)]
+pub struct Refusal {
+    pub fault: Fault,
+    pub problem: ApiError,
+}
+
+impl Refusal {
+    pub fn new(fault: Fault, field: impl Into<String>, message: impl Into<String>) -> Refusal {
+        Refusal {
+            fault,
+            problem: ApiError::parameter(field, message),
+        }
+    }
+}
+
 /// Parses and checks a form body against the privacy file.
-pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError> {
+pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, Refusal> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|error| ApiError::parameter("body", format!("not a form body: {error}")))?;
+        .map_err(|error| Refusal::new(Fault::Form, "body", format!("not a form body: {error}")))?;
     let mut fields: BTreeMap<&str, String> = BTreeMap::new();
     for (key, value) in pairs {
         let Some(known) = FIELDS.iter().find(|f| **f == key) else {
-            return Err(ApiError::parameter(
+            return Err(Refusal::new(
+                Fault::Form,
                 key.clone(),
                 format!(
                     "unknown field `{key}`; the form sends {}",
@@ -57,7 +76,8 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
             ));
         };
         if fields.insert(known, value).is_some() {
-            return Err(ApiError::parameter(
+            return Err(Refusal::new(
+                Fault::Form,
                 *known,
                 format!("`{known}` is given twice"),
             ));
@@ -69,7 +89,8 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
         .ok()
         .filter(|right| FORM_RIGHTS.contains(right))
         .ok_or_else(|| {
-            ApiError::parameter(
+            Refusal::new(
+                Fault::Right,
                 "right",
                 format!(
                     "unknown right `{right_name}`; use one of access, rectification, erasure, \
@@ -78,7 +99,10 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
             )
         })?;
     let email = fields.get("email").cloned().unwrap_or_default();
-    check_email(&email)?;
+    check_email(&email).map_err(|problem| Refusal {
+        fault: Fault::Email,
+        problem,
+    })?;
     let mut details = BTreeMap::new();
     match right {
         Right::Rectification => {
@@ -88,13 +112,15 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
             ] {
                 let text = fields.get(field).map(|t| t.trim()).unwrap_or_default();
                 if text.is_empty() {
-                    return Err(ApiError::parameter(
+                    return Err(Refusal::new(
+                        Fault::Missing(field),
                         field,
                         format!("`{field}` is required for rectification"),
                     ));
                 }
                 if text.chars().count() > MAX_TEXT_CHARS {
-                    return Err(ApiError::parameter(
+                    return Err(Refusal::new(
+                        Fault::TooLong(field),
                         field,
                         format!("`{field}` is longer than {MAX_TEXT_CHARS} characters"),
                     ));
@@ -108,7 +134,8 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
                 .map(String::as_str)
                 .unwrap_or_default();
             if !file.activities.iter().any(|a| a.id == id) {
-                return Err(ApiError::parameter(
+                return Err(Refusal::new(
+                    Fault::Activity,
                     "activity",
                     "`activity` must be one of the activities the privacy file declares",
                 ));
@@ -122,7 +149,8 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, ApiError>
             .get(field)
             .is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS)
         {
-            return Err(ApiError::parameter(
+            return Err(Refusal::new(
+                Fault::TooLong(field),
                 field,
                 format!("`{field}` is longer than {MAX_TEXT_CHARS} characters"),
             ));
@@ -150,29 +178,6 @@ pub enum Fault {
     Right,
     /// The body itself is malformed (not a form, an unknown or repeated field).
     Form,
-}
-
-/// The fault behind a refusal [`parse`] or the address check gave, from the field it names.
-pub fn fault(error: &ApiError) -> Fault {
-    let ApiError::BadParameter { field, message } = error else {
-        return Fault::Form;
-    };
-    let text = |name: &'static str| {
-        if message.contains("is required") {
-            Fault::Missing(name)
-        } else {
-            Fault::TooLong(name)
-        }
-    };
-    match field.as_str() {
-        _ if message.contains("given twice") || message.contains("unknown field") => Fault::Form,
-        "email" => Fault::Email,
-        "wrong" => text("wrong"),
-        "correct" => text("correct"),
-        "activity" => Fault::Activity,
-        "right" => Fault::Right,
-        _ => Fault::Form,
-    }
 }
 
 /// The fields of a refused body as submitted, to fill the form in again; empty when the body is

@@ -186,10 +186,10 @@ fn refuse_form(
     lang: &Lang,
     headers: &HeaderMap,
     body: &[u8],
-    error: ApiError,
+    refusal: form::Refusal,
 ) -> Result<Response, ApiError> {
     if !prefers_html(headers) {
-        return Err(error);
+        return Err(refusal.problem);
     }
     let fields = form::submitted(body);
     let right = fields
@@ -198,7 +198,7 @@ fn refuse_form(
         .filter(|r| page::FORM_RIGHTS.contains(r));
     // Without a known right there is no form to show the error in; the texts belong to the
     // rectification form only.
-    let fault = match (right, form::fault(&error)) {
+    let fault = match (right, refusal.fault) {
         (None, _) => form::Fault::Right,
         (Some(right), form::Fault::Missing(_) | form::Fault::TooLong(_))
             if right != Right::Rectification =>
@@ -260,8 +260,8 @@ pub async fn post_rights(
         now,
         desk.random.as_ref(),
     ) {
-        let error = ApiError::parameter("email", format!("`email` {error}"));
-        return refuse_form(&desk, &site, &lang, &headers, &body, error);
+        let refusal = form::Refusal::new(form::Fault::Email, "email", format!("`email` {error}"));
+        return refuse_form(&desk, &site, &lang, &headers, &body, refusal);
     }
 
     let recent = desk
