@@ -565,7 +565,7 @@ async fn a_browser_gets_the_form_again_with_the_error_in_its_language() {
             "en",
             "The form has an error:",
             "The e-mail address must be one plain address, for example name@example.no.",
-            "The text on what is correct may be at most 2,000 characters.",
+            "The text about what is correct may be at most 2,000 characters.",
             "Choose one of the processing activities in the list.",
             "The request was not for a right we know. Use one of the forms below.",
         ),
