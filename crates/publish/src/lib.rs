@@ -24,7 +24,7 @@ pub use changes::{Change, diff};
 pub use declaration::{CookieDeclaration, cookie_declaration};
 pub use notice::{PrivacyNotice, privacy_notice};
 pub use projection::file_from_projection;
-pub use render::{Page, Publisher};
+pub use render::{PAGE_STYLE, Page, Publisher};
 pub use ropa::{RecordOfProcessing, record_of_processing};
 
 /// Why a document could not be produced.

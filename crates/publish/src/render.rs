@@ -11,8 +11,13 @@ use kapsel_core::{Lang, Millis};
 use crate::words::{date_in_words, iso_date, labels};
 use crate::{ChangeLog, CookieDeclaration, PrivacyNotice, PublishError, RecordOfProcessing};
 
+/// The document pages' stylesheet (`templates/page.css`, included by `base.html`), for other
+/// pages that should look the same (the server's privacy centre).
+pub const PAGE_STYLE: &str = include_str!("../templates/page.css");
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
+    ("page.css", PAGE_STYLE),
     (
         "declaration_fragment.html",
         include_str!("../templates/declaration_fragment.html"),
@@ -75,13 +80,14 @@ pub struct Page {
     pub revision: Option<String>,
 }
 
-fn language_name(code: &str) -> String {
+/// A language's name in itself, for language links ("Norsk nynorsk"); an unknown code as it is.
+pub fn language_name(code: &str) -> &str {
     match code {
-        "nb" => "Norsk bokmål".to_owned(),
-        "nn" => "Norsk nynorsk".to_owned(),
-        "en" => "English".to_owned(),
-        "se" => "Davvisámegiella".to_owned(),
-        other => other.to_owned(),
+        "nb" => "Norsk bokmål",
+        "nn" => "Norsk nynorsk",
+        "en" => "English",
+        "se" => "Davvisámegiella",
+        other => other,
     }
 }
 
@@ -125,7 +131,7 @@ impl Page {
                 .iter()
                 .map(|other| LanguageLink {
                     code: other.to_string(),
-                    name: language_name(other.as_str()),
+                    name: language_name(other.as_str()).to_owned(),
                     href: path(site_id, kind, other.as_str()),
                     current: other == lang,
                 })

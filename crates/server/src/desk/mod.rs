@@ -11,12 +11,15 @@
 //! - `GET /sites/{site}/rights/status?t=` — the case's right, state, day received and legal
 //!   due date.
 //!
-//! Mail delivery runs in [`delivery`]. The rules of cases and links are `kapsel_core::desk`'s
+//! The link routes live in [`links`], mail delivery in [`delivery`], the lapse of unverified
+//! requests in [`lapse`]. The rules of cases and links are `kapsel_core::desk`'s
 //! and the store's; this module checks input, picks words ([`texts`]) and renders ([`page`]).
 
 pub mod delivery;
 pub mod form;
+pub mod frame;
 pub mod lapse;
+pub mod links;
 pub mod page;
 pub mod texts;
 
@@ -32,15 +35,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use kapsel_core::deadline::TargetRule;
-use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, DEFAULT_VERIFY_TTL_MS, TokenPurpose};
-use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, Right, VerifyMethod};
-use kapsel_core::privacy::PrivacyFile;
+use kapsel_core::desk::token::{DEFAULT_VERIFY_TTL_MS, TokenPurpose};
+use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, Right};
 use kapsel_core::{Clock, Lang, Random};
 use kapsel_mail::{Outgoing, Sender};
-use kapsel_store::{CaseError, CaseStore, DeskLinks, Outbox, Store};
+use kapsel_store::{CaseStore, DeskLinks, Outbox, Store};
 
 use crate::config::MailConfig;
 use crate::error::ApiError;
+use crate::pages::language;
 use crate::state::{AppState, Sites};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -78,32 +81,12 @@ impl DeskState {
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/sites/{site}/rights", get(get_rights).post(post_rights))
-        .route("/sites/{site}/rights/verify", get(get_verify))
-        .route("/sites/{site}/rights/status", get(get_status))
+        .route("/sites/{site}/rights/verify", get(links::get_verify))
+        .route("/sites/{site}/rights/status", get(links::get_status))
         .layer(axum::middleware::from_fn_with_state(
             state.edge.clone(),
             crate::middleware::edge::limit_by_prefix,
         ))
-}
-
-/// The `lang` parameter, or the file's first language.
-fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, ApiError> {
-    let unknown = |tag: &str| {
-        ApiError::parameter(
-            "lang",
-            format!(
-                "unknown language `{tag}`; use one of {}",
-                file.language_list()
-            ),
-        )
-    };
-    match query.get("lang") {
-        None => file.languages.first().cloned().ok_or_else(|| unknown("")),
-        Some(tag) => file
-            .declared_language(Lang::new(tag.trim()).as_str())
-            .cloned()
-            .ok_or_else(|| unknown(tag)),
-    }
 }
 
 fn known_site(sites: &Sites, site: &str) -> Result<(), ApiError> {
@@ -348,117 +331,4 @@ async fn open_and_mail(
         tracing::warn!(%error, case = %id, "the mail was queued but not recorded in the case");
     }
     Ok(())
-}
-
-/// The one answer to every link that does not open a case.
-fn refused(desk: &DeskState, site: &str, lang: &Lang) -> Response {
-    html(
-        StatusCode::GONE,
-        page::refused_page(&desk.sites.privacy, site, lang),
-    )
-}
-
-pub async fn get_verify(
-    State(desk): State<Arc<DeskState>>,
-    Path(site): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    known_site(&desk.sites, &site)?;
-    let lang = language(&desk.sites.privacy, &query)?;
-    let token = query.get("t").map(String::as_str).unwrap_or_default();
-    let now = desk.clock.now_ms();
-    let case_id = match desk
-        .store
-        .redeem_link(token, TokenPurpose::Verify, now)
-        .await?
-    {
-        Ok(case_id) => case_id,
-        Err(why) => {
-            tracing::info!(%why, "verification link refused");
-            return Ok(refused(&desk, &site, &lang));
-        }
-    };
-    let case = match desk.store.case(&case_id).await {
-        Ok(case) if case.site == site => case,
-        Ok(_) | Err(CaseError::UnknownCase(_)) => return Ok(refused(&desk, &site, &lang)),
-        Err(e) => return Err(ApiError::internal("reading a case", e)),
-    };
-    let verified = NewCaseEvent {
-        at_ms: now.max(case.updated_ms),
-        actor: REQUESTER.to_owned(),
-        kind: CaseEventKind::Verified {
-            method: VerifyMethod::Link,
-            note: String::new(),
-        },
-    };
-    match desk
-        .store
-        .append_event(&case_id, verified, TARGET_RULE)
-        .await
-    {
-        Ok(_) => {}
-        Err(CaseError::Refused { refused: why, .. }) => {
-            // Lapsed or closed meanwhile: the link opens nothing.
-            tracing::info!(%why, case = %case_id, "verification refused by the case");
-            return Ok(refused(&desk, &site, &lang));
-        }
-        Err(e) => return Err(ApiError::internal("verifying a case", e)),
-    }
-    let status = desk
-        .store
-        .issue_link(
-            &case_id,
-            TokenPurpose::Status,
-            now,
-            DEFAULT_STATUS_TTL_MS,
-            desk.random.as_ref(),
-        )
-        .await?;
-    let location = format!(
-        "/sites/{site}/rights/status?t={}&lang={}",
-        status.expose(),
-        lang.as_str()
-    );
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::LOCATION,
-        HeaderValue::try_from(location).map_err(|e| ApiError::internal("the status link", e))?,
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
-}
-
-pub async fn get_status(
-    State(desk): State<Arc<DeskState>>,
-    Path(site): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    known_site(&desk.sites, &site)?;
-    let lang = language(&desk.sites.privacy, &query)?;
-    let token = query.get("t").map(String::as_str).unwrap_or_default();
-    let now = desk.clock.now_ms();
-    let case_id = match desk
-        .store
-        .redeem_link(token, TokenPurpose::Status, now)
-        .await?
-    {
-        Ok(case_id) => case_id,
-        Err(why) => {
-            tracing::info!(%why, "status link refused");
-            return Ok(refused(&desk, &site, &lang));
-        }
-    };
-    let case = match desk.store.case(&case_id).await {
-        Ok(case) if case.site == site => case,
-        Ok(_) | Err(CaseError::UnknownCase(_)) => return Ok(refused(&desk, &site, &lang)),
-        Err(e) => return Err(ApiError::internal("reading a case", e)),
-    };
-    let received = kapsel_core::calendar::oslo_date_of(case.received_ms)
-        .map(|d| (d.year(), u8::from(d.month()), d.day()))
-        .ok_or_else(|| ApiError::internal("the day received", "out of range"))?;
-    Ok(html(
-        StatusCode::OK,
-        page::status_page(&desk.sites.privacy, &lang, &case, received),
-    ))
 }

@@ -157,7 +157,7 @@ pub const NN: Texts = Texts {
 
 pub const EN: Texts = Texts {
     title: "Your privacy rights",
-    intro: "Here you can ask {org} to act on the personal data it holds about you. Under the General Data Protection Regulation (GDPR) the request is answered within one month of receipt. Where necessary the period can be extended by two further months; you are then told why within the first month. First we check that the e-mail address is yours: you get an e-mail with a link.",
+    intro: "Here you can ask {org} to act on the personal data it holds about you. Under the General Data Protection Regulation (GDPR) the request must be answered within one month of receipt. Where necessary the period can be extended by two further months; you are then told why within the first month. First we check that the e-mail address is yours: you get an e-mail with a link.",
     controller: "Controller",
     contact_email: "E-mail",
     email_label: "E-mail address",

@@ -45,8 +45,12 @@ fn publisher() -> &'static Publisher {
     PUBLISHER.get_or_init(Publisher::new)
 }
 
-/// The `lang` parameter, or the file's first language.
-fn language(file: &PrivacyFile, query: &HashMap<String, String>) -> Result<Lang, ApiError> {
+/// The `lang` parameter, or the file's first language (the document pages and the privacy
+/// centre alike).
+pub(crate) fn language(
+    file: &PrivacyFile,
+    query: &HashMap<String, String>,
+) -> Result<Lang, ApiError> {
     match query.get("lang") {
         None => file
             .languages

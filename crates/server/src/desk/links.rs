@@ -1,0 +1,132 @@
+//! The requester's links: `GET /sites/{site}/rights/verify?t=` uses up a verification link,
+//! records the case as verified and redirects to the status page behind a new status link;
+//! `GET /sites/{site}/rights/status?t=` shows the case. Every link that does not open a case of
+//! this site — unknown, malformed, used, expired, for the other purpose, another site's, or one
+//! the case no longer takes — gets one and the same page, so a guess learns nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use kapsel_core::Lang;
+use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, TokenPurpose};
+use kapsel_core::desk::{Case, CaseEventKind, NewCaseEvent, VerifyMethod};
+use kapsel_store::{CaseError, CaseStore, DeskLinks};
+
+use super::{DeskState, REQUESTER, TARGET_RULE, html, known_site, page};
+use crate::error::ApiError;
+use crate::pages::language;
+
+/// The one answer to every link that does not open a case.
+fn refused(desk: &DeskState, site: &str, lang: &Lang) -> Response {
+    html(
+        StatusCode::GONE,
+        page::refused_page(&desk.sites.privacy, site, lang),
+    )
+}
+
+/// The case of `site` the link `t` of `query` opens for `purpose` (a verification link is used
+/// up), or `None` for every link that opens none.
+async fn case_behind_link(
+    desk: &DeskState,
+    site: &str,
+    query: &HashMap<String, String>,
+    purpose: TokenPurpose,
+    now_ms: i64,
+) -> Result<Option<Case>, ApiError> {
+    let token = query.get("t").map(String::as_str).unwrap_or_default();
+    let case_id = match desk.store.redeem_link(token, purpose, now_ms).await? {
+        Ok(case_id) => case_id,
+        Err(why) => {
+            tracing::info!(%why, purpose = purpose.as_str(), "link refused");
+            return Ok(None);
+        }
+    };
+    match desk.store.case(&case_id).await {
+        Ok(case) if case.site == site => Ok(Some(case)),
+        Ok(_) | Err(CaseError::UnknownCase(_)) => Ok(None),
+        Err(e) => Err(ApiError::internal("reading a case", e)),
+    }
+}
+
+pub async fn get_verify(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    let now = desk.clock.now_ms();
+    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Verify, now).await?
+    else {
+        return Ok(refused(&desk, &site, &lang));
+    };
+    let verified = NewCaseEvent {
+        at_ms: now.max(case.updated_ms),
+        actor: REQUESTER.to_owned(),
+        kind: CaseEventKind::Verified {
+            method: VerifyMethod::Link,
+            note: String::new(),
+        },
+    };
+    match desk
+        .store
+        .append_event(&case.id, verified, TARGET_RULE)
+        .await
+    {
+        Ok(_) => {}
+        Err(CaseError::Refused { refused: why, .. }) => {
+            // Lapsed or closed meanwhile: the link opens nothing.
+            tracing::info!(%why, case = %case.id, "verification refused by the case");
+            return Ok(refused(&desk, &site, &lang));
+        }
+        Err(e) => return Err(ApiError::internal("verifying a case", e)),
+    }
+    let status = desk
+        .store
+        .issue_link(
+            &case.id,
+            TokenPurpose::Status,
+            now,
+            DEFAULT_STATUS_TTL_MS,
+            desk.random.as_ref(),
+        )
+        .await?;
+    let location = format!(
+        "/sites/{site}/rights/status?t={}&lang={}",
+        status.expose(),
+        lang.as_str()
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::try_from(location).map_err(|e| ApiError::internal("the status link", e))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+pub async fn get_status(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    let now = desk.clock.now_ms();
+    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Status, now).await?
+    else {
+        return Ok(refused(&desk, &site, &lang));
+    };
+    let received = kapsel_core::calendar::oslo_date_of(case.received_ms)
+        .map(|d| (d.year(), u8::from(d.month()), d.day()))
+        .ok_or_else(|| ApiError::internal("the day received", "out of range"))?;
+    Ok(html(
+        StatusCode::OK,
+        page::status_page(&desk.sites.privacy, &lang, &case, received),
+    ))
+}
