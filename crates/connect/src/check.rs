@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::connection::Connection;
 use crate::dialect::{Param, Sql};
-use crate::spec::{DatasetSpec, Engine};
+use crate::{DatasetSpec, SqlEngine};
 use crate::{Error, ready};
 
 /// What the live schema lacks.
@@ -72,45 +72,45 @@ async fn names(conn: &Connection, sql: &Sql) -> Result<BTreeSet<String>, Error> 
 }
 
 /// The table's column names (none when the table does not exist), in the current schema.
-fn columns_sql(engine: Engine, table: &str) -> Sql {
+fn columns_sql(engine: SqlEngine, table: &str) -> Sql {
     let mut sql = Sql::new(engine);
     match engine {
-        Engine::Postgres => sql.push(
+        SqlEngine::Postgres => sql.push(
             "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = ",
         ),
-        Engine::Mysql => sql.push(
+        SqlEngine::Mysql => sql.push(
             "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
              WHERE table_schema = DATABASE() AND table_name = ",
         ),
-        Engine::Sqlite => sql.push("SELECT name FROM pragma_table_info("),
+        SqlEngine::Sqlite => sql.push("SELECT name FROM pragma_table_info("),
     };
     sql.bind(Param::Text(table.to_owned()));
-    if engine == Engine::Sqlite {
+    if engine == SqlEngine::Sqlite {
         sql.push(")");
     }
     sql
 }
 
 /// The columns that lead some index of the table (an index on (a, b) serves lookups by a).
-fn leading_index_columns_sql(engine: Engine, table: &str) -> Sql {
+fn leading_index_columns_sql(engine: SqlEngine, table: &str) -> Sql {
     let mut sql = Sql::new(engine);
     match engine {
-        Engine::Postgres => sql.push(
+        SqlEngine::Postgres => sql.push(
             "SELECT CAST(a.attname AS TEXT) FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] \
              WHERE n.nspname = current_schema() AND c.relname = ",
         ),
-        Engine::Mysql => sql.push(
+        SqlEngine::Mysql => sql.push(
             "SELECT CAST(column_name AS CHAR) FROM information_schema.statistics \
              WHERE table_schema = DATABASE() AND seq_in_index = 1 AND table_name = ",
         ),
-        Engine::Sqlite => sql.push("SELECT ii.name FROM pragma_index_list("),
+        SqlEngine::Sqlite => sql.push("SELECT ii.name FROM pragma_index_list("),
     };
     sql.bind(Param::Text(table.to_owned()));
-    if engine == Engine::Sqlite {
+    if engine == SqlEngine::Sqlite {
         sql.push(") AS il JOIN pragma_index_info(il.name) AS ii WHERE ii.seqno = 0");
     }
     sql

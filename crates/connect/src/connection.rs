@@ -9,9 +9,28 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{MySql, Postgres, Sqlite, Transaction};
 
+use crate::Engine;
 use crate::Error;
 use crate::dialect::{Param, Sql};
-use crate::spec::Engine;
+
+/// The SQL engines a connection can be to: the SQL subset of the privacy file's [`Engine`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlEngine {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl SqlEngine {
+    /// The engine as the privacy file names it.
+    pub fn declared(self) -> Engine {
+        match self {
+            SqlEngine::Postgres => Engine::Postgres,
+            SqlEngine::Mysql => Engine::Mysql,
+            SqlEngine::Sqlite => Engine::Sqlite,
+        }
+    }
+}
 
 /// A pool on one of the supported engines.
 #[derive(Debug, Clone)]
@@ -59,11 +78,11 @@ impl Connection {
         })
     }
 
-    pub fn engine(&self) -> Engine {
+    pub fn engine(&self) -> SqlEngine {
         match self {
-            Connection::Postgres(_) => Engine::Postgres,
-            Connection::Mysql(_) => Engine::Mysql,
-            Connection::Sqlite(_) => Engine::Sqlite,
+            Connection::Postgres(_) => SqlEngine::Postgres,
+            Connection::Mysql(_) => SqlEngine::Mysql,
+            Connection::Sqlite(_) => SqlEngine::Sqlite,
         }
     }
 

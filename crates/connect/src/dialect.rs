@@ -3,7 +3,7 @@
 //! identifier only after it passed the spec's plain-identifier rule (quoted on top, so a reserved
 //! word such as `order` still works).
 
-use crate::spec::Engine;
+use crate::SqlEngine;
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,13 +15,13 @@ pub enum Param {
 /// A statement under construction: text and its bound values, in order.
 #[derive(Debug, Clone)]
 pub struct Sql {
-    pub engine: Engine,
+    pub engine: SqlEngine,
     pub text: String,
     pub params: Vec<Param>,
 }
 
 impl Sql {
-    pub fn new(engine: Engine) -> Sql {
+    pub fn new(engine: SqlEngine) -> Sql {
         Sql {
             engine,
             text: String::new(),
@@ -45,8 +45,8 @@ impl Sql {
     /// exported the same way.
     pub fn ident_as_text(&mut self, name: &str) -> &mut Sql {
         let target = match self.engine {
-            Engine::Mysql => "CHAR",
-            Engine::Postgres | Engine::Sqlite => "TEXT",
+            SqlEngine::Mysql => "CHAR",
+            SqlEngine::Postgres | SqlEngine::Sqlite => "TEXT",
         };
         let quoted = quote(self.engine, name);
         self.text.push_str(&format!("CAST({quoted} AS {target})"));
@@ -64,18 +64,18 @@ impl Sql {
 
 /// `name` quoted for `engine`: backticks on MySQL, double quotes elsewhere. The spec's rule
 /// already excludes quote characters; doubling them anyway keeps this safe on its own.
-pub fn quote(engine: Engine, name: &str) -> String {
+pub fn quote(engine: SqlEngine, name: &str) -> String {
     match engine {
-        Engine::Mysql => format!("`{}`", name.replace('`', "``")),
-        Engine::Postgres | Engine::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+        SqlEngine::Mysql => format!("`{}`", name.replace('`', "``")),
+        SqlEngine::Postgres | SqlEngine::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
     }
 }
 
 /// The `n`th (1-based) placeholder: `$n` on PostgreSQL and SQLite, `?` on MySQL.
-pub fn placeholder(engine: Engine, n: usize) -> String {
+pub fn placeholder(engine: SqlEngine, n: usize) -> String {
     match engine {
-        Engine::Mysql => "?".to_owned(),
-        Engine::Postgres | Engine::Sqlite => format!("${n}"),
+        SqlEngine::Mysql => "?".to_owned(),
+        SqlEngine::Postgres | SqlEngine::Sqlite => format!("${n}"),
     }
 }
 
@@ -85,21 +85,21 @@ mod tests {
 
     #[test]
     fn placeholders_and_quotes_per_engine() {
-        let mut sql = Sql::new(Engine::Postgres);
+        let mut sql = Sql::new(SqlEngine::Postgres);
         sql.push("SELECT ")
             .ident("a")
             .push(" WHERE x = ")
             .bind(Param::Int(1));
         sql.push(" AND y = ").bind(Param::Text("v".into()));
         assert_eq!(sql.text, r#"SELECT "a" WHERE x = $1 AND y = $2"#);
-        let mut sql = Sql::new(Engine::Mysql);
+        let mut sql = Sql::new(SqlEngine::Mysql);
         sql.ident("a")
             .push(" = ")
             .bind(Param::Int(1))
             .push(", ")
             .bind(Param::Int(2));
         assert_eq!(sql.text, "`a` = ?, ?");
-        assert_eq!(quote(Engine::Sqlite, "a\"b"), "\"a\"\"b\"");
-        assert_eq!(quote(Engine::Mysql, "a`b"), "`a``b`");
+        assert_eq!(quote(SqlEngine::Sqlite, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote(SqlEngine::Mysql, "a`b"), "`a``b`");
     }
 }

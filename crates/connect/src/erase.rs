@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::connection::{Connection, Key, Row};
 use crate::dialect::{Param, Sql};
-use crate::spec::{DatasetSpec, Erasure, TableSpec};
+use crate::{DatasetSpec, Erasure, TableSpec};
 use crate::{Error, Subject, ready, select};
 
 /// What erasure does (or did) to one table.

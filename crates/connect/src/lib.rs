@@ -13,31 +13,33 @@ mod connection;
 mod dialect;
 mod erase;
 mod select;
-mod spec;
-mod validate;
 
 use std::collections::BTreeMap;
 
-pub use access::{AccessResult, TableRows, access};
+pub use access::access;
 pub use check::{CheckReport, check};
-pub use connection::{Connection, Key};
+pub use connection::{Connection, Key, SqlEngine};
 pub use dialect::{Param, Sql, placeholder, quote};
 pub use erase::{Outcome, Plan, TableCounts, erase, erasure_plan, keyed_hash};
-pub use spec::{DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec};
-pub use validate::{Problem, is_plain_identifier};
+pub use kapsel_core::desk::{AccessResult, TableRows};
+pub use kapsel_core::privacy::dataset::{
+    DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec,
+};
+pub use kapsel_core::privacy::is_plain_identifier;
+pub use kapsel_core::privacy::validate::PathProblem as Problem;
 
 /// The requester's identifiers: kind (`email`, `phone`, `customer_no`) → value.
 pub type Subject = BTreeMap<String, String>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the dataset declaration is invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("the dataset declaration is invalid: {}", .0.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
     #[error("dataset {dataset:?} is declared for {declared:?} but the connection is {actual:?}")]
     EngineMismatch {
         dataset: String,
         declared: Engine,
-        actual: Engine,
+        actual: SqlEngine,
     },
     #[error("unsupported connection URL scheme {0:?} (postgres, mysql, mariadb, sqlite)")]
     Url(String),
@@ -52,7 +54,7 @@ pub enum Error {
 /// Refuses a spec that is invalid or declared for another engine than `conn`.
 fn ready(spec: &DatasetSpec, conn: &Connection) -> Result<(), Error> {
     spec.validate().map_err(Error::Invalid)?;
-    if spec.engine != conn.engine() {
+    if spec.engine != conn.engine().declared() {
         return Err(Error::EngineMismatch {
             dataset: spec.id.clone(),
             declared: spec.engine,

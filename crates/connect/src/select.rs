@@ -11,7 +11,7 @@ use crate::Error;
 use crate::Subject;
 use crate::connection::{Connection, Row, Tx};
 use crate::dialect::{Param, Sql};
-use crate::spec::{DatasetSpec, TableSpec};
+use crate::{DatasetSpec, TableSpec};
 
 /// Whether any row of `table` can be the subject's: an identity column of a kind the requester
 /// gave, or a relation to such a table. A spec is acyclic after validation, so this ends.
@@ -74,7 +74,7 @@ pub(crate) fn subject_rows_sql(
     spec: &DatasetSpec,
     table: &TableSpec,
     subject: &Subject,
-    conn_engine: crate::Engine,
+    conn_engine: crate::SqlEngine,
     for_update: bool,
 ) -> Sql {
     let mut sql = Sql::new(conn_engine);
@@ -85,7 +85,7 @@ pub(crate) fn subject_rows_sql(
     sql.push(" FROM ").ident(&table.name).push(" WHERE ");
     predicate(spec, table, subject, &mut sql);
     sql.push(" ORDER BY ").ident(&table.primary_key);
-    if for_update && conn_engine != crate::Engine::Sqlite {
+    if for_update && conn_engine != crate::SqlEngine::Sqlite {
         // SQLite's erasure transaction is BEGIN IMMEDIATE, which already excludes other writers.
         sql.push(" FOR UPDATE");
     }
@@ -114,7 +114,7 @@ pub(crate) async fn rows_in(
     spec: &DatasetSpec,
     table: &TableSpec,
     subject: &Subject,
-    engine: crate::Engine,
+    engine: crate::SqlEngine,
     tx: &mut Tx,
 ) -> Result<Vec<Row>, Error> {
     if !reachable(spec, table, subject) {

@@ -37,5 +37,7 @@ pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishE
         services: document.services.into_iter().map(Service::from).collect(),
         activities: Vec::new(),
         notice: Notice::default(),
+        identifiers: Vec::new(),
+        datasets: Vec::new(),
     })
 }

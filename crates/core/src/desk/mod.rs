@@ -8,6 +8,7 @@
 //!
 //! | file | owns |
 //! |---|---|
+//! | `access` | what an access request found in one dataset |
 //! | `right` | the rights and their stored names |
 //! | `state` | the states and the transition table |
 //! | `event` | event kinds, their stored details, sealing |
@@ -17,6 +18,7 @@
 //! | `case` | the case, [`open`] and [`advance`] |
 //! | `token` | the requester's links: issued, hashed, single-use or not |
 
+pub mod access;
 pub mod case;
 pub mod chain;
 pub mod dates;
@@ -26,6 +28,7 @@ pub mod right;
 pub mod state;
 pub mod token;
 
+pub use access::{AccessResult, TableRows};
 pub use case::{Case, EventRefused, NewCase, OpenRefused, advance, open};
 pub use chain::{CaseBreakKind, CaseChainBreak, CaseChainSummary, CaseChainVerifier};
 pub use dates::{CaseDates, iso_date, parse_iso_date};

@@ -7,9 +7,9 @@ use serde::de::{self, Visitor};
 
 use super::locate::{FieldPath, Step};
 use super::model::{
-    Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, Dpo, Notice,
-    NoticeSection, Organisation, PrivacyFile, Processor, Provider, Service, ServiceAcknowledge,
-    Site, SiteLinks, Transfer,
+    Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, DatasetSpec, Dpo,
+    FieldSpec, Identifier, Notice, NoticeSection, Organisation, PrivacyFile, Processor, Provider,
+    Relation, Service, ServiceAcknowledge, Site, SiteLinks, TableSpec, Transfer,
 };
 
 /// The keys accepted by the table at `table` (the path of the table, not of the unknown key).
@@ -41,6 +41,11 @@ pub fn keys_of(table: &FieldPath) -> &'static [&'static str] {
         ["services", "[]", "cookies", "[]", "acknowledge"] => fields::<CookieAcknowledge>(),
         ["activities", "[]"] => fields::<Activity>(),
         ["activities", "[]", "processors", "[]"] => fields::<Processor>(),
+        ["identifiers", "[]"] => fields::<Identifier>(),
+        ["datasets", "[]"] => fields::<DatasetSpec>(),
+        ["datasets", "[]", "tables", "[]"] => fields::<TableSpec>(),
+        ["datasets", "[]", "tables", "[]", "belongs_to", "[]"] => fields::<Relation>(),
+        ["datasets", "[]", "tables", "[]", "fields", _] => fields::<FieldSpec>(),
         ["notice"] => fields::<Notice>(),
         ["notice", "sections", "[]"] => fields::<NoticeSection>(),
         _ => &[],

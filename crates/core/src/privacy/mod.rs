@@ -6,6 +6,7 @@
 //! site's consent depends on, as stored per revision, and `revision` hashes it.
 
 mod acknowledge;
+pub mod dataset;
 pub mod duration;
 mod known_keys;
 pub mod link;
@@ -19,6 +20,7 @@ pub mod revision;
 pub mod revision_document;
 mod role;
 pub mod validate;
+pub mod validate_datasets;
 pub mod validate_facts;
 mod validate_sites;
 mod validate_texts;
@@ -32,4 +34,5 @@ pub use problem::{Problem, Problems};
 pub use query::default_necessary;
 pub use revision::{Revision, site_revision};
 pub use revision_document::RevisionDocument;
+pub use validate_datasets::is_plain_identifier;
 pub use validate_facts::valid_norwegian_org_number;

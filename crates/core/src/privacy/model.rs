@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::acknowledge::{CookieAcknowledge, ServiceAcknowledge};
+pub use super::dataset::{DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec};
 pub use super::role::ServiceRole;
 use crate::text::{Lang, Text};
 
@@ -36,6 +37,25 @@ pub struct PrivacyFile {
     /// Operator-written sections appended to the generated privacy notice.
     #[serde(default)]
     pub notice: Notice,
+    /// What a requester may give besides their e-mail address to be found in the datasets
+    /// (customer number, phone, …); the privacy centre asks for each.
+    #[serde(default)]
+    pub identifiers: Vec<Identifier>,
+    /// Where personal data is kept, for the request desk to find, export and erase it.
+    #[serde(default)]
+    pub datasets: Vec<DatasetSpec>,
+}
+
+/// An identifier a requester may give. Its id is what the datasets' identity columns name
+/// (`email` is always asked for and needs no declaration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identifier {
+    pub id: String,
+    /// The form field's label ("Kundenummer").
+    pub label: Text,
+    /// A hint under the field ("On your invoice, e.g. K-1234").
+    #[serde(default)]
+    pub hint: Option<Text>,
 }
 
 /// The controller (GDPR art. 13(1)(a)).

@@ -7,6 +7,7 @@ use super::duration::{DURATION_GRAMMAR, Duration};
 use super::known_keys::{keys_of, suggestion};
 use super::locate::{FieldPath, Target};
 use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
+use super::validate_datasets::check_datasets;
 use super::validate_facts::check_facts;
 use super::validate_sites::check_sites;
 use super::validate_texts::{check_languages, check_texts};
@@ -77,6 +78,7 @@ pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Ve
     check_activities(file, &mut findings);
     check_durations(file, &mut findings);
     check_facts(file, &mut findings);
+    check_datasets(file, &mut findings);
     if !file.languages.is_empty() {
         check_texts(file, &mut findings);
     }
@@ -89,7 +91,7 @@ fn check_ids(
     findings: &mut Vec<PathProblem>,
 ) {
     let root = FieldPath::root();
-    let lists: [(&str, &str, Vec<&str>); 4] = [
+    let lists: [(&str, &str, Vec<&str>); 6] = [
         (
             "sites",
             "site",
@@ -109,6 +111,16 @@ fn check_ids(
             "activities",
             "activity",
             file.activities.iter().map(|a| a.id.as_str()).collect(),
+        ),
+        (
+            "identifiers",
+            "identifier",
+            file.identifiers.iter().map(|i| i.id.as_str()).collect(),
+        ),
+        (
+            "datasets",
+            "dataset",
+            file.datasets.iter().map(|d| d.id.as_str()).collect(),
         ),
     ];
     for (key, what, ids) in lists {

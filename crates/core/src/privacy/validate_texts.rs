@@ -196,6 +196,13 @@ fn visit_texts(file: &PrivacyFile, visit: &mut impl FnMut(FieldPath, &Text)) {
             }
         }
     }
+    for (i, identifier) in file.identifiers.iter().enumerate() {
+        let path = root.key("identifiers").index(i);
+        visit(path.key("label"), &identifier.label);
+        if let Some(text) = &identifier.hint {
+            visit(path.key("hint"), text);
+        }
+    }
     for (i, activity) in file.activities.iter().enumerate() {
         let path = root.key("activities").index(i);
         visit(path.key("name"), &activity.name);

@@ -122,7 +122,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "02-unknown-keys.toml",
         r#"02-unknown-keys.toml:2:1: unknown key `colour` at the top level
-  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`
+  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`, `identifiers`, `datasets`
 02-unknown-keys.toml:9:1: unknown key `contry` in organisation
   hint: did you mean `country`?
 02-unknown-keys.toml:33:1: unknown key `purpos` in services[0].cookies[0]
@@ -271,5 +271,22 @@ const EXPECTED: &[(&str, &str)] = &[
   hint: links may only be https:, http: or mailto: (e.g. "https://www.example.no/personvern"); javascript:, data: and vbscript: links are never shown
 21-facts-and-links.toml:44:12: activity `ads` uses marketing services (pixel) but has no `automated_decisions`
   hint: add automated_decisions = { … } (GDPR art. 13(2)(f)): say whether profiles or audiences are built (remarketing is profiling) and whether any decision with legal or similarly significant effect is made; the notice says nothing it is not told"#,
+    ),
+    (
+        "22-datasets.toml",
+        r#"22-datasets.toml:28:6: `email` is always asked for and is not declared as an identifier
+  hint: remove this entry
+22-datasets.toml:37:8: `customers; DROP TABLE x` is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]{0,62})
+  hint: table and column names are plain SQL identifiers: letters, digits, `_`
+22-datasets.toml:39:39: identifier `phone` is not declared
+  hint: use one of `email` or declare it under [[identifiers]]
+22-datasets.toml:42:44: activity `newsletter` is not declared
+  hint: use one of `orders`
+22-datasets.toml:42:68: a hold needs its legal ground
+  hint: e.g. `{ hold = { ground = "bokføringsloven § 13" } }`
+22-datasets.toml:50:1: a webhook dataset has no tables Kapsel queries
+  hint: remove `tables`, or declare the dataset on its SQL engine
+22-datasets.toml:54:1: a manual dataset needs its `instructions`
+  hint: say what the person handling a request must do in that system"#,
     ),
 ];
