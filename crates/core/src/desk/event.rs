@@ -124,6 +124,73 @@ pub enum CaseEventKind {
         message_id: String,
         template: String,
     },
+    /// A step of carrying out the request in one dataset (or, for the bundle, in none): what
+    /// was done and its result as compact JSON (counts, status codes, digests — never the
+    /// requester's data).
+    Step {
+        action: StepAction,
+        /// The dataset id; empty for a step about the whole case (the bundle).
+        dataset: String,
+        result: String,
+    },
+}
+
+/// What a [`CaseEventKind::Step`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepAction {
+    /// Access or portability: the dataset's rows were read (result: rows per table).
+    Exported,
+    /// Erasure, before anything is changed: the dry run's counts (result: the plan).
+    ErasurePlanned,
+    /// Erasure in this dataset is about to run; a `started` with no `erased` after it is
+    /// what a restart resumes.
+    ErasureStarted,
+    /// Erasure in this dataset committed (result: what was deleted, nulled, hashed, held).
+    Erased,
+    /// A webhook dataset answered (result: status and the answer's SHA-256).
+    WebhookAnswered,
+    /// A person carried out a manual dataset's instructions (result: their note).
+    TaskDone,
+    /// The access bundle was made (result: its SHA-256, size and expiry).
+    BundleReady,
+    /// The requester downloaded the bundle.
+    BundleDownloaded,
+    /// Restriction or objection: the requester's identifiers were put on the suppression list
+    /// (result: the activity and kind).
+    Suppressed,
+}
+
+impl StepAction {
+    pub const ALL: [StepAction; 9] = [
+        StepAction::Exported,
+        StepAction::ErasurePlanned,
+        StepAction::ErasureStarted,
+        StepAction::Erased,
+        StepAction::WebhookAnswered,
+        StepAction::TaskDone,
+        StepAction::BundleReady,
+        StepAction::BundleDownloaded,
+        StepAction::Suppressed,
+    ];
+
+    /// The stored name; part of the hashed text, so never renamed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepAction::Exported => "exported",
+            StepAction::ErasurePlanned => "erasure_planned",
+            StepAction::ErasureStarted => "erasure_started",
+            StepAction::Erased => "erased",
+            StepAction::WebhookAnswered => "webhook_answered",
+            StepAction::TaskDone => "task_done",
+            StepAction::BundleReady => "bundle_ready",
+            StepAction::BundleDownloaded => "bundle_downloaded",
+            StepAction::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<StepAction> {
+        StepAction::ALL.into_iter().find(|a| a.as_str() == name)
+    }
 }
 
 /// A stored event that no [`CaseEventKind`] writes.
@@ -136,7 +203,7 @@ pub struct UnknownEvent {
 
 impl CaseEventKind {
     /// Every kind name, in the order of the enum.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "received",
         "verified",
         "started",
@@ -149,6 +216,7 @@ impl CaseEventKind {
         "lapsed",
         "note",
         "mail_sent",
+        "step",
     ];
 
     /// The stored kind name; part of the hashed text, so never renamed.
@@ -166,6 +234,7 @@ impl CaseEventKind {
             CaseEventKind::Lapsed => "lapsed",
             CaseEventKind::Note { .. } => "note",
             CaseEventKind::MailSent { .. } => "mail_sent",
+            CaseEventKind::Step { .. } => "step",
         }
     }
 
@@ -194,6 +263,15 @@ impl CaseEventKind {
             } => vec![
                 ("message_id", message_id.clone()),
                 ("template", template.clone()),
+            ],
+            CaseEventKind::Step {
+                action,
+                dataset,
+                result,
+            } => vec![
+                ("action", action.as_str().into()),
+                ("dataset", dataset.clone()),
+                ("result", result.clone()),
             ],
             CaseEventKind::Started
             | CaseEventKind::Resumed
@@ -249,6 +327,11 @@ impl CaseEventKind {
             "mail_sent" => Some(CaseEventKind::MailSent {
                 message_id: get("message_id"),
                 template: get("template"),
+            }),
+            "step" => StepAction::parse(&get("action")).map(|action| CaseEventKind::Step {
+                action,
+                dataset: get("dataset"),
+                result: get("result"),
             }),
             _ => None,
         };
@@ -353,6 +436,11 @@ pub(crate) mod tests {
             CaseEventKind::MailSent {
                 message_id: "<m1@kapsel.example>".into(),
                 template: "case_received".into(),
+            },
+            CaseEventKind::Step {
+                action: StepAction::Erased,
+                dataset: "shop".into(),
+                result: r#"{"rows_deleted":3}"#.into(),
             },
         ]
     }

@@ -33,7 +33,8 @@ pub use case::{Case, EventRefused, NewCase, OpenRefused, advance, open};
 pub use chain::{CaseBreakKind, CaseChainBreak, CaseChainSummary, CaseChainVerifier};
 pub use dates::{CaseDates, iso_date, parse_iso_date};
 pub use event::{
-    CaseEvent, CaseEventKind, Detail, ErasureGround, NewCaseEvent, UnknownEvent, VerifyMethod,
+    CaseEvent, CaseEventKind, Detail, ErasureGround, NewCaseEvent, StepAction, UnknownEvent,
+    VerifyMethod,
 };
 pub use right::{Right, UnknownRight};
 pub use state::{CaseState, PausedFrom, TransitionError, UnknownState, next_state};

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::event::CaseEventKind;
+use super::event::{CaseEventKind, StepAction};
 
 /// The open state a paused case returns to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,6 +128,15 @@ pub fn next_state(current: CaseState, event: &CaseEventKind) -> Result<CaseState
     let open = !current.is_terminal();
     match (current, event) {
         (_, E::Note { .. } | E::MailSent { .. }) => Ok(current),
+        (S::InProgress, E::Step { .. }) => Ok(current),
+        // The bundle is fetched after the case is answered.
+        (
+            S::Completed,
+            E::Step {
+                action: StepAction::BundleDownloaded,
+                ..
+            },
+        ) => Ok(current),
         (_, E::Extended { .. }) if open => Ok(current),
         (S::Received, E::Verified { .. }) => Ok(S::Verified),
         (S::Received, E::Lapsed) => Ok(S::Lapsed),
@@ -146,7 +155,9 @@ pub fn next_state(current: CaseState, event: &CaseEventKind) -> Result<CaseState
         (_, E::Refused { .. }) => Err(refused(Some(S::Refused))),
         (_, E::Withdrawn) => Err(refused(Some(S::Withdrawn))),
         (_, E::Lapsed) => Err(refused(Some(S::Lapsed))),
-        (_, E::Paused { .. } | E::Resumed | E::Extended { .. }) => Err(refused(None)),
+        (_, E::Paused { .. } | E::Resumed | E::Extended { .. } | E::Step { .. }) => {
+            Err(refused(None))
+        }
     }
 }
 
@@ -177,6 +188,7 @@ mod tests {
             (InProgress, "paused", PI),
             (InProgress, "extended", InProgress),
             (InProgress, "completed", Completed),
+            (InProgress, "step", InProgress),
             (InProgress, "refused", Refused),
             (InProgress, "withdrawn", Withdrawn),
             (PV, "resumed", Verified),
@@ -220,6 +232,28 @@ mod tests {
             }
         }
         assert_eq!(allowed, ALLOWED.len() + 2 * CaseState::ALL.len());
+    }
+
+    #[test]
+    fn steps_happen_in_progress_and_only_the_download_after_completion() {
+        let step = |action| CaseEventKind::Step {
+            action,
+            dataset: String::new(),
+            result: String::new(),
+        };
+        for action in StepAction::ALL {
+            assert_eq!(
+                next_state(CaseState::InProgress, &step(action)),
+                Ok(CaseState::InProgress)
+            );
+            let after = next_state(CaseState::Completed, &step(action));
+            if action == StepAction::BundleDownloaded {
+                assert_eq!(after, Ok(CaseState::Completed));
+            } else {
+                assert!(after.is_err(), "{action:?} after completion");
+            }
+            assert!(next_state(CaseState::Verified, &step(action)).is_err());
+        }
     }
 
     #[test]
