@@ -17,6 +17,8 @@
 //! | request desk cases and their histories | [`cases`] | [`CaseStore`] | [`Store`] |
 //! | the requester's links (hashed tokens) | [`links`] | [`DeskLinks`] | [`Store`] |
 //! | outgoing mail, sent or kept | [`outbox`] | [`Outbox`] | [`Store`] |
+//! | access bundles until they expire | [`bundles`] | [`Bundles`] | [`Store`] |
+//! | restriction and objection: the suppression list | [`suppressions`] | [`Suppressions`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
@@ -33,6 +35,7 @@
 //! - `audit`: a hash-chained record of what was done to the operator's data.
 
 mod backend;
+pub mod bundles;
 pub mod cases;
 pub mod checkpoints;
 pub mod error;
@@ -45,6 +48,7 @@ pub mod lock;
 pub mod migrations;
 pub mod outbox;
 pub mod revisions;
+pub mod suppressions;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -54,6 +58,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use bundles::{Bundles, StoredBundle};
 pub use cases::{CaseError, CaseStore};
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
 pub use error::{LedgerError, StoreError};
@@ -70,6 +75,7 @@ pub use lock::{DataDirLock, LOCK_FILE};
 pub use migrations::Dialect;
 pub use outbox::{MailState, NewMail, Outbox, OutboxError, OutboxMail};
 pub use revisions::{PublishedRevision, RevisionProblem, RevisionStore, RevisionsVerdict};
+pub use suppressions::{Suppression, Suppressions};
 
 /// The file name of the SQLite database inside the data directory.
 pub const SQLITE_FILE: &str = "kapsel.db";

@@ -61,6 +61,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0008_desk_links.sql"),
         postgres: include_str!("../migrations/postgres/0008_desk_links.sql"),
     },
+    Source {
+        version: 9,
+        description: "request desk work: access bundles and the suppression list",
+        sqlite: include_str!("../migrations/sqlite/0009_desk_work.sql"),
+        postgres: include_str!("../migrations/postgres/0009_desk_work.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.
