@@ -5,7 +5,10 @@
 //! its JSON export is `serde_json` of that data; `render` turns the data into HTML pages,
 //! an embeddable fragment, Markdown and CSV with templates embedded in the binary. The texts
 //! around the data live in `words` (nb, nn, en). No I/O here: callers read files and serve pages.
+//! `bundle` writes the answer to an access or portability request: a ZIP of the found rows with
+//! a summary in the requester's language.
 
+pub mod bundle;
 pub mod changelog;
 pub mod changes;
 pub mod csv;
@@ -19,6 +22,7 @@ pub mod words;
 use kapsel_core::privacy::PrivacyFile;
 use kapsel_core::{Lang, Text};
 
+pub use bundle::{BundleError, BundleInput, access_bundle, access_summary};
 pub use changelog::{ChangeLog, ChangeLogRevision, change_log};
 pub use changes::{Change, diff};
 pub use declaration::{CookieDeclaration, cookie_declaration};

@@ -1,0 +1,462 @@
+//! The summary as one self-contained HTML page (`index.html`): the document pages' stylesheet
+//! inline, no script, headings in order, every table with a caption and header cells with
+//! `scope`, wide tables in a focusable scroll region. Art. 15(1): (a) purposes, (b) categories,
+//! (c) recipients, (d) retention, (e) rights, (f) complaint, (g) source, (h) automated decisions;
+//! 15(2) transfers with their safeguards. Each item only where the privacy file states it.
+
+use kapsel_core::Lang;
+use kapsel_core::privacy::{PrivacyFile, is_safe_link};
+
+use super::BundleInput;
+use super::files::{CONSENT_RECORDS, DataFiles};
+use super::html::Html;
+use super::manifest::entry;
+use super::summary::{FoundTable, ServedActivity};
+use super::texts::Texts;
+use crate::PAGE_STYLE;
+use crate::notice::{ActivityRecord, PrivacyNotice, activity_record};
+use crate::words::{date_in_words, iso_date, label};
+
+/// The summary's own additions to the document pages' stylesheet.
+const BUNDLE_STYLE: &str = ".kapsel-scroll{overflow-x:auto;margin:.5rem 0 1.5rem}.kapsel-scroll table{margin:0}.kapsel-scroll:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}td.kapsel-hash{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}\n";
+
+/// Everything the page is written from.
+pub struct PageInput<'a> {
+    pub input: &'a BundleInput<'a>,
+    pub lang: &'a Lang,
+    pub t: Texts,
+    pub tables: &'a [FoundTable<'a>],
+    pub served: &'a [ServedActivity<'a>],
+    pub data: &'a DataFiles,
+    pub notice: Option<&'a PrivacyNotice>,
+}
+
+fn fill(template: &str, parts: &[(&str, &str)]) -> String {
+    parts
+        .iter()
+        .fold(template.to_owned(), |text, (key, value)| {
+            text.replace(&format!("{{{key}}}"), value)
+        })
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The Oslo calendar day of the bundle in words and as ISO ("3. mars 2026", "2026-03-03").
+fn bundle_day(ms: i64, lang: &Lang) -> (String, String) {
+    // Noon UTC of the Oslo date names that same date in UTC, which the word forms read.
+    match kapsel_core::calendar::oslo_date_of(ms) {
+        Some(date) => {
+            let noon = date.midnight().assume_utc().unix_timestamp() * 1000 + 43_200_000;
+            (date_in_words(noon, lang), iso_date(noon))
+        }
+        None => (date_in_words(ms, lang), iso_date(ms)),
+    }
+}
+
+/// `<dt>label</dt><dd>text</dd>`.
+fn fact(html: &mut Html, term: &str, value: &str) {
+    html.element("dt", &[], term)
+        .element("dd", &[], value)
+        .newline();
+}
+
+fn head(html: &mut Html, p: &PageInput, site_name: &str) {
+    html.markup("<!doctype html>\n");
+    html.open("html", &[("lang", p.lang.as_str())]).newline();
+    html.markup("<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.element("title", &[], &format!("{} – {site_name}", p.t.title))
+        .newline();
+    html.markup("<style>\n")
+        .markup(PAGE_STYLE)
+        .markup(BUNDLE_STYLE)
+        .markup("</style>\n</head>\n<body>\n<div class=\"kapsel-page\">\n");
+}
+
+fn introduction(html: &mut Html, p: &PageInput, file: &PrivacyFile) {
+    let org = &file.organisation;
+    html.element("h1", &[], p.t.title).newline();
+    html.element("p", &[], p.t.intro).newline();
+    let (day, day_iso) = bundle_day(p.input.generated_ms, p.lang);
+    html.markup("<dl class=\"kapsel-facts\">\n");
+    fact(html, p.t.case, p.input.case_id);
+    html.element("dt", &[], p.t.date)
+        .open("dd", &[])
+        .element("time", &[("datetime", &day_iso)], &day)
+        .close("dd")
+        .newline();
+    fact(html, label(p.lang, "controller_heading"), &org.name);
+    fact(html, label(p.lang, "org_number"), &org.org_number);
+    fact(html, label(p.lang, "address"), &org.address);
+    fact(html, label(p.lang, "email"), &org.email);
+    if let Some(dpo) = p.notice.and_then(|n| n.dpo.as_ref()) {
+        fact(html, &dpo.role, &dpo.email);
+    }
+    html.markup("</dl>\n");
+}
+
+fn fields_text(table: &FoundTable) -> String {
+    table
+        .fields
+        .iter()
+        .map(|f| match &f.category {
+            Some(category) => format!("{} ({category})", f.column),
+            None => f.column.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn overview(html: &mut Html, p: &PageInput) {
+    if p.tables.is_empty() {
+        return;
+    }
+    html.markup("<div class=\"kapsel-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"overview-caption\">\n<table>\n");
+    html.element(
+        "caption",
+        &[("id", "overview-caption")],
+        p.t.overview_caption,
+    )
+    .newline();
+    html.markup("<thead><tr>");
+    for heading in [p.t.col_dataset, p.t.col_table, p.t.col_rows, p.t.col_fields] {
+        html.element("th", &[("scope", "col")], heading);
+    }
+    html.markup("</tr></thead>\n<tbody>\n");
+    for table in p.tables {
+        html.markup("<tr>")
+            .element("td", &[], table.dataset)
+            .element("th", &[("scope", "row")], &table.rows.table)
+            .element("td", &[], &table.rows.rows.len().to_string())
+            .element("td", &[], &fields_text(table))
+            .markup("</tr>\n");
+    }
+    html.markup("</tbody>\n</table>\n</div>\n");
+}
+
+fn row_table(html: &mut Html, p: &PageInput, index: usize, table: &FoundTable) {
+    let id = format!("table-{index}");
+    let caption = fill(
+        p.t.table_caption,
+        &[
+            ("table", &table.rows.table),
+            ("dataset", table.dataset),
+            ("rows", &p.t.rows(table.rows.rows.len())),
+        ],
+    );
+    html.open(
+        "div",
+        &[
+            ("class", "kapsel-scroll"),
+            ("role", "region"),
+            ("tabindex", "0"),
+            ("aria-labelledby", &id),
+        ],
+    )
+    .newline()
+    .markup("<table>\n");
+    html.element("caption", &[("id", &id)], &caption).newline();
+    html.markup("<thead><tr>");
+    for column in &table.rows.columns {
+        html.element("th", &[("scope", "col")], column);
+    }
+    html.markup("</tr></thead>\n<tbody>\n");
+    for row in &table.rows.rows {
+        html.markup("<tr>");
+        for column in &table.rows.columns {
+            let value = match row.get(column) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            };
+            html.element("td", &[], &value);
+        }
+        html.markup("</tr>\n");
+    }
+    html.markup("</tbody>\n</table>\n</div>\n");
+}
+
+fn found(html: &mut Html, p: &PageInput) {
+    html.markup("<section aria-labelledby=\"found\">\n");
+    html.element("h2", &[("id", "found")], p.t.found_heading)
+        .newline();
+    overview(html, p);
+    let with_rows: Vec<&FoundTable> = p
+        .tables
+        .iter()
+        .filter(|t| !t.rows.rows.is_empty())
+        .collect();
+    if !p.tables.is_empty() && with_rows.is_empty() {
+        html.element("p", &[], p.t.nothing_found).newline();
+    }
+    for (index, table) in with_rows.iter().enumerate() {
+        row_table(html, p, index + 1, table);
+    }
+    if !p.input.other_datasets.is_empty() {
+        html.element("p", &[], p.t.separate)
+            .newline()
+            .markup("<ul>\n");
+        for dataset in p.input.other_datasets {
+            html.element("li", &[], dataset).newline();
+        }
+        html.markup("</ul>\n");
+    }
+    if !p.input.consent_records.is_empty() {
+        html.element("h3", &[], p.t.consent_heading).newline();
+        let text = fill(
+            p.t.consent_text,
+            &[
+                ("count", &p.t.records(p.input.consent_records.len())),
+                ("file", CONSENT_RECORDS),
+            ],
+        );
+        html.element("p", &[], &text).newline();
+    }
+    html.markup("</section>\n");
+}
+
+fn retention_text(record: &ActivityRecord, lang: &Lang) -> String {
+    match &record.retention_period {
+        Some(period) if record.retention_period_adds => {
+            format!("{} ({} {period})", record.retention, label(lang, "at_most"))
+        }
+        _ => record.retention.clone(),
+    }
+}
+
+fn list_fact(html: &mut Html, term: &str, items: &[String]) {
+    html.element("dt", &[], term).open("dd", &[]).markup("<ul>");
+    for item in items {
+        html.element("li", &[], item);
+    }
+    html.markup("</ul>").close("dd").newline();
+}
+
+fn activity(html: &mut Html, p: &PageInput, served: &ServedActivity) {
+    let record = activity_record(served.activity, p.lang, p.input.file);
+    let id = format!("activity-{}", record.id);
+    html.open("section", &[("aria-labelledby", &id)]).newline();
+    html.element("h3", &[("id", &id)], &record.name).newline();
+    html.element("p", &[], &record.purpose).newline();
+    html.markup("<dl class=\"kapsel-facts\">\n");
+    let found: Vec<String> = served
+        .served_by
+        .iter()
+        .map(|by| {
+            let place = fill(
+                p.t.table_in_dataset,
+                &[("table", by.table), ("dataset", by.dataset)],
+            );
+            let fields: Vec<String> = by
+                .fields
+                .iter()
+                .map(|f| match &f.category {
+                    Some(category) => format!("{} ({category})", f.column),
+                    None => f.column.clone(),
+                })
+                .collect();
+            format!("{place}: {}", fields.join(", "))
+        })
+        .collect();
+    list_fact(html, p.t.found_fields, &found);
+    let mut basis = record.legal_basis_label.clone();
+    if let Some(condition) = &record.special_categories_condition {
+        basis = format!(
+            "{basis}; {} {condition}",
+            label(p.lang, "special_categories")
+        );
+    }
+    fact(html, label(p.lang, "legal_basis"), &basis);
+    if let Some(interest) = &record.legitimate_interest {
+        fact(html, label(p.lang, "legitimate_interest"), interest);
+    }
+    fact(
+        html,
+        label(p.lang, "data_categories"),
+        &record.data_categories,
+    );
+    if let Some(recipients) = &record.recipients {
+        fact(html, label(p.lang, "recipients"), recipients);
+    }
+    if !record.parties.is_empty() {
+        let parties: Vec<String> = record
+            .parties
+            .iter()
+            .map(|party| match &party.role_label {
+                Some(role) => format!(
+                    "{} ({}), {role} – {}",
+                    party.name, party.country_name, party.purpose
+                ),
+                None => format!(
+                    "{} ({}) – {}",
+                    party.name, party.country_name, party.purpose
+                ),
+            })
+            .collect();
+        list_fact(html, label(p.lang, "processors"), &parties);
+    }
+    if !record.transfers.is_empty() {
+        let transfers: Vec<String> = record
+            .transfers
+            .iter()
+            .map(|group| {
+                let safeguards = group
+                    .safeguards
+                    .iter()
+                    .map(|s| match &s.note {
+                        Some(note) => format!("{} – {note}", lower_first(&s.label)),
+                        None => lower_first(&s.label),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                match &group.provider {
+                    Some(provider) => format!(
+                        "{provider} ({}) → {}: {safeguards}",
+                        group.services.join(", "),
+                        group.country_name
+                    ),
+                    None => format!("{}: {safeguards}", upper_first(&group.country_name)),
+                }
+            })
+            .collect();
+        list_fact(html, label(p.lang, "transfers"), &transfers);
+    }
+    fact(
+        html,
+        label(p.lang, "retention"),
+        &retention_text(&record, p.lang),
+    );
+    if let Some(source) = &record.source {
+        fact(html, label(p.lang, "source"), source);
+    }
+    if let Some(automated) = &record.automated_decisions {
+        fact(html, label(p.lang, "automated"), automated);
+    }
+    html.markup("</dl>\n</section>\n");
+}
+
+fn purposes(html: &mut Html, p: &PageInput) {
+    if p.served.is_empty() {
+        return;
+    }
+    html.markup("<section aria-labelledby=\"purposes\">\n");
+    html.element(
+        "h2",
+        &[("id", "purposes")],
+        label(p.lang, "activities_heading"),
+    )
+    .newline();
+    html.element("p", &[], p.t.purposes_intro).newline();
+    for served in p.served {
+        activity(html, p, served);
+    }
+    html.markup("</section>\n");
+}
+
+/// Art. 15(1)(e) and (f): rectification, erasure, restriction and objection as the notice words
+/// them, how to ask, and the complaint to the authority.
+fn rights(html: &mut Html, p: &PageInput) {
+    let Some(notice) = p.notice else {
+        return;
+    };
+    html.markup("<section aria-labelledby=\"rights\">\n");
+    html.element("h2", &[("id", "rights")], label(p.lang, "rights_heading"))
+        .newline();
+    html.markup("<dl class=\"kapsel-facts\">\n");
+    for right in notice.rights.iter().filter(|r| {
+        matches!(
+            r.id,
+            "rectification" | "erasure" | "restriction" | "objection"
+        )
+    }) {
+        fact(
+            html,
+            &format!("{} (art. {})", right.title, right.article),
+            right.text,
+        );
+    }
+    html.markup("</dl>\n");
+    html.element("p", &[], &notice.rights_how).newline();
+    html.markup("</section>\n<section aria-labelledby=\"complaint\">\n");
+    html.element(
+        "h2",
+        &[("id", "complaint")],
+        label(p.lang, "complaint_heading"),
+    )
+    .newline();
+    html.element("p", &[], &notice.complaint).newline();
+    let authority = &notice.authority;
+    html.open("p", &[]);
+    if is_safe_link(&authority.url) {
+        html.element("a", &[("href", &authority.url)], &authority.name);
+    } else {
+        html.text(&authority.name);
+    }
+    if let Some(address) = &authority.address {
+        html.text(&format!(", {address}"));
+    }
+    html.close("p").newline();
+    html.markup("</section>\n");
+}
+
+fn files(html: &mut Html, p: &PageInput) {
+    html.markup("<section aria-labelledby=\"files\">\n");
+    html.element("h2", &[("id", "files")], p.t.files_heading)
+        .newline();
+    html.element("p", &[], p.t.files_intro).newline();
+    if p.data.csv_neutralised {
+        html.element("p", &[], p.t.csv_note).newline();
+    }
+    html.markup("<div class=\"kapsel-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"files-caption\">\n<table>\n");
+    html.element("caption", &[("id", "files-caption")], p.t.files_heading)
+        .newline();
+    html.markup("<thead><tr>");
+    for heading in [p.t.col_file, p.t.col_size, "SHA-256"] {
+        html.element("th", &[("scope", "col")], heading);
+    }
+    html.markup("</tr></thead>\n<tbody>\n");
+    for file in &p.data.files {
+        let entry = entry(file);
+        html.markup("<tr>")
+            .element("th", &[("scope", "row")], &entry.path)
+            .element("td", &[], &p.t.bytes(entry.size))
+            .element("td", &[("class", "kapsel-hash")], &entry.sha256)
+            .markup("</tr>\n");
+    }
+    html.markup("</tbody>\n</table>\n</div>\n</section>\n");
+}
+
+/// The whole page.
+pub fn summary_page(p: &PageInput) -> String {
+    let file = p.input.file;
+    let site_name = file
+        .site(p.input.site)
+        .map_or_else(|| file.organisation.name.clone(), |s| s.name.clone());
+    let mut html = Html::new();
+    head(&mut html, p, &site_name);
+    html.markup("<header>\n")
+        .open("p", &[])
+        .element("strong", &[], &site_name)
+        .close("p")
+        .markup("\n</header>\n<main id=\"main\">\n");
+    introduction(&mut html, p, file);
+    found(&mut html, p);
+    purposes(&mut html, p);
+    rights(&mut html, p);
+    files(&mut html, p);
+    html.markup("</main>\n</div>\n</body>\n</html>\n");
+    html.finish()
+}
