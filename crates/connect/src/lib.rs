@@ -12,6 +12,7 @@ mod check;
 mod connection;
 mod dialect;
 mod erase;
+mod rectify;
 mod select;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ pub use kapsel_core::privacy::dataset::{
 };
 pub use kapsel_core::privacy::is_plain_identifier;
 pub use kapsel_core::privacy::validate::PathProblem as Problem;
+pub use rectify::{Correction, Rectified, rectify, rectify_preview};
 
 /// The requester's identifiers: kind (`email`, `phone`, `customer_no`) → value.
 pub type Subject = BTreeMap<String, String>;
@@ -43,6 +45,8 @@ pub enum Error {
     },
     #[error("unsupported connection URL scheme {0:?} (postgres, mysql, mariadb, sqlite)")]
     Url(String),
+    #[error("{0} is not declared in the dataset")]
+    Undeclared(String),
     #[error("a primary key is neither an integer nor text")]
     Key,
     #[error("table {0:?} changed during the erasure; rolled back")]

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use kapsel_connect::{
-    AccessResult, Connection, DatasetSpec, Engine, Error, Subject, access, check, erase,
-    erasure_plan,
+    AccessResult, Connection, Correction, DatasetSpec, Engine, Error, Subject, access, check,
+    erase, erasure_plan, rectify, rectify_preview,
 };
 use kapsel_core::Random as _;
 use serde_json::{Value, json};
@@ -559,6 +559,73 @@ async fn erasure_does_what_the_dry_run_said_to_the_requester_only_and_once() {
             after,
             "{engine:?}: a second run changed something"
         );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn rectification_changes_exactly_the_previewed_field_of_the_requester_once() {
+    for db in shops("rectify").await {
+        let engine = db.engine();
+        let ola = subject(&[("customer_no", "K-1002")]);
+        let before = db.snapshot().await;
+        let correction = Correction {
+            table: "customers".into(),
+            column: "city".into(),
+            value: Some("Trondheim".into()),
+        };
+        let preview = rectify_preview(&db.spec, &db.conn, &ola, &correction)
+            .await
+            .unwrap();
+        assert_eq!(
+            (preview.rows_found, preview.rows_changed),
+            (1, 1),
+            "{engine:?}"
+        );
+        assert_eq!(
+            db.snapshot().await,
+            before,
+            "{engine:?}: the preview changed something"
+        );
+
+        let applied = rectify(&db.spec, &db.conn, &ola, &correction)
+            .await
+            .unwrap();
+        assert_eq!(applied, preview, "{engine:?}");
+        let mut expected = before.clone();
+        let row = expected.get_mut("customers").unwrap().get_mut("2").unwrap();
+        row[5] = Some("Trondheim".into());
+        assert_eq!(
+            db.snapshot().await,
+            expected,
+            "{engine:?}: only Ola's city changed"
+        );
+
+        let again = rectify(&db.spec, &db.conn, &ola, &correction)
+            .await
+            .unwrap();
+        assert_eq!((again.rows_found, again.rows_changed), (1, 0), "{engine:?}");
+
+        // Only declared fields are written: not the primary key, not a relation column.
+        for (table, column) in [
+            ("customers", "id"),
+            ("orders", "customer_id"),
+            ("ghosts", "x"),
+        ] {
+            let bad = Correction {
+                table: table.into(),
+                column: column.into(),
+                value: Some("1".into()),
+            };
+            assert!(
+                matches!(
+                    rectify(&db.spec, &db.conn, &ola, &bad).await,
+                    Err(Error::Undeclared(_))
+                ),
+                "{engine:?}: {table}.{column}"
+            );
+        }
+        assert_eq!(db.snapshot().await, expected, "{engine:?}");
         db.finish().await;
     }
 }
