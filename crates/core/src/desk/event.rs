@@ -158,10 +158,13 @@ pub enum StepAction {
     /// Restriction or objection: the requester's identifiers were put on the suppression list
     /// (result: the activity and kind).
     Suppressed,
+    /// Rectification approved and applied (result: table, column and rows changed — never the
+    /// value).
+    Rectified,
 }
 
 impl StepAction {
-    pub const ALL: [StepAction; 9] = [
+    pub const ALL: [StepAction; 10] = [
         StepAction::Exported,
         StepAction::ErasurePlanned,
         StepAction::ErasureStarted,
@@ -171,6 +174,7 @@ impl StepAction {
         StepAction::BundleReady,
         StepAction::BundleDownloaded,
         StepAction::Suppressed,
+        StepAction::Rectified,
     ];
 
     /// The stored name; part of the hashed text, so never renamed.
@@ -185,6 +189,7 @@ impl StepAction {
             StepAction::BundleReady => "bundle_ready",
             StepAction::BundleDownloaded => "bundle_downloaded",
             StepAction::Suppressed => "suppressed",
+            StepAction::Rectified => "rectified",
         }
     }
 
