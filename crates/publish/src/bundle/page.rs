@@ -18,7 +18,52 @@ use crate::notice::{ActivityRecord, PrivacyNotice, activity_record};
 use crate::words::{date_in_words, iso_date, label};
 
 /// The summary's own additions to the document pages' stylesheet.
-const BUNDLE_STYLE: &str = ".kapsel-scroll{overflow-x:auto;margin:.5rem 0 1.5rem}.kapsel-scroll table{margin:0}.kapsel-scroll:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}td.kapsel-hash{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}\n";
+const BUNDLE_STYLE: &str = concat!(
+    // A wide table scrolls in its own focusable region instead of breaking words…
+    ".kapsel-scroll{overflow-x:auto;margin:.5rem 0 1.5rem}.kapsel-scroll table{margin:0}",
+    ".kapsel-scroll:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}",
+    ".kapsel-scroll th,.kapsel-scroll td{overflow-wrap:normal;hyphens:manual}",
+    ".kapsel-number{white-space:nowrap}",
+    "td.kapsel-hash{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere;min-width:12rem}\n",
+    // … and on a narrow screen each row is a card of labelled values, as the declaration's are.
+    "@media (max-width:40rem){.kapsel-stack,.kapsel-stack caption,.kapsel-stack tbody,.kapsel-stack tr,.kapsel-stack th,.kapsel-stack td{display:block}",
+    ".kapsel-stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}",
+    ".kapsel-stack tr{border:1px solid #767676;margin:0 0 .75rem}",
+    ".kapsel-scroll .kapsel-stack th,.kapsel-scroll .kapsel-stack td{border:0;border-top:1px solid #c8c8c8;overflow-wrap:anywhere}",
+    ".kapsel-scroll .kapsel-stack tr>:first-child{border-top:0}.kapsel-stack tbody th{background:#eef1f5}",
+    ".kapsel-stack td::before{content:attr(data-label);display:block;font-weight:700;font-size:.85rem}",
+    "td.kapsel-hash{min-width:0}}\n",
+);
+
+/// Opens a table in its scroll region, labelled by its caption.
+fn open_table(html: &mut Html, caption_id: &str, caption: &str) {
+    html.open(
+        "div",
+        &[
+            ("class", "kapsel-scroll"),
+            ("role", "region"),
+            ("tabindex", "0"),
+            ("aria-labelledby", caption_id),
+        ],
+    )
+    .newline()
+    .markup("<table class=\"kapsel-stack\">\n");
+    html.element("caption", &[("id", caption_id)], caption)
+        .newline();
+}
+
+/// A header row of column headers.
+fn header_row(html: &mut Html, headings: &[&str]) {
+    html.markup("<thead><tr>");
+    for heading in headings {
+        html.element("th", &[("scope", "col")], heading);
+    }
+    html.markup("</tr></thead>\n<tbody>\n");
+}
+
+fn close_table(html: &mut Html) {
+    html.markup("</tbody>\n</table>\n</div>\n");
+}
 
 /// Everything the page is written from.
 pub struct PageInput<'a> {
@@ -124,27 +169,24 @@ fn overview(html: &mut Html, p: &PageInput) {
     if p.tables.is_empty() {
         return;
     }
-    html.markup("<div class=\"kapsel-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"overview-caption\">\n<table>\n");
-    html.element(
-        "caption",
-        &[("id", "overview-caption")],
-        p.t.overview_caption,
-    )
-    .newline();
-    html.markup("<thead><tr>");
-    for heading in [p.t.col_dataset, p.t.col_table, p.t.col_rows, p.t.col_fields] {
-        html.element("th", &[("scope", "col")], heading);
-    }
-    html.markup("</tr></thead>\n<tbody>\n");
+    open_table(html, "overview-caption", p.t.overview_caption);
+    header_row(
+        html,
+        &[p.t.col_table, p.t.col_dataset, p.t.col_rows, p.t.col_fields],
+    );
     for table in p.tables {
         html.markup("<tr>")
-            .element("td", &[], table.dataset)
             .element("th", &[("scope", "row")], &table.rows.table)
-            .element("td", &[], &table.rows.rows.len().to_string())
-            .element("td", &[], &fields_text(table))
+            .element("td", &[("data-label", p.t.col_dataset)], table.dataset)
+            .element(
+                "td",
+                &[("class", "kapsel-number"), ("data-label", p.t.col_rows)],
+                &table.rows.rows.len().to_string(),
+            )
+            .element("td", &[("data-label", p.t.col_fields)], &fields_text(table))
             .markup("</tr>\n");
     }
-    html.markup("</tbody>\n</table>\n</div>\n");
+    close_table(html);
 }
 
 fn row_table(html: &mut Html, p: &PageInput, index: usize, table: &FoundTable) {
@@ -157,23 +199,9 @@ fn row_table(html: &mut Html, p: &PageInput, index: usize, table: &FoundTable) {
             ("rows", &p.t.rows(table.rows.rows.len())),
         ],
     );
-    html.open(
-        "div",
-        &[
-            ("class", "kapsel-scroll"),
-            ("role", "region"),
-            ("tabindex", "0"),
-            ("aria-labelledby", &id),
-        ],
-    )
-    .newline()
-    .markup("<table>\n");
-    html.element("caption", &[("id", &id)], &caption).newline();
-    html.markup("<thead><tr>");
-    for column in &table.rows.columns {
-        html.element("th", &[("scope", "col")], column);
-    }
-    html.markup("</tr></thead>\n<tbody>\n");
+    open_table(html, &id, &caption);
+    let headings: Vec<&str> = table.rows.columns.iter().map(String::as_str).collect();
+    header_row(html, &headings);
     for row in &table.rows.rows {
         html.markup("<tr>");
         for column in &table.rows.columns {
@@ -182,11 +210,11 @@ fn row_table(html: &mut Html, p: &PageInput, index: usize, table: &FoundTable) {
                 Some(serde_json::Value::String(text)) => text.clone(),
                 Some(other) => other.to_string(),
             };
-            html.element("td", &[], &value);
+            html.element("td", &[("data-label", column)], &value);
         }
         html.markup("</tr>\n");
     }
-    html.markup("</tbody>\n</table>\n</div>\n");
+    close_table(html);
 }
 
 fn found(html: &mut Html, p: &PageInput) {
@@ -420,23 +448,26 @@ fn files(html: &mut Html, p: &PageInput) {
     if p.data.csv_neutralised {
         html.element("p", &[], p.t.csv_note).newline();
     }
-    html.markup("<div class=\"kapsel-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"files-caption\">\n<table>\n");
-    html.element("caption", &[("id", "files-caption")], p.t.files_heading)
-        .newline();
-    html.markup("<thead><tr>");
-    for heading in [p.t.col_file, p.t.col_size, "SHA-256"] {
-        html.element("th", &[("scope", "col")], heading);
-    }
-    html.markup("</tr></thead>\n<tbody>\n");
+    open_table(html, "files-caption", p.t.files_caption);
+    header_row(html, &[p.t.col_file, p.t.col_size, "SHA-256"]);
     for file in &p.data.files {
         let entry = entry(file);
         html.markup("<tr>")
             .element("th", &[("scope", "row")], &entry.path)
-            .element("td", &[], &p.t.bytes(entry.size))
-            .element("td", &[("class", "kapsel-hash")], &entry.sha256)
+            .element(
+                "td",
+                &[("class", "kapsel-number"), ("data-label", p.t.col_size)],
+                &p.t.bytes(entry.size),
+            )
+            .element(
+                "td",
+                &[("class", "kapsel-hash"), ("data-label", "SHA-256")],
+                &entry.sha256,
+            )
             .markup("</tr>\n");
     }
-    html.markup("</tbody>\n</table>\n</div>\n</section>\n");
+    close_table(html);
+    html.markup("</section>\n");
 }
 
 /// The whole page.
