@@ -16,7 +16,8 @@
 //! |---|---|
 //! | `files` | the data files and their paths; CSV neutralising |
 //! | `summary` | which tables held rows and which activities their fields serve |
-//! | `page` | the summary's HTML |
+//! | `page` | the summary's HTML: frame, what was found, the files |
+//! | `purposes` | the summary's art. 15(1) items per activity, the rights, the complaint |
 //! | `texts` | the summary's own words in nb, nn, en |
 //! | `html` | escaping |
 //! | `manifest` | `manifest.json` and SHA-256 |
@@ -27,6 +28,7 @@ mod files;
 mod html;
 mod manifest;
 mod page;
+mod purposes;
 mod summary;
 mod texts;
 
