@@ -52,6 +52,8 @@ pub struct PageLinks {
     pub cookies: String,
     pub privacy: String,
     pub changes: String,
+    /// The site's privacy centre, where a visitor uses their rights.
+    pub rights: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +93,12 @@ pub fn language_name(code: &str) -> &str {
     }
 }
 
+/// The site's privacy centre on the Kapsel server (`GET /sites/{site}/rights?lang=`), as the
+/// documents and the banner's preference centre link it.
+pub fn rights_path(site_id: &str, lang: &str) -> String {
+    format!("/sites/{site_id}/rights?lang={lang}")
+}
+
 fn path(site_id: &str, kind: PageKind, lang: &str) -> String {
     match kind {
         PageKind::Cookies => format!("/sites/{site_id}/cookies?lang={lang}"),
@@ -123,6 +131,7 @@ impl Page {
                 cookies: path(site_id, PageKind::Cookies, lang.as_str()),
                 privacy: path(site_id, PageKind::Privacy, lang.as_str()),
                 changes: path(site_id, PageKind::Changes, lang.as_str()),
+                rights: rights_path(site_id, lang.as_str()),
             },
             version: file.version.clone(),
             revision: kapsel_core::privacy::site_revision(file, site_id).map(|r| r.to_string()),

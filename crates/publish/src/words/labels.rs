@@ -263,6 +263,18 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "Send ein e-post til {email}. Vi svarar utan unødig opphald og seinast innan éin månad. Vi kan be deg stadfeste kven du er før vi svarar.",
         "Email {email}. We answer without undue delay and within one month at the latest. We may ask you to confirm who you are before we answer.",
     ),
+    (
+        "rights_online",
+        "Du kan også be om innsyn, retting eller sletting på nett:",
+        "Du kan òg be om innsyn, retting eller sletting på nett:",
+        "You can also ask for access, rectification or erasure online:",
+    ),
+    (
+        "rights_centre",
+        "Dine personvernrettigheter",
+        "Personvernrettane dine",
+        "Your privacy rights",
+    ),
     ("complaint_heading", "Klage", "Klage", "Complaints"),
     (
         "complaint_text",

@@ -1,6 +1,7 @@
 //! No page ever carries a clickable link that is not https:, http: or mailto:, even when the
 //! model was built by hand and never checked: `javascript:`, `data:`, `vbscript:` and their
-//! mixed-case and control-character variants are shown as text or not at all.
+//! mixed-case and control-character variants are shown as text or not at all. The notice and
+//! the declaration page link the site's privacy centre.
 
 use kapsel_core::privacy::Authority;
 use kapsel_publish::render::PageKind;
@@ -66,5 +67,36 @@ fn unsafe_links_from_an_unchecked_model_are_never_clickable() {
                     .contains("Datatilsynet")
             );
         }
+    }
+}
+
+/// The notice (in its rights section) and the declaration page (under its introduction) link
+/// the site's privacy centre in the page's language; the embeddable fragment does not, as a
+/// path there would lead to the operator's own host.
+#[test]
+fn the_notice_and_the_declaration_link_the_privacy_centre() {
+    let file = example_file();
+    let publisher = Publisher::new();
+    for lang in langs() {
+        let link = format!(
+            "<a href=\"&#x2f;sites&#x2f;www&#x2f;rights?lang={lang}\">{}</a>",
+            kapsel_publish::words::label(&lang, "rights_centre")
+        );
+        let notice = privacy_notice(&file, "www", &lang).unwrap();
+        let page = Page::new(&file, "www", &lang, PageKind::Privacy, Some(PUBLISHED_MS));
+        let html = publisher.notice_page(&notice, &page).unwrap();
+        let rights =
+            &html[html.find("id=\"rights\"").unwrap()..html.find("id=\"complaint\"").unwrap()];
+        assert!(rights.contains(&link), "{lang}: notice");
+        let declaration = cookie_declaration(&file, "www", &lang).unwrap();
+        let page = Page::new(&file, "www", &lang, PageKind::Cookies, Some(PUBLISHED_MS));
+        let html = publisher.declaration_page(&declaration, &page).unwrap();
+        let first_category = html.find("kapsel-declaration__category\"").unwrap();
+        assert!(
+            html[..first_category].contains(&link),
+            "{lang}: declaration"
+        );
+        let fragment = publisher.declaration_fragment(&declaration, &page).unwrap();
+        assert!(!fragment.contains("rights?lang="), "{lang}: fragment");
     }
 }
