@@ -319,13 +319,20 @@ pub fn script(backend: Backend, scale: Scale) -> Vec<(String, String)> {
 
 /// Prints one finished step of the generation to stderr.
 pub fn progress(label: &str, rows: u64, step: Instant, started: Instant) {
-    if label != "schema" {
-        eprintln!(
-            "  {label}: {rows} rows, {:.1} s (total {:.0} s)",
-            step.elapsed().as_secs_f64(),
-            started.elapsed().as_secs_f64()
-        );
+    if label == "schema" {
+        return;
     }
+    // SQLite reports the last insert's count for statements that change no rows.
+    let rows = if label.starts_with("rows of ") {
+        format!("{rows} rows, ")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "  {label}: {rows}{:.1} s (total {:.0} s)",
+        step.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[cfg(test)]

@@ -76,6 +76,27 @@ impl Series {
         sorted.get(rank - 1).copied().unwrap_or_default()
     }
 
+    /// Milliseconds each further row adds: the median of the slopes between every two requests
+    /// with different row counts (Theil–Sen, so a few stalled commits do not decide it).
+    pub fn ms_per_row(&self) -> Option<f64> {
+        let points: Vec<(f64, f64)> = self
+            .rows
+            .iter()
+            .zip(&self.times)
+            .map(|(&r, t)| (r as f64, t.as_secs_f64() * 1e3))
+            .collect();
+        let mut slopes: Vec<f64> = Vec::new();
+        for (i, (x1, y1)) in points.iter().enumerate() {
+            for (x2, y2) in points.iter().skip(i + 1) {
+                if x1 != x2 {
+                    slopes.push((y2 - y1) / (x2 - x1));
+                }
+            }
+        }
+        slopes.sort_unstable_by(f64::total_cmp);
+        slopes.get(slopes.len() / 2).copied()
+    }
+
     pub fn median_rows(&self) -> u64 {
         let mut sorted = self.rows.clone();
         sorted.sort_unstable();

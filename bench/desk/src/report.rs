@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::measure::{By, EngineRun, Series};
+use crate::measure::{By, EngineRun, Request, Series};
 use crate::plans::{access_paths, short};
 
 fn ms(d: Duration) -> String {
@@ -93,6 +93,20 @@ pub fn notes(runs: &[EngineRun]) -> String {
                 )
             },
         );
+        let slopes: Vec<String> = run
+            .series
+            .iter()
+            .filter(|s| s.request == Request::Erase)
+            .filter_map(|s| s.ms_per_row().map(|m| format!("{} {m:+.2} ms", by(s))))
+            .collect();
+        if !slopes.is_empty() {
+            let _ = writeln!(
+                out,
+                "- {}: each further row an erasure changes adds (Theil–Sen slope over its requests): {}",
+                run.backend.name(),
+                slopes.join(", ")
+            );
+        }
         for seen in &run.seen {
             let scans = seen.full_scans();
             if !scans.is_empty() {
