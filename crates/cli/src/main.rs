@@ -34,8 +34,10 @@ enum Command {
     Ledger(cmd::ledger::LedgerArgs),
     /// List, write (.eml), send or test the outgoing mail in the store's outbox.
     Outbox(cmd::outbox::OutboxArgs),
-    /// List the open data-subject requests by deadline, or show one with its history.
+    /// The data-subject requests: list, show, and act on them (verify, extend, run, complete…).
     Requests(cmd::requests::RequestsArgs),
+    /// Check that the privacy file's datasets are reachable and match their declaration.
+    Datasets(cmd::datasets::DatasetsArgs),
     /// Export the cookie declaration of a site (HTML page, fragment, JSON, Markdown).
     Declaration(cmd::declaration::DeclarationArgs),
     /// Export the privacy notice of a site (HTML, JSON, Markdown).
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd::ledger::run(args),
         Command::Outbox(args) => cmd::outbox::run(args),
         Command::Requests(args) => cmd::requests::run(args),
+        Command::Datasets(args) => cmd::datasets::run(args),
         Command::Declaration(args) => cmd::declaration::run(args),
         Command::Notice(args) => cmd::notice::run(args),
         Command::Ropa(args) => cmd::ropa::run(args),

@@ -55,6 +55,24 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
+impl Error {
+    /// The error in words that hold nothing of a connection URL (its credentials), for a
+    /// problem body; the full error goes to the log only.
+    pub fn without_secrets(&self) -> String {
+        match self {
+            Error::Database(sqlx::Error::Io(e)) => format!("I/O error: {e}"),
+            Error::Database(sqlx::Error::Database(e)) => e.message().to_owned(),
+            Error::Database(sqlx::Error::PoolTimedOut) => "timed out".to_owned(),
+            Error::Database(sqlx::Error::Tls(_)) => "TLS failed".to_owned(),
+            Error::Database(sqlx::Error::Configuration(_)) => {
+                "the connection URL is not valid".to_owned()
+            }
+            Error::Database(_) => "the database refused (see the server log)".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Refuses a spec that is invalid or declared for another engine than `conn`.
 fn ready(spec: &DatasetSpec, conn: &Connection) -> Result<(), Error> {
     spec.validate().map_err(Error::Invalid)?;

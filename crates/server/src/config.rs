@@ -3,6 +3,7 @@
 //! trusted, and whether the demo site is mounted. Parsing settings into this lives in the CLI
 //! (`kapsel serve`); sockets are not configuration and are handed to [`crate::launch`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +59,23 @@ pub struct DeskConfig {
     /// Unverified requests one address may open per 24 hours; beyond them the answer is the
     /// same and nothing is sent.
     pub per_email_per_day: i64,
+    /// How long the verification link in the first mail works.
+    pub verify_ttl: Duration,
+    /// How long an access bundle can be downloaded before it is deleted.
+    pub bundle_ttl: Duration,
+    /// The key of keyed hashes: erased `keyed_hash` fields and the suppression list. Without
+    /// it, erasures that hash and restrictions are refused with a problem naming it.
+    pub key: Option<Secret>,
+    /// `[connectors.NAME]`: how to reach the datasets the privacy file declares.
+    pub connectors: BTreeMap<String, ConnectorConfig>,
+}
+
+/// One `[connectors.NAME]`: a database URL (credentials included) or a webhook's URL and the
+/// secret its requests are signed with.
+#[derive(Clone)]
+pub struct ConnectorConfig {
+    pub url: Secret,
+    pub secret: Option<Secret>,
 }
 
 /// Outgoing mail: the relay (`None`: keep the messages) and who they are from.
@@ -75,6 +93,10 @@ impl Default for DeskConfig {
             delivery_interval: Duration::from_secs(5),
             lapse_interval: Duration::from_secs(60),
             per_email_per_day: 3,
+            verify_ttl: Duration::from_secs(30 * 60),
+            bundle_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            key: None,
+            connectors: BTreeMap::new(),
         }
     }
 }
@@ -90,6 +112,10 @@ impl fmt::Debug for DeskConfig {
             .field("delivery_interval", &self.delivery_interval)
             .field("lapse_interval", &self.lapse_interval)
             .field("per_email_per_day", &self.per_email_per_day)
+            .field("verify_ttl", &self.verify_ttl)
+            .field("bundle_ttl", &self.bundle_ttl)
+            .field("key", &self.key)
+            .field("connectors", &self.connectors.keys().collect::<Vec<_>>())
             .finish()
     }
 }

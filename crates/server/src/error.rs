@@ -75,6 +75,10 @@ pub enum ApiError {
     /// The request names something it may not use (a receipt without its secret).
     #[error("{field}: {message}")]
     Forbidden { field: String, message: String },
+    /// The action is well-formed but the thing it acts on does not allow it now (a case that
+    /// is not in the state the action needs).
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
     /// A failure that is not the client's fault. `what` failed because of `source`; both, with
     /// the source's whole chain, are logged, never sent.
     #[error("internal error: {what}: {source}")]
@@ -138,6 +142,7 @@ impl ApiError {
             | ApiError::StorageUnavailable { .. }
             | ApiError::LedgerRefused => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,6 +168,7 @@ impl ApiError {
             ApiError::StorageUnavailable { .. } => "storage-unavailable",
             ApiError::LedgerRefused => "ledger-refused",
             ApiError::Forbidden { .. } => "forbidden",
+            ApiError::Conflict { .. } => "conflict",
             ApiError::Internal { .. } => "internal",
         }
     }
@@ -193,7 +199,9 @@ impl ApiError {
             ApiError::DuplicateKey { field } => {
                 vec![FieldError::new(field, "appears more than once")]
             }
-            ApiError::BadParameter { field, message } | ApiError::Forbidden { field, message } => {
+            ApiError::BadParameter { field, message }
+            | ApiError::Forbidden { field, message }
+            | ApiError::Conflict { field, message } => {
                 vec![FieldError::new(field, message)]
             }
             ApiError::UnknownRevision { .. } => vec![FieldError::new(

@@ -31,8 +31,8 @@ pub mod startup;
 pub mod state;
 
 pub use config::{
-    ConnectionLimits, DeskConfig, ForwardedHeader, Limits, MailConfig, ProxyTrust, RateLimit,
-    ServerConfig, parse_network,
+    ConnectionLimits, ConnectorConfig, DeskConfig, ForwardedHeader, Limits, MailConfig, ProxyTrust,
+    RateLimit, ServerConfig, parse_network,
 };
 pub use error::{ApiError, FieldError};
 pub use startup::{Listeners, ServerError, launch};

@@ -20,7 +20,8 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         .merge(banner::routes())
         .merge(pages::routes())
         .merge(crate::evidence::routes())
-        .merge(crate::desk::routes(&state));
+        .merge(crate::desk::routes(&state))
+        .merge(crate::desk::admin::routes());
     if let Some(site) = demo {
         app = app.merge(crate::demo::routes(site));
     }

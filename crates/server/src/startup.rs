@@ -96,6 +96,10 @@ pub async fn launch(
         state.desk.clone(),
         shutdown.clone(),
     ));
+    let sweep = tokio::spawn(crate::desk::sweep::run(
+        state.desk.clone(),
+        shutdown.clone(),
+    ));
     let ops = ops.map(|listener| {
         let app = router::ops(state.clone());
         let token = shutdown.clone();
@@ -121,6 +125,7 @@ pub async fn launch(
     // A round in flight finishes (its SMTP timeout bounds it); no new one starts.
     let _ = delivery.await;
     let _ = lapse.await;
+    let _ = sweep.await;
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
@@ -188,6 +193,10 @@ async fn prepare(
         delivery_interval: desk_config.delivery_interval,
         lapse_interval: desk_config.lapse_interval,
         per_email_per_day: desk_config.per_email_per_day,
+        verify_ttl_ms: millis(desk_config.verify_ttl),
+        bundle_ttl_ms: millis(desk_config.bundle_ttl),
+        key: desk_config.key,
+        connectors: crate::desk::connectors::Connectors::new(desk_config.connectors),
     });
     Ok(AppState {
         consent: Arc::new(ConsentState {
@@ -341,4 +350,9 @@ async fn metrics_upkeep(ops: Arc<OpsState>, shutdown: CancellationToken) {
             _ = every.tick() => ops.metrics.run_upkeep(),
         }
     }
+}
+
+/// A duration as whole milliseconds, saturating.
+fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod datasets;
 pub mod declaration;
 pub mod diff;
 pub mod ledger;
@@ -10,6 +11,7 @@ pub mod notice;
 pub mod outbox;
 pub mod print;
 pub mod requests;
+pub mod requests_act;
 pub mod ropa;
 pub mod scan;
 pub mod serve;

@@ -5,6 +5,9 @@
 //! - `show ID` shows one case with its dates and its whole history, and whether the history
 //!   still verifies as a chain (exit code 1 when it does not).
 //!
+//! The acting commands (`verify`, `extend`, `refuse`, `plan`, `run`, `task`, `complete`) are
+//! `requests_act`'s: they go through the running server's admin API.
+//!
 //! The requester's address and identifiers are shown only by `show`, for the one case asked
 //! about. The store is opened with the same flags as `kapsel ledger`.
 
@@ -33,6 +36,9 @@ pub enum RequestsCommand {
     List(ListArgs),
     /// Show one request: its dates, its history and whether the history verifies.
     Show(ShowArgs),
+    /// Act on a request through the running server's admin API.
+    #[command(flatten)]
+    Act(super::requests_act::ActCommand),
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +62,10 @@ pub fn run(args: RequestsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         RequestsCommand::List(args) => runtime.block_on(list(args)),
         RequestsCommand::Show(args) => runtime.block_on(show(args)),
+        RequestsCommand::Act(command) => {
+            drop(runtime);
+            super::requests_act::run(command)
+        }
     }
 }
 

@@ -22,6 +22,9 @@ pub struct ConnectorSettings {
     /// How to reach it, credentials included: `postgres://user:password@host/db`,
     /// `mysql://…`, `sqlite:///path`, or a webhook's `https://…` URL.
     pub url: Secret,
+    /// A webhook's signing secret: requests carry `X-Kapsel-Signature`, an HMAC-SHA256 under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Secret>,
 }
 
 /// `[destinations.NAME]`: where events or exports are delivered.

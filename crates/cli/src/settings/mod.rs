@@ -10,6 +10,7 @@
 //! naming the variable; which variables exist follows from the struct, not from a list.
 
 pub mod credentials;
+pub mod desk;
 mod env;
 mod layers;
 pub mod listen;
@@ -32,6 +33,7 @@ use toml::{Table, Value};
 pub use layers::put;
 
 use credentials::{ConnectorSettings, DestinationSettings, JobsSettings};
+use desk::DeskSettings;
 use listen::ListenSettings;
 use log::LogSettings;
 use mail::MailSettings;
@@ -55,6 +57,8 @@ pub struct Settings {
     /// The token that marks Kapsel's own scanner, whose choices are never recorded.
     pub scan: ScanSettings,
     pub mail: MailSettings,
+    /// The request desk: link and bundle lifetimes, the key of its keyed hashes.
+    pub desk: DeskSettings,
     pub jobs: JobsSettings,
     /// The operator's databases and systems, by the name the privacy file uses for them.
     pub connectors: BTreeMap<String, ConnectorSettings>,
@@ -89,6 +93,7 @@ impl Settings {
             .try_into()
             .map_err(|error: toml::de::Error| anyhow::anyhow!("settings: {}", error.message()))?;
         settings.mail.check()?;
+        settings.desk.check()?;
         Ok(settings)
     }
 

@@ -188,6 +188,20 @@ impl Settings {
         if let Some(url) = &self.server.public_url {
             config.desk.public_url = url.trim_end_matches('/').to_owned();
         }
+        config.desk.verify_ttl = self.desk.verify_ttl();
+        config.desk.bundle_ttl = self.desk.bundle_ttl();
+        config.desk.key = self.desk.key.clone();
+        config.desk.connectors = self
+            .connectors
+            .iter()
+            .map(|(name, c)| {
+                let connector = kapsel_server::ConnectorConfig {
+                    url: c.url.clone(),
+                    secret: c.secret.clone(),
+                };
+                (name.clone(), connector)
+            })
+            .collect();
         config
     }
 }

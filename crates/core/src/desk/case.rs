@@ -28,6 +28,8 @@ pub struct NewCase {
     pub received_ms: Millis,
     /// Who opened it: `requester`, or `user:<name>` for a request taken by phone or letter.
     pub actor: String,
+    /// The language the request was made in (`nb`, `nn`, `en`); the case's mails use it.
+    pub lang: String,
 }
 
 /// A case: the request, where it stands, its dates and the head of its history. The email and
@@ -47,6 +49,8 @@ pub struct Case {
     pub head_hash: String,
     /// When the last event happened.
     pub updated_ms: Millis,
+    /// The language the request was made in; the case's mails use it.
+    pub lang: String,
 }
 
 /// Why a request could not be opened as a case.
@@ -128,6 +132,7 @@ pub fn open(new: NewCase, rule: TargetRule) -> Result<(Case, CaseEvent), OpenRef
         head_seq: 1,
         head_hash: event.hash.clone(),
         updated_ms: new.received_ms,
+        lang: new.lang,
     };
     Ok((case, event))
 }

@@ -16,6 +16,7 @@ fn new_case(right: Right) -> NewCase {
         identifiers: [("customer_no".to_string(), "10001".to_string())].into(),
         received_ms: T0,
         actor: "requester".into(),
+        lang: "nb".into(),
     }
 }
 

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 use kapsel_core::Lang;
 use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, TokenPurpose};
-use kapsel_core::desk::{Case, CaseEventKind, NewCaseEvent, VerifyMethod};
-use kapsel_store::{CaseError, CaseStore, DeskLinks};
+use kapsel_core::desk::{Case, CaseEventKind, NewCaseEvent, StepAction, VerifyMethod};
+use kapsel_store::{Bundles, CaseError, CaseStore, DeskLinks};
 
 use super::{DeskState, REQUESTER, TARGET_RULE, html, known_site, page};
 use crate::error::ApiError;
@@ -125,8 +125,91 @@ pub async fn get_status(
     let received = kapsel_core::calendar::oslo_date_of(case.received_ms)
         .map(|d| (d.year(), u8::from(d.month()), d.day()))
         .ok_or_else(|| ApiError::internal("the day received", "out of range"))?;
+    let token = query.get("t").map(String::as_str).unwrap_or_default();
+    let bundle = desk
+        .store
+        .bundle(&case.id, now)
+        .await
+        .map_err(|e| ApiError::internal("looking for the bundle", e))?;
+    let download = bundle.map(|_| {
+        format!(
+            "/sites/{site}/rights/bundle?t={}&lang={}",
+            urlencode(token),
+            lang.as_str()
+        )
+    });
     Ok(html(
         StatusCode::OK,
-        page::status_page(&desk.sites.privacy, &lang, &case, received),
+        page::status_page(
+            &desk.sites.privacy,
+            &lang,
+            &case,
+            received,
+            download.as_deref(),
+        ),
     ))
+}
+
+/// A token is base32 text; percent-encoding keeps anything else harmless in a link.
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /sites/{site}/rights/bundle?t=`: the access bundle behind the status link, while it has
+/// not expired. Every download is a `bundle_downloaded` step in the case's history.
+pub async fn get_bundle(
+    State(desk): State<Arc<DeskState>>,
+    Path(site): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    known_site(&desk.sites, &site)?;
+    let lang = language(&desk.sites.privacy, &query)?;
+    let now = desk.clock.now_ms();
+    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Status, now).await?
+    else {
+        return Ok(refused(&desk, &site, &lang));
+    };
+    let Some(bundle) = desk
+        .store
+        .bundle(&case.id, now)
+        .await
+        .map_err(|e| ApiError::internal("reading the bundle", e))?
+    else {
+        return Ok(refused(&desk, &site, &lang));
+    };
+    let downloaded = NewCaseEvent {
+        at_ms: now,
+        actor: REQUESTER.to_owned(),
+        kind: CaseEventKind::Step {
+            action: StepAction::BundleDownloaded,
+            dataset: String::new(),
+            result: serde_json::json!({ "sha256": bundle.sha256 }).to_string(),
+        },
+    };
+    // The download is served only once it is recorded.
+    desk.store
+        .append_event(&case.id, downloaded, TARGET_RULE)
+        .await
+        .map_err(|e| ApiError::internal("recording the download", e))?;
+    let mut response = (StatusCode::OK, bundle.bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(disposition) =
+        HeaderValue::from_str(&format!("attachment; filename=\"kapsel-{}.zip\"", case.id))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
 }

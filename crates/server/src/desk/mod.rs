@@ -15,13 +15,19 @@
 //! requests in [`lapse`]. The rules of cases and links are `kapsel_core::desk`'s
 //! and the store's; this module checks input, picks words ([`texts`]) and renders ([`page`]).
 
+pub mod admin;
+pub mod connectors;
 pub mod delivery;
 pub mod form;
 pub mod frame;
 pub mod lapse;
 pub mod links;
+pub mod mail;
+pub mod notices;
 pub mod page;
+pub mod sweep;
 pub mod texts;
+pub mod work;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use kapsel_core::deadline::TargetRule;
-use kapsel_core::desk::token::{DEFAULT_VERIFY_TTL_MS, TokenPurpose};
+use kapsel_core::desk::token::TokenPurpose;
 use kapsel_core::desk::{CaseEventKind, NewCase, NewCaseEvent, Right};
 use kapsel_core::{Clock, Lang, Random};
 use kapsel_mail::{Outgoing, Sender};
@@ -49,7 +55,7 @@ use crate::state::{AppState, Sites};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Who the requester's own steps are recorded as.
 const REQUESTER: &str = "requester";
-const TARGET_RULE: TargetRule = TargetRule::SameDate;
+pub(crate) const TARGET_RULE: TargetRule = TargetRule::SameDate;
 
 /// The desk's state.
 pub struct DeskState {
@@ -64,11 +70,18 @@ pub struct DeskState {
     /// How often unverified requests are checked for their lapse time.
     pub lapse_interval: Duration,
     pub per_email_per_day: i64,
+    /// How long the verification link works.
+    pub verify_ttl_ms: i64,
+    /// How long an access bundle can be downloaded.
+    pub bundle_ttl_ms: i64,
+    /// The key of keyed hashes (erased fields, the suppression list).
+    pub key: Option<kapsel_core::Secret>,
+    pub connectors: connectors::Connectors,
 }
 
 impl DeskState {
     /// The sender messages are composed with: the configured one, else a `.invalid` one.
-    fn sender(&self) -> Result<Sender, ApiError> {
+    pub(crate) fn sender(&self) -> Result<Sender, ApiError> {
         match &self.mail {
             Some(mail) => Ok(mail.sender.clone()),
             None => Sender::unconfigured().map_err(|e| ApiError::internal("the mail sender", e)),
@@ -83,6 +96,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/sites/{site}/rights", get(get_rights).post(post_rights))
         .route("/sites/{site}/rights/verify", get(links::get_verify))
         .route("/sites/{site}/rights/status", get(links::get_status))
+        .route("/sites/{site}/rights/bundle", get(links::get_bundle))
         .layer(axum::middleware::from_fn_with_state(
             state.edge.clone(),
             crate::middleware::edge::limit_by_prefix,
@@ -228,6 +242,7 @@ pub async fn post_rights(
             .replace("{right}", texts::right_in_sentence(code, request.right))
             .replace("{site}", site_name)
             .replace("{link}", link)
+            .replace("{minutes}", &(desk.verify_ttl_ms / 60_000).to_string())
     };
     // The builder's own check of the recipient and subject, before anything is written.
     let outgoing = |body_text: String, case_id: Option<String>| Outgoing {
@@ -260,7 +275,7 @@ pub async fn post_rights(
     } else {
         tracing::info!(site = %site, "request over the per-address limit: nothing sent");
     }
-    let notice = page::sent_notice(code);
+    let notice = page::sent_notice(code, desk.verify_ttl_ms / 60_000);
     Ok(html(
         StatusCode::OK,
         page::rights_page(file, &site, &lang, Some(&notice)),
@@ -289,6 +304,7 @@ async fn open_and_mail(
         identifiers: request.details.clone(),
         received_ms: now,
         actor: REQUESTER.to_owned(),
+        lang: lang.as_str().to_owned(),
     };
     desk.store
         .open_case(new, TARGET_RULE)
@@ -300,7 +316,7 @@ async fn open_and_mail(
             &id,
             TokenPurpose::Verify,
             now,
-            DEFAULT_VERIFY_TTL_MS,
+            desk.verify_ttl_ms,
             desk.random.as_ref(),
         )
         .await?;

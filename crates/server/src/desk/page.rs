@@ -275,12 +275,13 @@ fn rights_page_with(
 }
 
 /// The answer to every accepted request, whatever the address.
-pub fn sent_notice(lang: &str) -> String {
+/// `minutes`: how long the link in the mail works.
+pub fn sent_notice(lang: &str, minutes: i64) -> String {
     let t = texts(lang);
     format!(
         "<div class=\"kapsel-notice\" role=\"status\"><h2>{}</h2><p>{}</p></div>\n",
         escape(t.sent_heading),
-        escape(t.sent_text)
+        escape(&t.sent_text.replace("{minutes}", &minutes.to_string()))
     )
 }
 
@@ -323,11 +324,13 @@ pub fn day_in_words(lang: &str, year: i32, month: u8, day: u8) -> String {
 
 /// The status page behind a status link: the right, the state, the day received and the
 /// legal due date (the internal target is the desk's, not the requester's).
+/// The status page; `download` is the bundle's link while one can be downloaded.
 pub fn status_page(
     file: &PrivacyFile,
     lang: &Lang,
     case: &Case,
     received: (i32, u8, u8),
+    download: Option<&str>,
 ) -> String {
     let code = lang.as_str();
     let t = texts(code);
@@ -354,6 +357,16 @@ pub fn status_page(
         escape(&due_words),
         escape(t.status_due_note),
     );
+    let main = match download {
+        Some(href) => format!(
+            "{main}<h2>{}</h2>\n<p>{}</p>\n<p><a href=\"{}\" download>{}</a></p>\n",
+            escape(t.bundle_heading),
+            escape(t.bundle_text),
+            escape(href),
+            escape(t.bundle_link),
+        ),
+        None => main,
+    };
     frame(
         &Frame {
             file,

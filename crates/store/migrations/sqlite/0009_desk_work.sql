@@ -23,3 +23,6 @@ CREATE TABLE IF NOT EXISTS desk_suppressions (
     created_ms   INTEGER NOT NULL,
     PRIMARY KEY (subject_hash, activity, kind)
 );
+
+-- The language the requester wrote in: every later mail of the case is in it.
+ALTER TABLE desk_cases ADD COLUMN lang TEXT NOT NULL DEFAULT 'nb';

@@ -228,6 +228,7 @@ mod tests {
             identifiers: Default::default(),
             received_ms,
             actor: "requester".into(),
+            lang: "nb".into(),
         }
     }
 

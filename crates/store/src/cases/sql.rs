@@ -28,7 +28,8 @@ pub struct HeadRow {
 
 /// The columns of `desk_cases`, in the order [`case_from_row`](sqlite::case_from_row) reads.
 const CASE_COLUMNS: &str = "id, site, requested_right, state, email, identifiers, received_ms, \
-     period_months, legal_due, target, ends_at_ms, lapses_at_ms, head_seq, head_hash, updated_ms";
+     period_months, legal_due, target, ends_at_ms, lapses_at_ms, head_seq, head_hash, updated_ms, \
+     lang";
 
 const EVENT_COLUMNS: &str = "case_id, seq, at_ms, actor, kind, detail, prev_hash, hash";
 
@@ -90,6 +91,7 @@ crate::backend::per_backend! {
                 head_seq: int("head_seq")?,
                 head_hash: text("head_hash")?,
                 updated_ms: int("updated_ms")?,
+                lang: text("lang")?,
                 id,
             })
         }
@@ -131,7 +133,7 @@ crate::backend::per_backend! {
             let mut tx = begin_write(&mut conn).await.map_err(StoreError::from)?;
             let inserted = sqlx::query(&format!(
                 "INSERT INTO desk_cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                 $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING"
+                 $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING"
             ))
             .bind(&case.id)
             .bind(&case.site)
@@ -148,6 +150,7 @@ crate::backend::per_backend! {
             .bind(case.head_seq)
             .bind(&case.head_hash)
             .bind(case.updated_ms)
+            .bind(&case.lang)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from)?;

@@ -37,6 +37,7 @@ fn request(right: Right, received_ms: i64) -> NewCase {
         identifiers: [("customer_no".to_string(), "10001".to_string())].into(),
         received_ms,
         actor: "requester".into(),
+        lang: "nb".into(),
     }
 }
 

@@ -25,6 +25,7 @@ async fn a_case(backend: &TestBackend, right: Right) -> String {
         identifiers: Default::default(),
         received_ms: T0,
         actor: "requester".into(),
+        lang: "nb".into(),
     };
     let (case, _) = backend
         .store

@@ -29,6 +29,7 @@ async fn a_case(backend: &TestBackend) -> String {
         identifiers: Default::default(),
         received_ms: T0,
         actor: "requester".into(),
+        lang: "nb".into(),
     };
     let (case, _) = backend
         .store
