@@ -101,15 +101,79 @@ fn at(backend: Backend, seconds: &str) -> String {
 
 /// `INSERT … SELECT <select> FROM <1..=count as var> <rest>` in the engine's way of counting.
 fn fill(backend: Backend, var: &str, count: u64, insert: &str, select: &str, rest: &str) -> String {
+    fill_range(backend, var, 1, count, insert, select, rest)
+}
+
+/// The same over `first..=last`.
+fn fill_range(
+    backend: Backend,
+    var: &str,
+    first: u64,
+    last: u64,
+    insert: &str,
+    select: &str,
+    rest: &str,
+) -> String {
     match backend {
         Backend::Postgres => format!(
-            "{insert} SELECT {select} FROM generate_series(1::bigint, {count}) AS s({var}) {rest}"
+            "{insert} SELECT {select} FROM generate_series({first}::bigint, {last}) AS s({var}) {rest}"
         ),
         Backend::Sqlite => format!(
-            "WITH RECURSIVE s({var}) AS (SELECT 1 UNION ALL SELECT {var} + 1 FROM s WHERE {var} < {count}) \
+            "WITH RECURSIVE s({var}) AS (SELECT {first} UNION ALL SELECT {var} + 1 FROM s WHERE {var} < {last}) \
              {insert} SELECT {select} FROM s {rest}"
         ),
     }
+}
+
+/// Orders `first..=last` of `customer` (an SQL expression of the order number `o`).
+fn orders(backend: Backend, first: u64, last: u64, customer: &str) -> String {
+    fill_range(
+        backend,
+        "o",
+        first,
+        last,
+        "INSERT INTO orders (id, customer_id, placed_at, total_cents, delivery_address, status)",
+        &format!(
+            "o, {customer}, {placed}, 500 + (o * 7919) % 100000, \
+             'Leveringsveien ' || (1 + o % 300) || ', ' || (1000 + (o * 13) % 8000) || ' Fiktivby', \
+             CASE WHEN o % 10 = 0 THEN 'returned' ELSE 'delivered' END",
+            placed = at(backend, "1609459200 + o * 20"),
+        ),
+        "",
+    )
+}
+
+/// The lines of orders `first..=last`: `1 + o % 3` each, ids `(o - 1) * 3 + k`.
+fn order_lines(backend: Backend, first: u64, last: u64) -> String {
+    fill_range(
+        backend,
+        "o",
+        first,
+        last,
+        "INSERT INTO order_lines (id, order_id, sku, quantity, price_cents)",
+        "(o - 1) * 3 + ks.k, o, 'SKU-' || (1 + (o * 31 + ks.k * 17) % 5000), 1 + (o + ks.k) % 4, \
+         100 + (o * 13 + ks.k * 7) % 20000",
+        "JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS ks ON ks.k <= 1 + o % 3",
+    )
+}
+
+/// `count` more orders (with their lines) for `customer`, numbered from `first`, above every
+/// generated order: a business customer with years of orders, for the heavy requesters.
+pub fn heavy(backend: Backend, customer: i64, first: u64, count: u64) -> [String; 2] {
+    let last = first + count - 1;
+    [
+        orders(backend, first, last, &customer.to_string()),
+        order_lines(backend, first, last),
+    ]
+}
+
+/// Removes what [`heavy`] added (orders above `generated`, and their lines), so the shop's row
+/// counts are the generated ones again.
+pub fn unheavy(generated: u64) -> [String; 2] {
+    [
+        format!("DELETE FROM order_lines WHERE order_id > {generated}"),
+        format!("DELETE FROM orders WHERE id > {generated}"),
+    ]
 }
 
 fn tables(backend: Backend) -> Vec<String> {
@@ -181,29 +245,8 @@ fn data(backend: Backend, scale: Scale) -> Vec<(&'static str, String)> {
         ),
         "",
     );
-    let orders = fill(
-        backend,
-        "o",
-        scale.orders(),
-        "INSERT INTO orders (id, customer_id, placed_at, total_cents, delivery_address, status)",
-        &format!(
-            "o, {customer}, {placed}, 500 + (o * 7919) % 100000, \
-             'Leveringsveien ' || (1 + o % 300) || ', ' || (1000 + (o * 13) % 8000) || ' Fiktivby', \
-             CASE WHEN o % 10 = 0 THEN 'returned' ELSE 'delivered' END",
-            customer = mix("o", n),
-            placed = at(backend, "1609459200 + o * 20"),
-        ),
-        "",
-    );
-    let lines = fill(
-        backend,
-        "o",
-        scale.orders(),
-        "INSERT INTO order_lines (id, order_id, sku, quantity, price_cents)",
-        "(o - 1) * 3 + ks.k, o, 'SKU-' || (1 + (o * 31 + ks.k * 17) % 5000), 1 + (o + ks.k) % 4, \
-         100 + (o * 13 + ks.k * 7) % 20000",
-        "JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS ks ON ks.k <= 1 + o % 3",
-    );
+    let orders = orders(backend, 1, scale.orders(), &mix("o", n));
+    let lines = order_lines(backend, 1, scale.orders());
     let newsletter = fill(
         backend,
         "c",

@@ -4,8 +4,12 @@
 //! statement both issue. Prints a Markdown table; writes the full plans to `--plans`.
 //!
 //! `cargo run --release -p kapsel-bench-desk -- [--engines postgres,sqlite] [--customers 1000000]
-//!  [--requesters 200] [--seed 2026] [--postgres URL] [--schema NAME] [--sqlite PATH]
+//!  [--requesters 200] [--seed 2026] [--heavy-orders 10000] [--postgres URL] [--schema NAME]
+//!  [--sqlite PATH]
 //!  [--plans PATH] [--regenerate]`
+//!
+//! Besides the sampled requesters, two customers are given `--heavy-orders` more orders for the
+//! length of the run (a business customer of many years), and their requests are timed too.
 //!
 //! The shop is generated once per engine and scale and reused while it is complete (a PostgreSQL
 //! schema `bench_desk_<customers>`; a SQLite file `target/bench-desk/shop-<customers>.db`).
@@ -34,6 +38,7 @@ struct Settings {
     scale: Scale,
     requesters: usize,
     seed: u64,
+    heavy_orders: u64,
     postgres_url: String,
     schema: Option<String>,
     sqlite_path: Option<PathBuf>,
@@ -55,6 +60,7 @@ fn settings() -> Result<Settings> {
         },
         requesters: 200,
         seed: 2026,
+        heavy_orders: 10_000,
         postgres_url: std::env::var("KAPSEL_BENCH_DATABASE_URL")
             .ok()
             .filter(|u| !u.is_empty())
@@ -93,6 +99,7 @@ fn settings() -> Result<Settings> {
             "--customers" => s.scale.customers = number(&value)?.max(10),
             "--requesters" => s.requesters = number(&value)?.max(1) as usize,
             "--seed" => s.seed = number(&value)?,
+            "--heavy-orders" => s.heavy_orders = number(&value)?,
             "--postgres" => s.postgres_url = value,
             "--schema" => {
                 if !kapsel_connect::is_plain_identifier(&value) {
@@ -155,7 +162,7 @@ async fn run() -> Result<()> {
     let mut runs = Vec::new();
     for place in places {
         let shop = Shop::open(place, s.scale, s.regenerate).await?;
-        let run = measure::run(&shop, s.requesters, s.seed).await;
+        let run = measure::run(&shop, s.requesters, s.seed, s.heavy_orders).await;
         shop.pool.close().await;
         runs.push(run?);
     }
@@ -165,7 +172,14 @@ async fn run() -> Result<()> {
     std::fs::write(&s.plans, report::plans_file(&runs, &header))
         .with_context(|| format!("writing {}", s.plans.display()))?;
     println!("{header}\n");
-    println!("{}", report::table(&runs));
+    println!("{}", report::table(&runs, false));
+    if runs.iter().any(|r| !r.heavy.is_empty()) {
+        println!(
+            "Heavy requesters ({} more orders each, 1 + o % 3 lines per order):\n",
+            s.heavy_orders
+        );
+        println!("{}", report::table(&runs, true));
+    }
     println!("{}", report::notes(&runs));
     println!("{}", report::plan_summary(&runs));
     println!("Full plans: {}", s.plans.display());

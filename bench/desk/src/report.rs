@@ -18,18 +18,18 @@ fn by(s: &Series) -> &'static str {
     }
 }
 
-/// The latency table over every engine run.
-pub fn table(runs: &[EngineRun]) -> String {
+/// The latency table over every engine run (of the heavy requesters with `heavy`).
+pub fn table(runs: &[EngineRun], heavy: bool) -> String {
     let mut out = String::new();
     out.push_str(
         "| engine | request | by | requests | rows (median) | statements | median ms | p95 ms | p99 ms | max ms | median ÷ baseline |\n",
     );
     out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for run in runs {
-        for s in &run.series {
+        let series = if heavy { &run.heavy } else { &run.series };
+        for s in series {
             let ratio = match s.by {
-                By::Connect => run
-                    .series
+                By::Connect => series
                     .iter()
                     .find(|b| b.by == By::Baseline && b.request == s.request)
                     .map(|b| {
@@ -49,7 +49,11 @@ pub fn table(runs: &[EngineRun]) -> String {
                 by(s),
                 s.times.len(),
                 s.median_rows(),
-                s.statements,
+                if s.statements == 0 {
+                    "—".to_owned()
+                } else {
+                    s.statements.to_string()
+                },
                 ms(s.quantile(0.5)),
                 ms(s.quantile(0.95)),
                 ms(s.quantile(0.99)),

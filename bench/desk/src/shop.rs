@@ -125,6 +125,14 @@ impl Pool {
         }
     }
 
+    /// Runs one statement of our own (no values to bind); the rows it changed.
+    pub async fn execute(&self, sql: &str) -> Result<u64> {
+        Ok(match self {
+            Pool::Pg(p) => sqlx::query(sql).execute(p).await?.rows_affected(),
+            Pool::Lite(p) => sqlx::query(sql).execute(p).await?.rows_affected(),
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Pg(p) => p.close().await,
