@@ -48,7 +48,12 @@ struct Settings {
 
 /// `target/bench-desk` of this workspace: the default home of the SQLite shop and the plans.
 fn out_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-desk")
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .join("target/bench-desk")
 }
 
 fn settings() -> Result<Settings> {
