@@ -64,14 +64,20 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, Refusal> 
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|error| Refusal::new(Fault::Form, "body", format!("not a form body: {error}")))?;
     let mut fields: BTreeMap<&str, String> = BTreeMap::new();
+    let declared: Vec<&str> = FIELDS
+        .iter()
+        .copied()
+        .chain(file.identifiers.iter().map(|i| i.id.as_str()))
+        .chain([RECEIPT])
+        .collect();
     for (key, value) in pairs {
-        let Some(known) = FIELDS.iter().find(|f| **f == key) else {
+        let Some(known) = declared.iter().find(|f| **f == key) else {
             return Err(Refusal::new(
                 Fault::Form,
                 key.clone(),
                 format!(
                     "unknown field `{key}`; the form sends {}",
-                    FIELDS.join(", ")
+                    declared.join(", ")
                 ),
             ));
         };
@@ -144,6 +150,27 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, Refusal> 
         }
         _ => {}
     }
+    for identifier in file
+        .identifiers
+        .iter()
+        .map(|i| i.id.as_str())
+        .chain([RECEIPT])
+    {
+        let value = fields.get(identifier).map(|v| v.trim()).unwrap_or_default();
+        if value.is_empty() {
+            continue;
+        }
+        if value.chars().count() > MAX_IDENTIFIER_CHARS || value.chars().any(char::is_control) {
+            return Err(Refusal::new(
+                Fault::Form,
+                identifier,
+                format!(
+                    "`{identifier}` must be one line of at most {MAX_IDENTIFIER_CHARS} characters"
+                ),
+            ));
+        }
+        details.insert(identifier.to_owned(), value.to_owned());
+    }
     for field in ["wrong", "correct"] {
         if fields
             .get(field)
@@ -162,6 +189,13 @@ pub fn parse(body: &[u8], file: &PrivacyFile) -> Result<RightsRequest, Refusal> 
         details,
     })
 }
+
+/// The longest identifier (customer number, phone, receipt id) a form takes.
+pub const MAX_IDENTIFIER_CHARS: usize = 200;
+
+/// The field a requester may give the receipt id of their cookie choice in, so its consent
+/// records go in their access bundle.
+const RECEIPT: &str = crate::desk::work::RECEIPT;
 
 /// What is wrong with a refused submission, as the HTML page words it for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -113,6 +113,53 @@ fn email_field(t: &Texts, right: Right, value: &str, error: Option<&str>) -> Str
     )
 }
 
+/// One optional field per `[[identifiers]]` of the privacy file (customer number, phone, …),
+/// labelled and hinted in the page's language, so the desk can find the requester's data.
+fn identifier_fields(
+    file: &PrivacyFile,
+    lang: &Lang,
+    right: Right,
+    value: &dyn Fn(&str) -> String,
+) -> String {
+    let mut out = String::new();
+    for identifier in &file.identifiers {
+        let id = format!("{}-{}", right.as_str(), identifier.id);
+        let label = identifier
+            .label
+            .get(lang, &file.languages)
+            .unwrap_or(&identifier.id);
+        let hint = identifier
+            .hint
+            .as_ref()
+            .and_then(|h| h.get(lang, &file.languages));
+        let hint_id = format!("{id}-hint");
+        let (hint_html, described) = match hint {
+            Some(text) => (
+                format!(
+                    "<p class=\"kapsel-hint\" id=\"{hint_id}\">{}</p>",
+                    escape(text)
+                ),
+                format!(" aria-describedby=\"{hint_id}\""),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let current = value(&identifier.id);
+        let current = if current.is_empty() {
+            String::new()
+        } else {
+            format!(" value=\"{}\"", escape(&current))
+        };
+        out.push_str(&format!(
+            "<label for=\"{id}\">{}</label>{hint_html}\
+             <input id=\"{id}\" name=\"{}\" type=\"text\" maxlength=\"{}\"{described}{current}>",
+            escape(label),
+            escape(&identifier.id),
+            super::form::MAX_IDENTIFIER_CHARS,
+        ));
+    }
+    out
+}
+
 fn text_area(id: &str, name: &str, label: &str, value: &str, error: Option<&str>) -> String {
     let (error_text, aria) = field_error(id, error, None);
     format!(
@@ -211,6 +258,9 @@ fn rights_page_with(
             value("email"),
             error(&format!("{id}-email")),
         ));
+        fields.push_str(&identifier_fields(file, lang, right, &|name| {
+            value(name).to_owned()
+        }));
         match right {
             Right::Rectification => {
                 fields.push_str(&text_area(
