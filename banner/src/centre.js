@@ -3,7 +3,8 @@
 // service, each service's details and cookies, the current choice and its receipt. Served as
 // /s/{site}/centre.js?rev=…&v=…&lang=… by the Kapsel server, which replaces KAPSEL_DETAILS with
 // the site's details in one language (its styles, texts, category descriptions, and per service
-// label/value rows, its provider's privacy policy and its cookies, in the documents' own words).
+// label/value rows, its provider's privacy policy and its cookies, in the documents' own words,
+// and the path of the site's privacy centre, linked at the end of the centre's content).
 // kapsel.js loads it the first time a visitor opens the settings; it registers itself through
 // kapsel._centre and gets what it needs of kapsel.js (K) in return.
 window.kapsel._centre((K) => {
@@ -31,6 +32,7 @@ window.kapsel._centre((K) => {
       h('p', { id: id + '-d' }, D.categories[c.id] || ''),
       svcs.length ? h('details', {}, h('summary', {}, ui('services') + ' (' + svcs.length + ')'), svcs.map((s) => service(s, c, cat))) : null);
   };
+  const rights = link(D.rights, ui('rights'));
   // The current choice and its receipt, which the visitor can keep: the signed receipt as the
   // ledger gives it (GET /v1/receipts/{id}), saved as a file they can show anyone (docs/ledger.md).
   const said = h('span', {}), failed = h('span', { role: 'status' }),
@@ -40,7 +42,9 @@ window.kapsel._centre((K) => {
       h('style', {}, D.css),
       h('div', { class: 'kapsel-head' }, h('h2', { id: 'kapsel-ctitle' }, ui('centre')),
         h('button', { type: 'button', class: 'kapsel-x', 'data-kapsel-action': 'close', 'aria-label': ui('close') }, '×')),
-      h('div', { class: 'kapsel-body' }, h('p', {}, ui('intro')), K.note(), status, C.categories.map(category)),
+      h('div', { class: 'kapsel-body' }, h('p', {}, ui('intro')), K.note(), status, C.categories.map(category),
+        // The site's privacy centre on the Kapsel host this script came from (D.rights is a path).
+        rights ? h('p', { class: 'kapsel-links' }, rights) : null),
       // The first layer's order: reject, accept, then save.
       h('div', { class: 'kapsel-actions' }, btn('reject_all'), btn('accept_all'), btn('save')));
   const sync = (e) => { // keep a category's switch and its services' switches in step

@@ -1,10 +1,12 @@
 // The preference centre as its own request: loaded only when a visitor opens it, once, cached by
 // revision; a first layer that still takes the choice when it cannot be loaded; what it says (the
 // documents' words, in nynorsk too), its buttons (one order, equal weight, reachable at 320 px)
-// and links that can never run script.
+// and links that can never run script; the link to the site's privacy centre on the Kapsel host.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { act, centreOpen, enabled, env, ledger, openDemo, receiptCookie, useServerAndBrowser } from './common.mjs';
+import { newPage } from './harness.mjs';
 
 useServerAndBrowser();
 const skip = !enabled;
@@ -124,7 +126,9 @@ test('hostile links never become clickable, in the first layer or the centre', {
     await route.fulfill({ body, contentType: 'text/javascript' });
   });
   await page.route('**/s/demo/centre.js*', async (route) => {
-    const body = (await (await route.fetch()).text()).replace(/"policy":\["https:\/\/[^"]*"/g, () => `"policy":[${JSON.stringify(hostile[n % hostile.length])}`);
+    const body = (await (await route.fetch()).text())
+      .replace(/"policy":\["https:\/\/[^"]*"/g, () => `"policy":[${JSON.stringify(hostile[n % hostile.length])}`)
+      .replace(/"rights":"\/sites\/[^"]*"/, () => `"rights":${JSON.stringify(hostile[n % hostile.length])}`);
     await route.fulfill({ body, contentType: 'text/javascript' });
   });
   for (; n < hostile.length; n++) {
@@ -136,4 +140,35 @@ test('hostile links never become clickable, in the first layer or the centre', {
     assert.equal(await page.locator('#kapsel-centre .kapsel-svc').count() > 0, true, 'the centre rendered its services');
   }
   await page.context().close();
+});
+
+test('the centre links the privacy centre on the Kapsel host it came from, in the page\'s language', { skip }, async () => {
+  // The operator's own page on another host (a loopback server of this test) loads the banner
+  // from Kapsel: the link must lead to Kapsel's host, not to the page's.
+  let lang = 'nb';
+  const shop = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="${lang}"><head><script src="${env.server.base}/s/demo.js"></script><title>Shop</title></head><body><main><h1>Shop</h1></main></body></html>`);
+  });
+  await new Promise((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  try {
+    for (const [code, name] of [['nb', 'Dine personvernrettigheter'], ['nn', 'Personvernrettane dine'], ['en', 'Your privacy rights']]) {
+      lang = code;
+      const page = await newPage(env.browser);
+      await page.goto(`http://127.0.0.1:${shop.address().port}/`);
+      await act(page, 'settings');
+      const link = page.locator('#kapsel-centre .kapsel-links a');
+      assert.equal(await link.innerText(), name, code);
+      assert.equal(await link.getAttribute('href'), `${env.server.base}/sites/demo/rights?lang=${code}`, code);
+      // Reachable by keyboard inside the dialog.
+      await link.focus();
+      assert.equal(await page.evaluate(() => document.activeElement.closest('#kapsel-centre .kapsel-links') !== null), true);
+      const [response] = await Promise.all([page.waitForEvent('response', (r) => r.url().includes('/rights?')), link.click()]);
+      assert.equal(response.status(), 200, code);
+      assert.equal(await page.evaluate(() => document.documentElement.lang), code);
+      await page.context().close();
+    }
+  } finally {
+    await new Promise((resolve) => shop.close(resolve));
+  }
 });

@@ -5,7 +5,8 @@
 //! its country, purpose, transfers outside the EEA), its provider's privacy policy and its
 //! cookies in words, with the documents' own words for countries, safeguards, durations, kinds
 //! and parties (`kapsel_publish::words`, `safeguard_label`), so banner and documents say the
-//! same. A script, not JSON: the page loads it with a script tag from the Kapsel host like the
+//! same; and the path of the site's privacy centre, which the centre links (as the notice and
+//! the declaration do) on the Kapsel host the script came from. A script, not JSON: the page loads it with a script tag from the Kapsel host like the
 //! banner itself, so no CORS is involved, and the first layer does not carry the centre's code.
 //!
 //! Built and compressed once at start for the current revision of each site in each language.
@@ -27,6 +28,7 @@ use kapsel_core::privacy::{
 };
 use kapsel_core::text::Text;
 use kapsel_publish::declaration::safeguard_label;
+use kapsel_publish::render::rights_path;
 use kapsel_publish::words::{country_name, duration_in_words, label};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -62,6 +64,9 @@ struct Details {
     /// Category id → description.
     categories: BTreeMap<String, String>,
     services: BTreeMap<String, ServiceDetails>,
+    /// The site's privacy centre in this language (`/sites/{site}/rights?lang=`), a path the
+    /// centre resolves against its own script's URL.
+    rights: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -150,6 +155,7 @@ fn details(file: &PrivacyFile, site: &Site, lang: &Lang) -> Result<Details, Bann
         texts,
         categories,
         services: out,
+        rights: rights_path(&site.id, lang.as_str()),
     })
 }
 

@@ -24,7 +24,7 @@ const UI_TEXTS: &str = include_str!("../../../../banner/src/texts.json");
 const UI_FALLBACK_LANG: &str = "en";
 /// Interface texts only the preference centre needs (`details`: the centre script carries them,
 /// or the server writes them into its rows); every other key of texts.json goes inline.
-pub const DETAIL_TEXT_KEYS: [&str; 11] = [
+pub const DETAIL_TEXT_KEYS: [&str; 12] = [
     "save",
     "download",
     "download_failed",
@@ -36,6 +36,7 @@ pub const DETAIL_TEXT_KEYS: [&str; 11] = [
     "provider",
     "purpose",
     "policy",
+    "rights",
 ];
 /// Where the script posts choices, relative to the script's own URL.
 pub const CONSENT_API_PATH: &str = "/v1/consent";

@@ -78,6 +78,30 @@ fn details_speak_the_documents_words_in_nynorsk() {
 }
 
 #[test]
+fn details_link_the_privacy_centre_in_their_language() {
+    let file = with_nynorsk();
+    let scripts = build(&file, &EarlierRevisions::new());
+    let details = scripts.details("shop").unwrap();
+    for (lang, name) in [
+        ("nb", "Dine personvernrettigheter"),
+        ("nn", "Personvernrettane dine"),
+    ] {
+        let script = text(details.script(lang).unwrap());
+        assert!(
+            script.contains(&format!("\"rights\":\"/sites/shop/rights?lang={lang}\"")),
+            "{script}"
+        );
+        assert!(
+            script.contains(&format!("\"rights\":\"{name}\"")),
+            "{script}"
+        );
+    }
+    // The link text loads with the centre, not with the first layer.
+    let first_layer = text(scripts.script("shop", None).unwrap());
+    assert!(!first_layer.contains("Dine personvernrettigheter"));
+}
+
+#[test]
 fn a_transfer_opens_its_cell_as_in_the_declaration() {
     let scripts = scripts();
     let en = text(scripts.details("shop").unwrap().script("en").unwrap());
