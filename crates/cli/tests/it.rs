@@ -16,6 +16,7 @@ mod it {
     mod data_dir;
     mod disk_full;
     mod edge;
+    mod erasure_crash;
     mod evidence;
     mod evidence_reads;
     mod ledger;

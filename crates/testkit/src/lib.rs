@@ -17,10 +17,12 @@ pub mod example;
 pub mod postgres;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod shop;
 pub mod skip;
 
 pub use example::{EXAMPLE, example_file, example_source, repo_root};
 pub use postgres::PgSchema;
 #[cfg(feature = "server")]
 pub use server::{START_MS, TestServer, assert_problem};
+pub use shop::{Shop, shop_privacy_source};
 pub use skip::{require_all, skip};

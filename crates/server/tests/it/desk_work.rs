@@ -18,64 +18,12 @@ use kapsel_core::Secret;
 use kapsel_core::deadline::TargetRule;
 use kapsel_core::desk::{CaseEventKind, NewCaseEvent, StepAction};
 use kapsel_store::{CaseStore, Outbox, OutboxMail, Suppressions};
-use kapsel_testkit::{TestServer, assert_problem, example_source};
+use kapsel_testkit::{TestServer, assert_problem, shop_privacy_source};
 use serde_json::{Value, json};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+use sqlx::sqlite::SqlitePool;
 
 const TOKEN: &str = "admin-token-for-tests-only-0123456789";
 const KEY: &str = "desk-key-for-tests-only-0123456789abcdef";
-
-/// The example privacy file with a customer number to ask for, the shop as a SQLite dataset,
-/// a manual paper archive, and (optionally) a CRM behind a webhook.
-fn privacy_source(with_webhook: bool) -> String {
-    let mut source = example_source();
-    source.push_str(
-        r#"
-[[identifiers]]
-id = "customer-no"
-label = { nb = "Kundenummer", nn = "Kundenummer", en = "Customer number" }
-hint = { nb = "Står på fakturaen, for eksempel K-1001.", nn = "Står på fakturaen, til dømes K-1001.", en = "On your invoice, e.g. K-1001." }
-
-[[datasets]]
-id = "shop"
-connection = "shop"
-engine = "sqlite"
-
-[[datasets.tables]]
-name = "customers"
-primary_key = "id"
-identity = { email = "email", customer_no = "customer-no" }
-[datasets.tables.fields]
-customer_no = { category = "identifier", activity = "accounting", erasure = { hold = { ground = "bokføringsloven § 13" } } }
-email = { category = "contact", activity = "course-bookings", erasure = "keyed_hash" }
-name = { category = "identity", activity = "course-bookings", erasure = "set_null" }
-
-[[datasets.tables]]
-name = "bookings"
-primary_key = "id"
-belongs_to = [{ column = "customer_id", table = "customers", references = "id" }]
-[datasets.tables.fields]
-course = { category = "purchase", activity = "course-bookings", erasure = "delete_row" }
-
-[[datasets]]
-id = "archive"
-engine = "manual"
-instructions = "Find the customer's folder in the paper archive and shred it."
-"#,
-    );
-    if with_webhook {
-        source.push_str(
-            r#"
-[[datasets]]
-id = "crm"
-connection = "crm"
-engine = "webhook"
-identifiers = ["email", "customer-no"]
-"#,
-        );
-    }
-    source
-}
 
 struct Shop {
     pool: SqlitePool,
@@ -85,25 +33,10 @@ struct Shop {
 
 async fn shop() -> Shop {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shop.db");
-    let options = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true);
-    let pool = SqlitePool::connect_with(options).await.unwrap();
-    for sql in [
-        "CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_no TEXT NOT NULL, email TEXT, name TEXT)",
-        "CREATE INDEX customers_email ON customers (email)",
-        "CREATE INDEX customers_no ON customers (customer_no)",
-        "CREATE TABLE bookings (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), course TEXT NOT NULL)",
-        "INSERT INTO customers VALUES (1, 'K-1001', 'kari.nordmann@example.org', 'Kari Nordmann'), \
-         (2, 'K-1002', 'ola.nordmann@example.org', 'Ola Nordmann')",
-        "INSERT INTO bookings VALUES (10, 1, 'Fjellvandring'), (11, 1, 'Kajakk'), (12, 2, 'Klatring')",
-    ] {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
+    let shop = kapsel_testkit::Shop::create(&dir.path().join("shop.db"), 0).await;
     Shop {
-        pool,
-        url: format!("sqlite://{}", path.display()),
+        url: shop.url(),
+        pool: shop.pool,
         _dir: dir,
     }
 }
@@ -132,7 +65,7 @@ impl Shop {
 
 async fn server(shop: &Shop, webhook: Option<&str>) -> TestServer {
     let privacy =
-        kapsel_core::privacy::load(&privacy_source(webhook.is_some()), "kapsel.toml").unwrap();
+        kapsel_core::privacy::load(&shop_privacy_source(webhook.is_some()), "kapsel.toml").unwrap();
     let url = shop.url.clone();
     let webhook = webhook.map(str::to_owned);
     TestServer::launch(privacy, false, move |config| {
