@@ -19,7 +19,7 @@ pub async fn access(
     let mut tables = Vec::with_capacity(spec.tables.len());
     for table in &spec.tables {
         let columns: Vec<String> = table.fields.keys().cloned().collect();
-        let rows = select::rows(spec, table, subject, conn)
+        let rows = select::rows(spec, table, subject, conn, &select::all_fields(table))
             .await?
             .into_iter()
             .map(|row| {

@@ -121,6 +121,14 @@ impl Tx {
         }
     }
 
+    pub fn engine(&self) -> SqlEngine {
+        match self {
+            Tx::Pg(_) => SqlEngine::Postgres,
+            Tx::My(_) => SqlEngine::Mysql,
+            Tx::Lite(_) => SqlEngine::Sqlite,
+        }
+    }
+
     pub async fn fetch(&mut self, sql: &Sql, keyed: bool) -> Result<Vec<Row>, Error> {
         fetch(self.exec(), sql, keyed).await
     }

@@ -2,16 +2,19 @@
 //! nulled or hashed and which rows are kept under which legal ground; and the run itself, in one
 //! transaction per dataset, so a crash leaves everything or nothing changed. Both take their rows
 //! from the same selection and their decisions from the same function ([`decide`]), which is why
-//! the plan's counts are the outcome's. A value already nulled or hashed is not counted or changed
-//! again, so a second run reports zero: the run is idempotent and safe to repeat after a crash.
+//! the plan's counts are the outcome's; both read of each row only its key and the fields erasure
+//! may change, the only values a decision looks at. A value already nulled or hashed is not
+//! counted or changed again, so a second run reports zero: the run is idempotent and safe to
+//! repeat after a crash.
 
 use std::collections::BTreeMap;
 
 use ring::hmac;
 use serde::Serialize;
 
+use crate::batch::{ROWS_PER_STATEMENT, delete_sql, rows_per_update, update_sql};
 use crate::connection::{Connection, Key, Row};
-use crate::dialect::{Param, Sql};
+use crate::select::Lock;
 use crate::{DatasetSpec, Erasure, TableSpec};
 use crate::{Error, Subject, ready, select};
 
@@ -85,39 +88,72 @@ fn is_keyed_hash(value: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-enum Change {
+/// What erasure does to one field of a kept row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Change {
     Null,
     Hash,
 }
 
-enum Decision {
-    Delete,
-    /// Column → change; empty when nothing is left to change.
-    Update(Vec<(String, Change)>),
+/// The fields erasure may change in `table`, in the spec's order: the columns its selection
+/// reads and [`decide`] looks at. None for a table whose rows are deleted (the decision needs no
+/// value) or held whole.
+pub(crate) fn erasable(table: &TableSpec) -> Vec<(&str, Change)> {
+    if table.deletes_rows() {
+        return Vec::new();
+    }
+    table
+        .fields
+        .iter()
+        .filter_map(|(column, field)| match field.erasure {
+            Erasure::SetNull => Some((column.as_str(), Change::Null)),
+            Erasure::KeyedHash => Some((column.as_str(), Change::Hash)),
+            Erasure::DeleteRow | Erasure::Hold { .. } => None,
+        })
+        .collect()
 }
 
-/// What erasure does to one fetched row (its values in the spec's field order).
-fn decide(table: &TableSpec, row: &Row) -> Decision {
+/// One field of a row to change: its column, its place among the row's values, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FieldChange<'a> {
+    pub column: &'a str,
+    pub at: usize,
+    pub change: Change,
+}
+
+pub(crate) enum Decision<'a> {
+    Delete,
+    /// The fields to change; empty when nothing is left to change.
+    Update(Vec<FieldChange<'a>>),
+}
+
+/// What erasure does to one fetched row, whose values are the [`erasable`] `fields`.
+pub(crate) fn decide<'a>(
+    table: &TableSpec,
+    fields: &[(&'a str, Change)],
+    row: &Row,
+) -> Decision<'a> {
     if table.deletes_rows() {
         return Decision::Delete;
     }
-    let changes = table
-        .fields
+    let changes = fields
         .iter()
         .zip(&row.values)
-        .filter_map(|((column, field), value)| match (&field.erasure, value) {
-            (Erasure::SetNull, Some(_)) => Some((column.clone(), Change::Null)),
-            (Erasure::KeyedHash, Some(v)) if !is_keyed_hash(v) => {
-                Some((column.clone(), Change::Hash))
+        .enumerate()
+        .filter_map(|(at, (&(column, change), value))| {
+            let change = FieldChange { column, at, change };
+            match (change.change, value) {
+                (Change::Null, Some(_)) => Some(change),
+                (Change::Hash, Some(v)) if !is_keyed_hash(v) => Some(change),
+                _ => None,
             }
-            _ => None,
         })
         .collect();
     Decision::Update(changes)
 }
 
 /// Counts for `table` from the rows and decisions, as the plan and the outcome both report them.
-fn count(table: &TableSpec, rows: &[Row]) -> TableCounts {
+fn count(table: &TableSpec, fields: &[(&str, Change)], rows: &[Row]) -> TableCounts {
     let held = !table.hold_grounds().is_empty();
     let mut counts = TableCounts {
         table: table.name.clone(),
@@ -134,23 +170,28 @@ fn count(table: &TableSpec, rows: &[Row]) -> TableCounts {
         keyed_hash: BTreeMap::new(),
     };
     for row in rows {
-        match decide(table, row) {
+        match decide(table, fields, row) {
             Decision::Delete => counts.rows_deleted += 1,
             Decision::Update(changes) => {
                 if !changes.is_empty() {
                     counts.rows_updated += 1;
                 }
-                for (column, change) in changes {
+                for FieldChange { column, change, .. } in changes {
                     let map = match change {
                         Change::Null => &mut counts.set_null,
                         Change::Hash => &mut counts.keyed_hash,
                     };
-                    *map.entry(column).or_default() += 1;
+                    *map.entry(column.to_owned()).or_default() += 1;
                 }
             }
         }
     }
     counts
+}
+
+/// The columns of [`erasable`] fields, as the selection names them.
+fn columns<'a>(fields: &[(&'a str, Change)]) -> Vec<&'a str> {
+    fields.iter().map(|&(column, _)| column).collect()
 }
 
 /// The dry run: what [`erase`] would do now, changing nothing.
@@ -162,8 +203,9 @@ pub async fn erasure_plan(
     ready(spec, conn)?;
     let mut tables = Vec::new();
     for table in spec.parents_first().into_iter().rev() {
-        let rows = select::rows(spec, table, subject, conn).await?;
-        tables.push(count(table, &rows));
+        let fields = erasable(table);
+        let rows = select::rows(spec, table, subject, conn, &columns(&fields)).await?;
+        tables.push(count(table, &fields, &rows));
     }
     Ok(Plan {
         dataset: spec.id.clone(),
@@ -171,14 +213,14 @@ pub async fn erasure_plan(
     })
 }
 
-/// How many keys one `DELETE … IN (…)` carries (well under every engine's parameter limit).
-const DELETE_CHUNK: usize = 500;
-
 /// Erases the subject's data in one transaction: every table's rows are selected (and locked)
 /// first, because hashing a parent's identity column would otherwise hide its children; then the
 /// tables are changed children first, so no row is deleted while another still references it.
-/// `hmac_key` keys the `keyed_hash` fields. Each statement must change exactly the rows selected,
-/// or the whole erasure rolls back ([`Error::Changed`]).
+/// Rows of a table that erasure changes are locked for update; those of a table it keeps whole
+/// only against change ([`select::Lock`]). Kept rows that change the same fields share their
+/// `UPDATE`s and deleted rows their `DELETE`s, a few hundred rows a statement. `hmac_key` keys the
+/// `keyed_hash` fields. Each statement must change exactly the rows it names, or the whole
+/// erasure rolls back ([`Error::Changed`]).
 pub async fn erase(
     spec: &DatasetSpec,
     conn: &Connection,
@@ -190,63 +232,41 @@ pub async fn erase(
     let mut tx = conn.begin().await?;
     let mut selected = Vec::new();
     for table in spec.parents_first() {
-        let rows = select::rows_in(spec, table, subject, engine, &mut tx).await?;
-        selected.push((table, rows));
+        let fields = erasable(table);
+        let lock = if table.deletes_rows() || !fields.is_empty() {
+            Lock::Update
+        } else {
+            Lock::Share
+        };
+        let rows = select::rows_in(spec, table, subject, &columns(&fields), lock, &mut tx).await?;
+        selected.push((table, fields, rows));
     }
     let mut tables = Vec::new();
-    for (table, rows) in selected.into_iter().rev() {
+    for (table, fields, rows) in selected.into_iter().rev() {
         let mut deletes: Vec<Key> = Vec::new();
+        // Rows that change the same fields the same way, in key order within each group.
+        let mut updates: BTreeMap<Vec<FieldChange<'_>>, Vec<&Row>> = BTreeMap::new();
         for row in &rows {
-            let key = row.key.clone().ok_or(Error::Key)?;
-            match decide(table, row) {
-                Decision::Delete => deletes.push(key),
+            match decide(table, &fields, row) {
+                Decision::Delete => deletes.push(row.key.clone().ok_or(Error::Key)?),
                 Decision::Update(changes) if changes.is_empty() => {}
-                Decision::Update(changes) => {
-                    let mut sql = Sql::new(engine);
-                    sql.push("UPDATE ").ident(&table.name).push(" SET ");
-                    for (i, (column, change)) in changes.iter().enumerate() {
-                        if i > 0 {
-                            sql.push(", ");
-                        }
-                        sql.ident(column).push(" = ");
-                        match change {
-                            Change::Null => {
-                                sql.push("NULL");
-                            }
-                            Change::Hash => {
-                                let at = table.fields.keys().position(|c| c == column);
-                                let value = at
-                                    .and_then(|i| row.values.get(i))
-                                    .and_then(Option::as_deref)
-                                    .unwrap_or_default();
-                                sql.bind(Param::Text(keyed_hash(hmac_key, value)));
-                            }
-                        }
-                    }
-                    sql.push(" WHERE ").ident(&table.primary_key).push(" = ");
-                    sql.bind(key.param());
-                    if tx.execute(&sql).await? != 1 {
-                        return Err(Error::Changed(table.name.clone()));
-                    }
+                Decision::Update(changes) => updates.entry(changes).or_default().push(row),
+            }
+        }
+        for (changes, group) in &updates {
+            for chunk in group.chunks(rows_per_update(changes)) {
+                let sql = update_sql(engine, table, changes, chunk, hmac_key)?;
+                if tx.execute(&sql).await? != chunk.len() as u64 {
+                    return Err(Error::Changed(table.name.clone()));
                 }
             }
         }
-        for chunk in deletes.chunks(DELETE_CHUNK) {
-            let mut sql = Sql::new(engine);
-            sql.push("DELETE FROM ").ident(&table.name).push(" WHERE ");
-            sql.ident(&table.primary_key).push(" IN (");
-            for (i, key) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(key.param());
-            }
-            sql.push(")");
-            if tx.execute(&sql).await? != chunk.len() as u64 {
+        for chunk in deletes.chunks(ROWS_PER_STATEMENT) {
+            if tx.execute(&delete_sql(engine, table, chunk)).await? != chunk.len() as u64 {
                 return Err(Error::Changed(table.name.clone()));
             }
         }
-        tables.push(count(table, &rows));
+        tables.push(count(table, &fields, &rows));
     }
     tx.commit().await?;
     Ok(Outcome {

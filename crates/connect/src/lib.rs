@@ -8,6 +8,7 @@
 //! bound; identifiers come only from a validated spec.
 
 mod access;
+mod batch;
 mod check;
 mod connection;
 mod dialect;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::connection::Connection;
 use crate::dialect::{Param, Sql};
+use crate::select::Lock;
 use crate::{DatasetSpec, Error, Subject, TableSpec, ready, select};
 
 /// One proposed correction.
@@ -60,7 +61,7 @@ pub async fn rectify_preview(
 ) -> Result<Rectified, Error> {
     ready(spec, conn)?;
     let table = target(spec, correction)?;
-    let rows = select::rows(spec, table, subject, conn).await?;
+    let rows = select::rows(spec, table, subject, conn, &select::all_fields(table)).await?;
     Ok(Rectified {
         dataset: spec.id.clone(),
         table: table.name.clone(),
@@ -81,7 +82,8 @@ pub async fn rectify(
     let table = target(spec, correction)?;
     let engine = conn.engine();
     let mut tx = conn.begin().await?;
-    let rows = select::rows_in(spec, table, subject, engine, &mut tx).await?;
+    let fields = select::all_fields(table);
+    let rows = select::rows_in(spec, table, subject, &fields, Lock::Update, &mut tx).await?;
     let changed = differing(table, &rows, correction);
     let at = table.fields.keys().position(|c| *c == correction.column);
     for row in &rows {

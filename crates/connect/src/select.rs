@@ -7,11 +7,11 @@
 //! Equality is the column's own: on MySQL/MariaDB a case-insensitive collation matches
 //! `KARI@example.no` to `kari@example.no`, as the operator's application already does.
 
-use crate::Error;
 use crate::Subject;
 use crate::connection::{Connection, Row, Tx};
 use crate::dialect::{Param, Sql};
 use crate::{DatasetSpec, TableSpec};
+use crate::{Error, SqlEngine};
 
 /// Whether any row of `table` can be the subject's: an identity column of a kind the requester
 /// gave, or a relation to such a table. A spec is acyclic after validation, so this ends.
@@ -68,58 +68,81 @@ pub(crate) fn predicate(spec: &DatasetSpec, table: &TableSpec, subject: &Subject
     sql.push(if first { "1 = 0" } else { ")" });
 }
 
-/// `SELECT pk, fields as text… FROM table WHERE <subject's rows> ORDER BY pk`; the field order
-/// is the spec's (sorted) field order. `for_update` locks the rows inside an erasure.
+/// How an erasure's selection locks what it reads (SQLite needs none: its erasure transaction is
+/// `BEGIN IMMEDIATE`, which already excludes every other writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// A plain read: access, the dry run, a preview.
+    None,
+    /// Rows the erasure keeps whole: others may still read them and reference them (a foreign
+    /// key check of a new order line), but not change or delete them before the erasure ends, so
+    /// the children selected through them stay the children of what was counted.
+    Share,
+    /// Rows the erasure may change or delete.
+    Update,
+}
+
+/// `SELECT pk, columns as text… FROM table WHERE <subject's rows> ORDER BY pk`, with `columns`
+/// in the order given and the rows locked as `lock` says.
 pub(crate) fn subject_rows_sql(
     spec: &DatasetSpec,
     table: &TableSpec,
     subject: &Subject,
-    conn_engine: crate::SqlEngine,
-    for_update: bool,
+    conn_engine: SqlEngine,
+    columns: &[&str],
+    lock: Lock,
 ) -> Sql {
     let mut sql = Sql::new(conn_engine);
     sql.push("SELECT ").ident(&table.primary_key);
-    for column in table.fields.keys() {
+    for column in columns {
         sql.push(", ").ident_as_text(column);
     }
     sql.push(" FROM ").ident(&table.name).push(" WHERE ");
     predicate(spec, table, subject, &mut sql);
     sql.push(" ORDER BY ").ident(&table.primary_key);
-    if for_update && conn_engine != crate::SqlEngine::Sqlite {
-        // SQLite's erasure transaction is BEGIN IMMEDIATE, which already excludes other writers.
-        sql.push(" FOR UPDATE");
-    }
+    sql.push(match (conn_engine, lock) {
+        (SqlEngine::Sqlite, _) | (_, Lock::None) => "",
+        (_, Lock::Update) => " FOR UPDATE",
+        (SqlEngine::Postgres, Lock::Share) => " FOR SHARE",
+        // MariaDB (10.x) knows only this spelling; MySQL 8 accepts it beside FOR SHARE.
+        (SqlEngine::Mysql, Lock::Share) => " LOCK IN SHARE MODE",
+    });
     sql
 }
 
-/// The subject's rows of `table` (none when it is unreachable), outside a transaction.
+/// Every declared field of `table`, in the spec's (sorted) order: what access exports.
+pub(crate) fn all_fields(table: &TableSpec) -> Vec<&str> {
+    table.fields.keys().map(String::as_str).collect()
+}
+
+/// The subject's rows of `table` (none when it is unreachable) with `columns`, outside a
+/// transaction.
 pub(crate) async fn rows(
     spec: &DatasetSpec,
     table: &TableSpec,
     subject: &Subject,
     conn: &Connection,
+    columns: &[&str],
 ) -> Result<Vec<Row>, Error> {
     if !reachable(spec, table, subject) {
         return Ok(Vec::new());
     }
-    conn.fetch(
-        &subject_rows_sql(spec, table, subject, conn.engine(), false),
-        true,
-    )
-    .await
+    let sql = subject_rows_sql(spec, table, subject, conn.engine(), columns, Lock::None);
+    conn.fetch(&sql, true).await
 }
 
-/// The same rows inside an erasure's transaction, locked where the engine can.
+/// The same rows inside a transaction, locked as `lock` says where the engine can.
 pub(crate) async fn rows_in(
     spec: &DatasetSpec,
     table: &TableSpec,
     subject: &Subject,
-    engine: crate::SqlEngine,
+    columns: &[&str],
+    lock: Lock,
     tx: &mut Tx,
 ) -> Result<Vec<Row>, Error> {
     if !reachable(spec, table, subject) {
         return Ok(Vec::new());
     }
-    tx.fetch(&subject_rows_sql(spec, table, subject, engine, true), true)
-        .await
+    let sql = subject_rows_sql(spec, table, subject, tx.engine(), columns, lock);
+    tx.fetch(&sql, true).await
 }
