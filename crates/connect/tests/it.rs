@@ -24,6 +24,10 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
+mod it {
+    mod erase_batched;
+}
+
 const GROUND: &str = "bokføringsloven § 13: 5 years after the financial year";
 const KEY: &[u8] = b"test-hmac-key-not-a-secret";
 
@@ -130,6 +134,9 @@ fn karis_ids(table: &str) -> &'static [&'static str] {
     }
 }
 
+/// Table → id → the row's columns as text.
+type Snapshot = BTreeMap<String, BTreeMap<String, Vec<Option<String>>>>;
+
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(kapsel_testkit::PgSchema),
@@ -157,14 +164,19 @@ impl Db {
     }
 
     /// Every row of every table, each column as the engine renders it as text, by id.
-    async fn snapshot(&self) -> BTreeMap<String, BTreeMap<String, Vec<Option<String>>>> {
+    async fn snapshot(&self) -> Snapshot {
+        self.snapshot_of(TABLES).await
+    }
+
+    /// Every row of `tables` (name, columns with `id` first), as [`Db::snapshot`] renders them.
+    async fn snapshot_of(&self, tables: &[(&str, &[&str])]) -> Snapshot {
         let cast = if self.engine() == Engine::Mysql {
             "CHAR"
         } else {
             "TEXT"
         };
         let mut all = BTreeMap::new();
-        for (table, columns) in TABLES {
+        for (table, columns) in tables {
             let list: Vec<String> = columns
                 .iter()
                 .map(|c| format!("CAST({c} AS {cast})"))
@@ -528,7 +540,7 @@ async fn erasure_does_what_the_dry_run_said_to_the_requester_only_and_once() {
         assert!(!after["support_tickets"].contains_key("302"), "{engine:?}");
         // Every other customer's rows, byte for byte.
         for (table, _) in TABLES {
-            let others = |snap: &BTreeMap<String, BTreeMap<String, Vec<Option<String>>>>| {
+            let others = |snap: &Snapshot| {
                 snap[*table]
                     .iter()
                     .filter(|(id, _)| !karis_ids(table).contains(&id.as_str()))
