@@ -160,6 +160,24 @@ fn identifier_fields(
     out
 }
 
+/// The optional receipt id of the requester's cookie choice: its consent records go in the
+/// access bundle.
+fn receipt_field(t: &Texts, right: Right, value: &str) -> String {
+    let id = format!("{}-receipt", right.as_str());
+    let current = if value.is_empty() {
+        String::new()
+    } else {
+        format!(" value=\"{}\"", escape(value))
+    };
+    format!(
+        "<label for=\"{id}\">{}</label><p class=\"kapsel-hint\" id=\"{id}-hint\">{}</p>\
+         <input id=\"{id}\" name=\"receipt\" type=\"text\" maxlength=\"26\" \
+         autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"{id}-hint\"{current}>",
+        escape(t.receipt_label),
+        escape(t.receipt_hint),
+    )
+}
+
 fn text_area(id: &str, name: &str, label: &str, value: &str, error: Option<&str>) -> String {
     let (error_text, aria) = field_error(id, error, None);
     format!(
@@ -261,6 +279,9 @@ fn rights_page_with(
         fields.push_str(&identifier_fields(file, lang, right, &|name| {
             value(name).to_owned()
         }));
+        if matches!(right, Right::Access | Right::Portability) {
+            fields.push_str(&receipt_field(t, right, value("receipt")));
+        }
         match right {
             Right::Rectification => {
                 fields.push_str(&text_area(

@@ -179,11 +179,19 @@ async fn an_access_request_is_run_into_a_bundle_completed_and_downloaded_with_it
         .unwrap();
     assert!(page.contains("name=\"customer-no\""), "{page}");
     assert!(page.contains("Står på fakturaen, til dømes K-1001."));
+    assert!(page.contains("Kvittering for samtykkevalet (valfritt)"));
 
+    // Kari's cookie choice, whose receipt she gives: its records go in the bundle.
+    let consent = server.post_consent(&server.valid_body()).await;
+    assert_eq!(consent.status(), 201);
+    let receipt: Value = consent.json().await.unwrap();
+    let receipt = receipt["id"].as_str().unwrap().to_owned();
     let id = verified_request(
         &server,
         "nn",
-        "right=access&email=kari.nordmann%40example.org&customer-no=K-1001",
+        &format!(
+            "right=access&email=kari.nordmann%40example.org&customer-no=K-1001&receipt={receipt}"
+        ),
     )
     .await;
     let case = server.store.case(&id).await.unwrap();
@@ -268,6 +276,7 @@ async fn an_access_request_is_run_into_a_bundle_completed_and_downloaded_with_it
         ready["result"]["sha256"],
         kapsel_publish::bundle::sha256_hex(&bytes)
     );
+    assert_eq!(ready["result"]["consent_records"], 1);
     assert_eq!(steps(&shown, "bundle_downloaded").len(), 1);
     assert_eq!(shown["chain"]["verified"], true);
     assert_eq!(shown["case"]["state"], "completed");
@@ -324,6 +333,49 @@ async fn an_erasure_does_what_its_plan_said_to_the_requester_only_and_never_twic
     assert_eq!(again["steps"], json!([]));
     assert_eq!(shop.rows().await, after);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn injection_payloads_as_identifiers_find_and_change_nothing() {
+    let shop = shop().await;
+    let server = server(&shop, None).await;
+    let before = shop.rows().await;
+    for payload in [
+        "' OR '1'='1",
+        "K-1001' OR 1=1 --",
+        "1; DROP TABLE customers",
+        "\" OR \"\"=\"",
+    ] {
+        let form = format!(
+            "right=erasure&email=someone%40example.org&customer-no={}",
+            urlencode(payload)
+        );
+        let id = verified_request(&server, "en", &form).await;
+        let report = admin_ok(&server, "POST", &format!("{id}/run"), json!({})).await;
+        let erased = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["action"] == "erased")
+            .unwrap()
+            .clone();
+        let tables = erased["result"]["tables"].as_array().unwrap();
+        assert!(
+            tables.iter().all(|t| t["rows_found"] == 0),
+            "{payload}: {erased}"
+        );
+        assert_eq!(shop.rows().await, before, "{payload} changed the shop");
+    }
+    server.stop().await;
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[tokio::test]
