@@ -15,7 +15,7 @@ const ROUTE_SOURCES: [&str; 9] = [
     include_str!("../../src/pages/mod.rs"),
     include_str!("../../src/evidence/mod.rs"),
     include_str!("../../src/desk/mod.rs"),
-    include_str!("../../src/desk/admin.rs"),
+    include_str!("../../src/desk/admin/mod.rs"),
 ];
 
 /// Every path given to `.route("…"` in those files; the banner's `/s/{file}` is `/s/{site}.js`.
