@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use kapsel_core::Lang;
 use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, TokenPurpose};
-use kapsel_core::desk::{Case, CaseEventKind, NewCaseEvent, StepAction, VerifyMethod};
+use kapsel_core::desk::{Case, CaseEventKind, CaseState, NewCaseEvent, StepAction, VerifyMethod};
 use kapsel_store::{Bundles, CaseError, CaseStore, DeskLinks};
 
 use super::{DeskState, REQUESTER, TARGET_RULE, html, known_site, page};
@@ -126,17 +126,18 @@ pub async fn get_status(
         .map(|d| (d.year(), u8::from(d.month()), d.day()))
         .ok_or_else(|| ApiError::internal("the day received", "out of range"))?;
     let token = query.get("t").map(String::as_str).unwrap_or_default();
-    let bundle = desk
-        .store
-        .bundle(&case.id, now)
-        .await
-        .map_err(|e| ApiError::internal("looking for the bundle", e))?;
-    let download = bundle.map(|_| {
-        format!(
-            "/sites/{site}/rights/bundle?t={}&lang={}",
-            urlencode(token),
-            lang.as_str()
-        )
+    let bundle = downloadable(&desk, &case, now).await?;
+    let href = format!(
+        "/sites/{site}/rights/bundle?t={}&lang={}",
+        urlencode(token),
+        lang.as_str()
+    );
+    let download = bundle.and_then(|bundle| {
+        let until = kapsel_core::calendar::oslo_date_of(bundle.expires_ms - 1)?;
+        Some(page::Download {
+            href: &href,
+            until: (until.year(), u8::from(until.month()), until.day()),
+        })
     });
     Ok(html(
         StatusCode::OK,
@@ -145,9 +146,25 @@ pub async fn get_status(
             &lang,
             &case,
             received,
-            download.as_deref(),
+            download.as_ref(),
         ),
     ))
+}
+
+/// The case's bundle, once the case is answered (completed) and while the bundle is kept: an
+/// answer the privacy lead has not finished is not handed out.
+async fn downloadable(
+    desk: &DeskState,
+    case: &Case,
+    now: i64,
+) -> Result<Option<kapsel_store::StoredBundle>, ApiError> {
+    if case.state != CaseState::Completed {
+        return Ok(None);
+    }
+    desk.store
+        .bundle(&case.id, now)
+        .await
+        .map_err(|e| ApiError::internal("looking for the bundle", e))
 }
 
 /// A token is base32 text; percent-encoding keeps anything else harmless in a link.
@@ -177,12 +194,7 @@ pub async fn get_bundle(
     else {
         return Ok(refused(&desk, &site, &lang));
     };
-    let Some(bundle) = desk
-        .store
-        .bundle(&case.id, now)
-        .await
-        .map_err(|e| ApiError::internal("reading the bundle", e))?
-    else {
+    let Some(bundle) = downloadable(&desk, &case, now).await? else {
         return Ok(refused(&desk, &site, &lang));
     };
     let downloaded = NewCaseEvent {

@@ -71,13 +71,13 @@ pub fn completed(lang: &str) -> Notice {
 pub fn bundle_ready(lang: &str) -> &'static str {
     match lang {
         "nn" => {
-            "Opplysningane om deg ligg klare til nedlasting i {days} dagar. Lenkja nedanfor fungerer berre for deg; kvar nedlasting blir registrert.\n"
+            "Opplysningane om deg ligg klare til nedlasting i {days} dagar. Ikkje del lenkja: den som har ho, kan laste ned opplysningane. Kvar nedlasting blir registrert.\n"
         }
         "en" => {
-            "The data about you is ready to download for {days} days. The link below works for you alone; every download is recorded.\n"
+            "The data about you is ready to download for {days} days. Do not share the link: anyone who has it can download the data. Every download is recorded.\n"
         }
         _ => {
-            "Opplysningene om deg ligger klare til nedlasting i {days} dager. Lenken nedenfor virker bare for deg; hver nedlasting registreres.\n"
+            "Opplysningene om deg ligger klare til nedlasting i {days} dager. Ikke del lenken: den som har den, kan laste ned opplysningene. Hver nedlasting registreres.\n"
         }
     }
 }

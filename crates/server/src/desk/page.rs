@@ -152,7 +152,7 @@ fn identifier_fields(
         out.push_str(&format!(
             "<label for=\"{id}\">{}</label>{hint_html}\
              <input id=\"{id}\" name=\"{}\" type=\"text\" maxlength=\"{}\"{described}{current}>",
-            escape(label),
+            escape(&label),
             escape(&identifier.id),
             super::form::MAX_IDENTIFIER_CHARS,
         ));
@@ -393,15 +393,21 @@ pub fn day_in_words(lang: &str, year: i32, month: u8, day: u8) -> String {
     }
 }
 
+/// The bundle's link on the status page and the last day it can be downloaded.
+pub struct Download<'a> {
+    pub href: &'a str,
+    pub until: (i32, u8, u8),
+}
+
 /// The status page behind a status link: the right, the state, the day received and the
-/// legal due date (the internal target is the desk's, not the requester's).
-/// The status page; `download` is the bundle's link while one can be downloaded.
+/// legal due date (the internal target is the desk's, not the requester's); `download` once an
+/// answered access request's bundle can be downloaded.
 pub fn status_page(
     file: &PrivacyFile,
     lang: &Lang,
     case: &Case,
     received: (i32, u8, u8),
-    download: Option<&str>,
+    download: Option<&Download>,
 ) -> String {
     let code = lang.as_str();
     let t = texts(code);
@@ -412,7 +418,7 @@ pub fn status_page(
         "<h1>{}</h1>\n<dl class=\"kapsel-facts\">\
          <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
          <dt>{}</dt><dd><time datetime=\"{:04}-{:02}-{:02}\">{}</time></dd>\
-         <dt>{}</dt><dd><time datetime=\"{}\">{}</time></dd></dl>\n<p>{}</p>\n",
+         <dt>{}</dt><dd><time datetime=\"{}\">{}</time></dd></dl>\n{}",
         escape(t.status_heading),
         escape(t.status_right),
         escape(right_words(code, case.right).0),
@@ -426,16 +432,28 @@ pub fn status_page(
         escape(t.status_due),
         kapsel_core::desk::iso_date(due),
         escape(&due_words),
-        escape(t.status_due_note),
+        // Once the case is closed the deadline is history, not a promise.
+        if case.state.is_terminal() {
+            String::new()
+        } else {
+            format!("<p>{}</p>\n", escape(t.status_due_note))
+        },
     );
     let main = match download {
-        Some(href) => format!(
-            "{main}<h2>{}</h2>\n<p>{}</p>\n<p><a href=\"{}\" download>{}</a></p>\n",
-            escape(t.bundle_heading),
-            escape(t.bundle_text),
-            escape(href),
-            escape(t.bundle_link),
-        ),
+        Some(download) => {
+            let (y, m, d) = download.until;
+            let until = t
+                .bundle_until
+                .replace("{date}", &day_in_words(code, y, m, d));
+            format!(
+                "{main}<h2>{}</h2>\n<p>{}</p>\n<p>{}</p>\n<p><a href=\"{}\" download>{}</a></p>\n",
+                escape(t.bundle_heading),
+                escape(t.bundle_text),
+                escape(&until),
+                escape(download.href),
+                escape(t.bundle_link),
+            )
+        }
         None => main,
     };
     frame(

@@ -264,6 +264,12 @@ async fn an_access_request_is_run_into_a_bundle_completed_and_downloaded_with_it
         .await
         .unwrap();
     assert!(page.contains("Last ned opplysningane (ZIP)"), "{page}");
+    // Seven days from the answer on (31 January), the last of them 7 February.
+    assert!(page.contains("til og med 7. februar 2026"), "{page}");
+    assert!(
+        !page.contains("Du skal få svar"),
+        "no deadline promise once answered: {page}"
+    );
     let download = status.replace("/rights/status?", "/rights/bundle?");
     let response = client().get(server.url(&download)).send().await.unwrap();
     assert_eq!(response.status(), 200);

@@ -14,7 +14,7 @@ use kapsel_core::desk::{
     Case, CaseEventKind, CaseState, ErasureGround, NewCaseEvent, Right, StepAction, VerifyMethod,
 };
 use kapsel_core::privacy::Engine;
-use kapsel_store::{CaseStore, DeskLinks};
+use kapsel_store::{Bundles, CaseStore, DeskLinks};
 
 use super::{ADMIN, body, case_json, load};
 use crate::desk::work::{self, case_problem, subject_of};
@@ -165,10 +165,38 @@ pub(super) async fn complete(
             });
         }
     }
+    if case.state == CaseState::InProgress
+        && matches!(case.right, Right::Access | Right::Portability)
+    {
+        start_download_period(&desk, &case).await?;
+    }
     let case = act(&desk, &id, CaseEventKind::Completed).await?;
     let link = status_link(&desk, &case).await?;
     mail::send_completed(&desk, &case, &link).await?;
     Ok(answer(&desk, &case))
+}
+
+/// The bundle can be downloaded for the whole period from the answer on; a bundle that
+/// expired before the case was completed must be made again.
+async fn start_download_period(desk: &DeskState, case: &Case) -> Result<(), ApiError> {
+    let now = desk.clock.now_ms();
+    let Some(mut bundle) = desk
+        .store
+        .bundle(&case.id, now)
+        .await
+        .map_err(|e| ApiError::internal("reading the bundle", e))?
+    else {
+        return Err(ApiError::Conflict {
+            field: "case".to_owned(),
+            message: "the access bundle has expired before the answer; run the case again"
+                .to_owned(),
+        });
+    };
+    bundle.expires_ms = now.saturating_add(desk.bundle_ttl_ms);
+    desk.store
+        .put_bundle(&bundle)
+        .await
+        .map_err(|e| ApiError::internal("keeping the access bundle", e))
 }
 
 #[derive(Deserialize)]

@@ -69,6 +69,8 @@ pub async fn run(
     })
     .map_err(|e| ApiError::internal("making the access bundle", e))?;
     let sha256 = sha256_hex(&bytes);
+    // Kept for the download period from now; completing the case starts the period anew, so
+    // the requester has all of it from the answer on.
     let expires_ms = now.saturating_add(desk.bundle_ttl_ms);
     let size = bytes.len();
     desk.store
@@ -88,8 +90,7 @@ pub async fn run(
             actor,
             StepAction::BundleReady,
             "",
-            json!({ "sha256": sha256, "bytes": size, "expires_ms": expires_ms,
-                    "consent_records": records.len() }),
+            json!({ "sha256": sha256, "bytes": size, "consent_records": records.len() }),
         )
         .await?,
     );
