@@ -124,10 +124,14 @@ fn identifier_fields(
     let mut out = String::new();
     for identifier in &file.identifiers {
         let id = format!("{}-{}", right.as_str(), identifier.id);
-        let label = identifier
-            .label
-            .get(lang, &file.languages)
-            .unwrap_or(&identifier.id);
+        let label = format!(
+            "{} ({})",
+            identifier
+                .label
+                .get(lang, &file.languages)
+                .unwrap_or(&identifier.id),
+            texts(lang.as_str()).optional
+        );
         let hint = identifier
             .hint
             .as_ref()

@@ -180,6 +180,7 @@ async fn an_access_request_is_run_into_a_bundle_completed_and_downloaded_with_it
     assert!(page.contains("name=\"customer-no\""), "{page}");
     assert!(page.contains("Står på fakturaen, til dømes K-1001."));
     assert!(page.contains("Kvittering for samtykkevalet (valfritt)"));
+    assert!(page.contains("Kundenummer (valfritt)"), "{page}");
 
     // Kari's cookie choice, whose receipt she gives: its records go in the bundle.
     let consent = server.post_consent(&server.valid_body()).await;
