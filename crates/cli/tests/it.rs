@@ -14,6 +14,7 @@ mod it {
     mod check;
     mod crash;
     mod data_dir;
+    mod datasets;
     mod disk_full;
     mod edge;
     mod erasure_crash;

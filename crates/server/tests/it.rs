@@ -16,6 +16,7 @@ mod it {
     mod contradictions;
     mod cors;
     mod desk;
+    mod desk_admin;
     mod desk_work;
     mod hostile;
     mod lineage;

@@ -1,0 +1,62 @@
+//! `kapsel datasets test`: a reachable shop that matches its declaration is ok; a missing
+//! index on an identity column is reported; a missing column or table, or a connector the
+//! settings lack, fails with exit code 1 and says which.
+
+use kapsel_testkit::{Shop, shop_privacy_source};
+
+fn datasets_test(config: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kapsel"))
+        .args(["datasets", "test", config])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn datasets_test_checks_every_declared_table_column_and_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kapsel.toml");
+    std::fs::write(&config, shop_privacy_source(false)).unwrap();
+    let config = config.display().to_string();
+    let shop = Shop::create(&dir.path().join("shop.db"), 0).await;
+    let url = shop.url();
+
+    let (ok, text) = datasets_test(&config, &[("KAPSEL_CONNECTORS__SHOP__URL", &url)]);
+    assert!(ok, "{text}");
+    assert!(text.contains("shop: ok (2 tables)"), "{text}");
+    assert!(text.contains("archive: manual"), "{text}");
+    assert!(!text.contains("no index"), "{text}");
+
+    let (ok, text) = datasets_test(&config, &[]);
+    assert!(!ok);
+    assert!(
+        text.contains("the settings have no [connectors.shop] url"),
+        "{text}"
+    );
+
+    sqlx::query("DROP INDEX customers_no")
+        .execute(&shop.pool)
+        .await
+        .unwrap();
+    let (ok, text) = datasets_test(&config, &[("KAPSEL_CONNECTORS__SHOP__URL", &url)]);
+    assert!(ok, "a missing index is a warning: {text}");
+    assert!(
+        text.contains("no index leads with identity column customers.customer_no"),
+        "{text}"
+    );
+
+    sqlx::query("ALTER TABLE customers DROP COLUMN name")
+        .execute(&shop.pool)
+        .await
+        .unwrap();
+    let (ok, text) = datasets_test(&config, &[("KAPSEL_CONNECTORS__SHOP__URL", &url)]);
+    assert!(!ok);
+    assert!(text.contains("shop: NOT USABLE"), "{text}");
+    assert!(text.contains("missing column: customers.name"), "{text}");
+}
