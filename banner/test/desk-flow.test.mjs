@@ -18,11 +18,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EXAMPLE, ROOT, axe, chromiumAvailable, freePort, launch, newPage, start, stop } from './harness.mjs';
+import { aiosmtpdAvailable, kill, parseMail, untilListening } from './smtp.mjs';
 
 const FIXTURES = join(ROOT, 'banner', 'test', 'fixtures', 'desk');
 const TOKEN = 'admin-token-for-browser-tests-0123456789';
@@ -43,34 +43,25 @@ const BYSTANDER = 'K-1004';
 const WORDS = {
   nb: {
     title: 'Dine personvernrettigheter', sent: 'Sjekk e-posten din', status: 'Forespørselen din',
-    label: 'Kundenummer', hint: 'Står på fakturaen, for eksempel K-1001.',
+    label: 'Kundenummer (valgfritt)', hint: 'Står på fakturaen, for eksempel K-1001.',
     verified: 'Bekreftet, venter på behandling', completed: 'Fullført', state: 'Status',
     bundle: 'Opplysningene om deg', download: 'Last ned opplysningene (ZIP)',
   },
   nn: {
     title: 'Personvernrettane dine', sent: 'Sjekk e-posten din', status: 'Førespurnaden din',
-    label: 'Kundenummer', hint: 'Står på fakturaen, til dømes K-1001.',
+    label: 'Kundenummer (valfritt)', hint: 'Står på fakturaen, til dømes K-1001.',
     verified: 'Stadfesta, ventar på behandling', completed: 'Fullført', state: 'Status',
     bundle: 'Opplysningane om deg', download: 'Last ned opplysningane (ZIP)',
   },
   en: {
     title: 'Your privacy rights', sent: 'Check your e-mail', status: 'Your request',
-    label: 'Customer number', hint: 'On your invoice, e.g. K-1001.',
+    label: 'Customer number (optional)', hint: 'On your invoice, e.g. K-1001.',
     verified: 'Confirmed, waiting to be handled', completed: 'Completed', state: 'State',
     bundle: 'The data about you', download: 'Download the data (ZIP)',
   },
 };
 
-/** True when aiosmtpd can run; otherwise a loud SKIP (or a failure with KAPSEL_REQUIRE_ALL=1). */
-function aiosmtpdAvailable() {
-  const probe = spawnSync('python3', ['-c', 'import aiosmtpd'], { encoding: 'utf8', timeout: 20_000 });
-  if (probe.status === 0) return true;
-  const message = 'python3 -m aiosmtpd is not available (scripts/test.sh pip-installs aiosmtpd)';
-  if (process.env.KAPSEL_REQUIRE_ALL === '1') throw new Error(`KAPSEL_REQUIRE_ALL=1 but ${message}`);
-  console.log(`\n!!!!!!!! SKIP the request desk's browser flow: ${message} !!!!!!!!\n`);
-  return false;
-}
-const skip = !chromiumAvailable() || !aiosmtpdAvailable();
+const skip = !chromiumAvailable() || !aiosmtpdAvailable("the request desk's browser flow");
 
 /** Runs a short Python snippet (sqlite3, zipfile: the standard library only); its stdout. */
 function python(code, ...args) {
@@ -79,58 +70,8 @@ function python(code, ...args) {
   return run.stdout;
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port, bounded by `timeoutMs`. */
-async function untilListening(port, timeoutMs, child, output) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`aiosmtpd exited with ${child.exitCode}\n${output()}`);
-    const open = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      const done = (ok) => { socket.destroy(); resolve(ok); };
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-      socket.setTimeout(1_000, () => done(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`aiosmtpd did not listen on ${port} in ${timeoutMs} ms\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; never waits longer. */
-async function kill(child, graceMs = 3_000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
-  }
-}
 
-/** A single-part message's headers (lower-case names, unfolded) and its decoded body text. */
-function parseMail(raw) {
-  const split = raw.search(/\r?\n\r?\n/);
-  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
-  const headers = {};
-  for (const line of head.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
-  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
-  let bytes;
-  if (encoding === 'quoted-printable') {
-    body = body.replace(/=\r?\n/g, '');
-    bytes = Buffer.from(body.replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-  } else if (encoding === 'base64') {
-    bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  } else {
-    bytes = Buffer.from(body, 'latin1');
-  }
-  return { headers, body: bytes.toString('utf8') };
-}
 
 const env = { scratch: '', maildir: '', smtp: null, smtpOutput: '', server: null, browser: null, seen: new Set() };
 
@@ -294,7 +235,8 @@ for (const lang of LANGS) {
         await page.locator('section[aria-labelledby="access-heading"]').screenshot({ path: join(SHOTS, `centre-access-${lang}-${width}.png`) });
       });
 
-      // Keyboard only, from the top of the page: Tab to the access form, type, Tab, type, Tab, Enter.
+      // Keyboard only, from the top of the page: Tab to the access form, type, Tab, type, Tab past
+      // the optional receipt field, Tab, Enter.
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${env.server.origin}/sites/www/rights?lang=${lang}`);
       await tabTo(page, '#access-email');
@@ -302,6 +244,8 @@ for (const lang of LANGS) {
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'access-customer-no', 'the customer number follows the address');
       await page.keyboard.type(who.customer);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'access-receipt', 'then the optional receipt of the cookie choice');
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'submit', 'then the access form\'s button');
       const [posted] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);

@@ -6,13 +6,13 @@
 // page with the right and a due date, and the same link a second time is refused (410). A bad
 // address past the browser's own check gets the form again (400) with an alert summary, axe-clean.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { axe, chromiumAvailable, freePort, launch, newPage, start, stop } from './harness.mjs';
+import { aiosmtpdAvailable, kill, parseMail, untilListening } from './smtp.mjs';
 
 const skip = !chromiumAvailable();
 const LANGS = ['nb', 'nn', 'en'];
@@ -25,16 +25,7 @@ const WORDS = {
 };
 const ADDRESS = 'kari.nordmann@example.no'; // fictional
 
-/** True when aiosmtpd can run; otherwise a loud SKIP (or a failure with KAPSEL_REQUIRE_ALL=1). */
-function aiosmtpdAvailable() {
-  const probe = spawnSync('python3', ['-c', 'import aiosmtpd'], { encoding: 'utf8', timeout: 20_000 });
-  if (probe.status === 0) return true;
-  const message = 'python3 -m aiosmtpd is not available (scripts/test.sh pip-installs aiosmtpd)';
-  if (process.env.KAPSEL_REQUIRE_ALL === '1') throw new Error(`KAPSEL_REQUIRE_ALL=1 but ${message}`);
-  console.log(`\n!!!!!!!! SKIP the desk's mail test: ${message} !!!!!!!!\n`);
-  return false;
-}
-const noMail = skip || !aiosmtpdAvailable();
+const noMail = skip || !aiosmtpdAvailable("the desk's mail test");
 
 let server;
 let browser;
@@ -109,7 +100,9 @@ for (const lang of LANGS) {
       assert.ok(reached, 'Tab never reached the access form\'s e-mail field in 40 presses');
       await page.keyboard.type(ADDRESS);
       await page.keyboard.press('Tab');
-      assert.deepEqual(await focused(), { id: '', tag: 'button', form: 'access' }, 'the next Tab stop is the access form\'s submit button');
+      assert.deepEqual(await focused(), { id: 'access-receipt', tag: 'input', form: 'access' }, 'the next Tab stop is the optional receipt of the cookie choice');
+      await page.keyboard.press('Tab');
+      assert.deepEqual(await focused(), { id: '', tag: 'button', form: 'access' }, 'then the access form\'s submit button');
       const [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
       assert.equal(response.status(), 200);
       assert.equal(response.request().method(), 'POST');
@@ -140,35 +133,7 @@ for (const lang of LANGS) {
   });
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port, bounded by `timeoutMs`. */
-async function untilListening(port, timeoutMs, child, output) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`aiosmtpd exited with ${child.exitCode}\n${output()}`);
-    const open = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      const done = (ok) => { socket.destroy(); resolve(ok); };
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-      socket.setTimeout(1_000, () => done(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`aiosmtpd did not listen on ${port} in ${timeoutMs} ms\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; never waits longer. */
-async function kill(child, graceMs = 3_000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
-  }
-}
 
 /** The Maildir's delivered messages (new/), as raw text; waits for `count`, bounded. */
 async function untilMail(maildir, count, timeoutMs) {
@@ -182,29 +147,6 @@ async function untilMail(maildir, count, timeoutMs) {
   }
 }
 
-/** A single-part message's headers (lower-case names, unfolded) and its decoded body text. */
-function parseMail(raw) {
-  const split = raw.search(/\r?\n\r?\n/);
-  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
-  const headers = {};
-  for (const line of head.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
-  const encoding = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
-  let bytes;
-  if (encoding === 'quoted-printable') {
-    // Soft line breaks first, then every =XX escape (=3D is "=").
-    body = body.replace(/=\r?\n/g, '');
-    bytes = Buffer.from(body.replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-  } else if (encoding === 'base64') {
-    bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  } else {
-    bytes = Buffer.from(body, 'latin1');
-  }
-  return { headers, body: bytes.toString('utf8') };
-}
 
 test('end to end with a real SMTP server: request → mail → link → status page; the link again → 410', { skip: noMail }, async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'kapsel-rights-mail-'));

@@ -8,6 +8,10 @@ use kapsel_publish::PAGE_STYLE;
 use kapsel_publish::render::language_name;
 use kapsel_publish::words::label;
 
+/// Escapes text for HTML content and quoted attribute values: the one escaper, which the access
+/// bundle's summary uses too.
+pub use kapsel_publish::bundle::escape_html as escape;
+
 use super::texts::texts;
 
 /// The centre's rules on top of the document pages' stylesheet ([`PAGE_STYLE`]): its forms,
@@ -30,22 +34,6 @@ button:hover{background:#083c80}
 .kapsel-notice{border-left:4px solid #0b4fa8;padding:.25rem 1rem;background:#eef1f5}
 @media (max-width:40rem){button{width:100%}}
 "#;
-
-/// Escapes text for HTML content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// What the page is about: names its `<title>` and which language links it offers.
 pub struct Frame<'a> {
