@@ -342,3 +342,41 @@ async fn a_rectification_is_previewed_then_applied_to_the_declared_field_only() 
     admin_ok(&server, "POST", &format!("{id}/complete"), json!({})).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_show_open_cases_and_days_to_the_next_deadline() {
+    let shop = shop().await;
+    let server = server(&shop, None).await;
+    verified_request(
+        &server,
+        "nb",
+        "right=access&email=kari.nordmann%40example.org",
+    )
+    .await;
+    // The sweep (every 100 ms here) sets the gauges; the recorder is shared by every server in
+    // this test binary, so only their presence is asserted, not other tests' values.
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = client()
+            .get(server.url("/metrics"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("kapsel_desk_days_to_next_deadline") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for gauge in [
+        "kapsel_desk_open_cases",
+        "kapsel_desk_overdue_cases",
+        "kapsel_desk_days_to_next_deadline",
+    ] {
+        assert!(text.contains(gauge), "{gauge} missing:\n{text}");
+    }
+    server.stop().await;
+}
