@@ -197,6 +197,9 @@ async fn prepare(
         bundle_ttl_ms: millis(desk_config.bundle_ttl),
         key: desk_config.key,
         connectors: crate::desk::connectors::Connectors::new(desk_config.connectors),
+        // The writer's chain id names this instance among those on one store, and stays the
+        // same across its restarts, so a restarted instance renews its own leases at once.
+        instance: ledger.chain_id().to_owned(),
     });
     Ok(AppState {
         consent: Arc::new(ConsentState {

@@ -19,6 +19,7 @@
 //! | outgoing mail, sent or kept | [`outbox`] | [`Outbox`] | [`Store`] |
 //! | access bundles until they expire | [`bundles`] | [`Bundles`] | [`Store`] |
 //! | restriction and objection: the suppression list | [`suppressions`] | [`Suppressions`] | [`Store`] |
+//! | one instance per background job: leases | [`leases`] | [`Leases`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
@@ -29,7 +30,6 @@
 //! own `sql.rs`, and a migration file pair — and none of them is built yet:
 //!
 //! - forwarded events in an outbox of their own, beside [`outbox`]'s mail;
-//! - `jobs`: leases, so that one instance runs each background job;
 //! - `accounts` and `sessions`: the console's operators and their sessions;
 //! - `scan_reports`: the scanner's reports, kept to show a site behaves as declared;
 //! - `audit`: a hash-chained record of what was done to the operator's data.
@@ -42,6 +42,7 @@ pub mod error;
 pub mod evidence;
 pub mod instance;
 pub mod keys;
+pub mod leases;
 pub mod ledger;
 pub mod links;
 pub mod lock;
@@ -65,6 +66,7 @@ pub use error::{LedgerError, StoreError};
 pub use evidence::{EvidenceCopy, EvidenceMode};
 pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
+pub use leases::Leases;
 pub use ledger::{
     AppendRequest, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
     LedgerOptions, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, RETRY_AFTER_S,

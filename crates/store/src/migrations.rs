@@ -67,6 +67,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0009_desk_work.sql"),
         postgres: include_str!("../migrations/postgres/0009_desk_work.sql"),
     },
+    Source {
+        version: 10,
+        description: "leases of background jobs",
+        sqlite: include_str!("../migrations/sqlite/0010_leases.sql"),
+        postgres: include_str!("../migrations/postgres/0010_leases.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -15,6 +15,7 @@ mod it {
     pub mod evidence;
     pub mod head;
     pub mod instance;
+    pub mod leases;
     pub mod ledger_read;
     pub mod ledger_write;
     pub mod lineage_heads;

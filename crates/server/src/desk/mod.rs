@@ -77,6 +77,9 @@ pub struct DeskState {
     /// The key of keyed hashes (erased fields, the suppression list).
     pub key: Option<kapsel_core::Secret>,
     pub connectors: connectors::Connectors,
+    /// This instance among those on one store (its ledger chain id): the holder of its job
+    /// leases.
+    pub instance: String,
 }
 
 impl DeskState {

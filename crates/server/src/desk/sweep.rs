@@ -1,14 +1,15 @@
 //! Keeping case work whole between requests: at start and then every `lapse_interval`, an
 //! erasure a crash interrupted (a dataset with `erasure_started` and no `erased`) is run again
 //! by `system` — [`super::work`] finishes only what is missing — and access bundles past their
-//! expiry are deleted. Also the desk's gauges for `/metrics`: open cases, overdue ones, and
+//! expiry are deleted. Resuming takes the `desk-sweep` lease first, so of several instances on
+//! one store only one resumes at a time. Also the desk's gauges for `/metrics`: open cases, overdue ones, and
 //! the fewest days left to a legal deadline.
 
 use std::sync::Arc;
 
 use kapsel_core::deadline::{self, DueStatus};
 use kapsel_core::desk::{CaseEventKind, CaseState, Right, StepAction};
-use kapsel_store::{Bundles, CaseStore};
+use kapsel_store::{Bundles, CaseStore, Leases};
 use tokio_util::sync::CancellationToken;
 
 use super::DeskState;
@@ -16,6 +17,8 @@ use super::work::{self, History};
 
 /// Open cases looked at per round.
 const ROUND_LIMIT: i64 = 10_000;
+/// The lease of resuming interrupted erasures.
+const LEASE: &str = "desk-sweep";
 
 pub async fn run(state: Arc<DeskState>, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(state.lapse_interval);
@@ -58,6 +61,14 @@ async fn round(state: &DeskState) -> Result<(), String> {
         .open_cases_by_deadline(ROUND_LIMIT)
         .await
         .map_err(|e| e.to_string())?;
+    // Held for a few rounds, renewed every round by its holder: a killed holder's lease
+    // expires and another instance takes over.
+    let ttl = i64::try_from(state.lapse_interval.as_millis().saturating_mul(3)).unwrap_or(i64::MAX);
+    let resume = state
+        .store
+        .take_lease(LEASE, &state.instance, now, ttl)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut overdue = 0u32;
     let mut fewest_days: Option<i64> = None;
     for case in &open {
@@ -74,7 +85,7 @@ async fn round(state: &DeskState) -> Result<(), String> {
             }
             None => {}
         }
-        if case.state != CaseState::InProgress || case.right != Right::Erasure {
+        if !resume || case.state != CaseState::InProgress || case.right != Right::Erasure {
             continue;
         }
         let events = state
