@@ -19,6 +19,7 @@
 
 mod baseline;
 mod generate;
+mod heavy;
 mod measure;
 mod plans;
 mod report;

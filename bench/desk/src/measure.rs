@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use kapsel_connect::{access, check, erase, erasure_plan, keyed_hash};
 
 use crate::baseline;
+use crate::heavy::heavy;
 use crate::plans::{self, Seen};
 use crate::sample::{Draw, Kind, Requester};
 use crate::shop::{Backend, Pool, Shop};
@@ -58,7 +59,7 @@ pub struct Series {
 }
 
 impl Series {
-    fn new(request: Request, by: By) -> Series {
+    pub(crate) fn new(request: Request, by: By) -> Series {
         Series {
             request,
             by,
@@ -124,14 +125,14 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-async fn timed<T>(f: impl Future<Output = Result<T>>) -> Result<(Duration, T)> {
+pub(crate) async fn timed<T>(f: impl Future<Output = Result<T>>) -> Result<(Duration, T)> {
     let started = Instant::now();
     let out = f.await?;
     Ok((started.elapsed(), out))
 }
 
 /// Rows changed by an erasure of the library (deleted + updated).
-fn changed_rows(outcome: &kapsel_connect::Outcome) -> u64 {
+pub(crate) fn changed_rows(outcome: &kapsel_connect::Outcome) -> u64 {
     outcome
         .tables
         .iter()
@@ -139,18 +140,18 @@ fn changed_rows(outcome: &kapsel_connect::Outcome) -> u64 {
         .sum()
 }
 
-struct Side<'a> {
-    shop: &'a Shop,
+pub(crate) struct Side<'a> {
+    pub(crate) shop: &'a Shop,
     conn: kapsel_connect::Connection,
 }
 
 impl Side<'_> {
-    async fn connect_access(&self, r: &Requester) -> Result<Vec<usize>> {
+    pub(crate) async fn connect_access(&self, r: &Requester) -> Result<Vec<usize>> {
         let found = access(&self.shop.spec, &self.conn, &r.subject()).await?;
         Ok(found.tables.iter().map(|t| t.rows.len()).collect())
     }
 
-    async fn connect_plan(&self, r: &Requester) -> Result<(u64, u64)> {
+    pub(crate) async fn connect_plan(&self, r: &Requester) -> Result<(u64, u64)> {
         let plan = erasure_plan(&self.shop.spec, &self.conn, &r.subject()).await?;
         Ok((
             plan.tables.iter().map(|t| t.rows_found).sum(),
@@ -158,17 +159,22 @@ impl Side<'_> {
         ))
     }
 
-    async fn connect_erase(&self, r: &Requester) -> Result<u64> {
+    pub(crate) async fn connect_erase(&self, r: &Requester) -> Result<u64> {
         let outcome = erase(&self.shop.spec, &self.conn, &r.subject(), KEY).await?;
         Ok(changed_rows(&outcome))
     }
 
-    async fn baseline_erase(&self, pool: &Pool, r: &Requester) -> Result<u64> {
+    pub(crate) async fn baseline_erase(&self, pool: &Pool, r: &Requester) -> Result<u64> {
         baseline::erase(pool, r, &keyed_hash(KEY, &r.email)).await
     }
 
     /// After an erasure by either side: the library's dry run must have nothing left to change.
-    async fn left_over(&self, r: &Requester, by: By, faults: &mut Vec<String>) -> Result<()> {
+    pub(crate) async fn left_over(
+        &self,
+        r: &Requester,
+        by: By,
+        faults: &mut Vec<String>,
+    ) -> Result<()> {
         let (_, changes) = self.connect_plan(r).await?;
         if changes != 0 {
             faults.push(format!(
@@ -323,100 +329,6 @@ pub async fn run(shop: &Shop, n: usize, seed: u64, heavy_orders: u64) -> Result<
         load_before,
         load_after: load_average(),
     })
-}
-
-/// Two customers get `orders` more orders each (one to read and erase through the library, one
-/// for the baseline's erasure); reads are timed three times each way, erasures once. The added
-/// orders are removed afterwards, whatever happened, so the shop is as generated again.
-async fn heavy(
-    side: &Side<'_>,
-    pair: &[Requester],
-    orders: u64,
-    faults: &mut Vec<String>,
-) -> Result<Vec<Series>> {
-    let [a, b] = pair else {
-        bail!("the heavy requests need two requesters");
-    };
-    let shop = side.shop;
-    let pool = &shop.pool;
-    let generated = shop.scale.orders();
-    let mut first = generated + 1;
-    let mut added = Ok(());
-    for r in [a, b] {
-        for sql in crate::generate::heavy(shop.backend, r.id, first, orders) {
-            if added.is_ok() {
-                added = pool.execute(&sql).await.map(drop);
-            }
-        }
-        first += orders;
-    }
-    let measured = match added {
-        Ok(()) => heavy_requests(side, a, b, faults).await,
-        Err(e) => Err(e),
-    };
-    for sql in crate::generate::unheavy(generated) {
-        pool.execute(&sql).await?;
-    }
-    measured
-}
-
-async fn heavy_requests(
-    side: &Side<'_>,
-    a: &Requester,
-    b: &Requester,
-    faults: &mut Vec<String>,
-) -> Result<Vec<Series>> {
-    let pool = &side.shop.pool;
-    let mut out = vec![
-        Series::new(Request::Access, By::Connect),
-        Series::new(Request::Access, By::Baseline),
-        Series::new(Request::Plan, By::Connect),
-        Series::new(Request::Plan, By::Baseline),
-        Series::new(Request::Erase, By::Connect),
-        Series::new(Request::Erase, By::Baseline),
-    ];
-    let [access_c, access_b, plan_c, plan_b, erase_c, erase_b] = &mut out[..] else {
-        bail!("six series");
-    };
-    for i in 0..3 {
-        let (first, second) = if i % 2 == 0 {
-            (true, false)
-        } else {
-            (false, true)
-        };
-        for connect_turn in [first, second] {
-            if connect_turn {
-                let (t, rows) = timed(side.connect_access(a)).await?;
-                access_c.times.push(t);
-                access_c.rows.push(rows.iter().sum::<usize>() as u64);
-                let (t, (found, _)) = timed(side.connect_plan(a)).await?;
-                plan_c.times.push(t);
-                plan_c.rows.push(found);
-            } else {
-                let (t, rows) = timed(baseline::access(pool, a)).await?;
-                access_b.times.push(t);
-                access_b.rows.push(rows.iter().sum::<usize>() as u64);
-                let (t, (found, _)) = timed(baseline::plan(pool, a)).await?;
-                plan_b.times.push(t);
-                plan_b.rows.push(found);
-            }
-        }
-    }
-    if access_c.rows != access_b.rows || plan_c.rows != plan_b.rows {
-        faults.push(format!(
-            "heavy customer {}: the library and the baseline found different rows",
-            a.id
-        ));
-    }
-    let (t, rows) = timed(side.connect_erase(a)).await?;
-    erase_c.times.push(t);
-    erase_c.rows.push(rows);
-    let (t, rows) = timed(side.baseline_erase(pool, b)).await?;
-    erase_b.times.push(t);
-    erase_b.rows.push(rows);
-    side.left_over(a, By::Connect, faults).await?;
-    side.left_over(b, By::Baseline, faults).await?;
-    Ok(out)
 }
 
 /// The plan pass: each request once more, listened to, on a pool of its own (with auto_explain

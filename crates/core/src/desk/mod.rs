@@ -11,6 +11,7 @@
 //! | `access` | what an access request found in one dataset |
 //! | `right` | the rights and their stored names |
 //! | `state` | the states and the transition table |
+//! | `step` | what carrying a case out records, by action |
 //! | `event` | event kinds, their stored details, sealing |
 //! | `hash` | `kapsel-case-event/v1` and its SHA-256 |
 //! | `chain` | verifying a case's history |
@@ -26,6 +27,7 @@ pub mod event;
 pub mod hash;
 pub mod right;
 pub mod state;
+pub mod step;
 pub mod token;
 
 pub use access::{AccessResult, TableRows};
@@ -33,8 +35,8 @@ pub use case::{Case, EventRefused, NewCase, OpenRefused, advance, open};
 pub use chain::{CaseBreakKind, CaseChainBreak, CaseChainSummary, CaseChainVerifier};
 pub use dates::{CaseDates, iso_date, parse_iso_date};
 pub use event::{
-    CaseEvent, CaseEventKind, Detail, ErasureGround, NewCaseEvent, StepAction, UnknownEvent,
-    VerifyMethod,
+    CaseEvent, CaseEventKind, Detail, ErasureGround, NewCaseEvent, UnknownEvent, VerifyMethod,
 };
 pub use right::{Right, UnknownRight};
 pub use state::{CaseState, PausedFrom, TransitionError, UnknownState, next_state};
+pub use step::StepAction;

@@ -11,7 +11,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::event::{CaseEventKind, StepAction};
+use super::event::CaseEventKind;
+use super::step::StepAction;
 
 /// The open state a paused case returns to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod connectors;
 pub mod delivery;
+pub mod fields;
 pub mod form;
 pub mod frame;
 pub mod lapse;
