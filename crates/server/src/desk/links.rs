@@ -52,17 +52,33 @@ async fn case_behind_link(
     }
 }
 
+/// What every link route does first: the site checked, the page's language, the clock read,
+/// and the case of this site the link opens for `purpose` — or the one refusal page.
+async fn open_link(
+    desk: &DeskState,
+    site: &str,
+    query: &HashMap<String, String>,
+    purpose: TokenPurpose,
+) -> Result<Result<(Case, Lang, i64), Response>, ApiError> {
+    known_site(&desk.sites, site)?;
+    let lang = language(&desk.sites.privacy, query)?;
+    let now = desk.clock.now_ms();
+    Ok(
+        match case_behind_link(desk, site, query, purpose, now).await? {
+            Some(case) => Ok((case, lang, now)),
+            None => Err(refused(desk, site, &lang)),
+        },
+    )
+}
+
 pub async fn get_verify(
     State(desk): State<Arc<DeskState>>,
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    known_site(&desk.sites, &site)?;
-    let lang = language(&desk.sites.privacy, &query)?;
-    let now = desk.clock.now_ms();
-    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Verify, now).await?
-    else {
-        return Ok(refused(&desk, &site, &lang));
+    let (case, lang, now) = match open_link(&desk, &site, &query, TokenPurpose::Verify).await? {
+        Ok(opened) => opened,
+        Err(refusal) => return Ok(refusal),
     };
     let verified = NewCaseEvent {
         at_ms: now.max(case.updated_ms),
@@ -115,12 +131,9 @@ pub async fn get_status(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    known_site(&desk.sites, &site)?;
-    let lang = language(&desk.sites.privacy, &query)?;
-    let now = desk.clock.now_ms();
-    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Status, now).await?
-    else {
-        return Ok(refused(&desk, &site, &lang));
+    let (case, lang, now) = match open_link(&desk, &site, &query, TokenPurpose::Status).await? {
+        Ok(opened) => opened,
+        Err(refusal) => return Ok(refusal),
     };
     let received = kapsel_core::calendar::oslo_date_of(case.received_ms)
         .map(|d| (d.year(), u8::from(d.month()), d.day()))
@@ -187,12 +200,9 @@ pub async fn get_bundle(
     Path(site): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    known_site(&desk.sites, &site)?;
-    let lang = language(&desk.sites.privacy, &query)?;
-    let now = desk.clock.now_ms();
-    let Some(case) = case_behind_link(&desk, &site, &query, TokenPurpose::Status, now).await?
-    else {
-        return Ok(refused(&desk, &site, &lang));
+    let (case, lang, now) = match open_link(&desk, &site, &query, TokenPurpose::Status).await? {
+        Ok(opened) => opened,
+        Err(refusal) => return Ok(refusal),
     };
     let Some(bundle) = downloadable(&desk, &case, now).await? else {
         return Ok(refused(&desk, &site, &lang));
