@@ -9,6 +9,11 @@
 //! `signing::gap`) is the one break a verifier given it walks across: the records end at
 //! `first_missing - 1` with `before_hash`, and the chain resumes at `last_missing + 1` linked to
 //! `last_missing_hash`, exactly as the note says. Checking the note's signature is the caller's.
+//!
+//! A [`SealedPrefix`] (records seq 1..=N removed by `kapsel ledger prune`, sealed by a signed
+//! note; see `signing::seal`) is where a verifier given it starts: the first remaining record
+//! must have seq N+1 and link to the hash record N had. Checking the seal's signature is the
+//! caller's too.
 
 use std::fmt;
 
@@ -25,6 +30,17 @@ pub struct ChainSummary {
     pub head_hash: String,
     /// The acknowledged gaps walked across, in seq order.
     pub gaps: Vec<Gap>,
+    /// The sealed prefix the walk started after (`records` counts only what remains).
+    pub sealed: Option<SealedPrefix>,
+}
+
+/// Records seq 1..=`size` removed from a chain and sealed (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedPrefix {
+    /// How many sequence numbers the removed prefix covers: the seq of its last record.
+    pub size: i64,
+    /// The hash record `size` had: what record `size + 1` links to.
+    pub head_hash: String,
 }
 
 /// Records cut from a chain and acknowledged (see the module documentation).
@@ -75,6 +91,9 @@ pub enum BreakKind {
     HeadMissing { found_hash: String },
     /// The stored row cannot be read as a record (a column holds what no writer writes).
     Unreadable { reason: String },
+    /// A record inside the sealed prefix is still there: it was put back or renumbered after
+    /// the prefix was removed (the removal and the seal are one transaction).
+    InsideSealedPrefix { sealed_size: i64 },
 }
 
 impl fmt::Display for BreakKind {
@@ -111,6 +130,11 @@ impl fmt::Display for BreakKind {
                     "the stored row cannot be read ({reason}): it was changed"
                 )
             }
+            BreakKind::InsideSealedPrefix { sealed_size } => write!(
+                f,
+                "the records up to seq {sealed_size} were removed and sealed, but this one is \
+                 still there: it was put back or renumbered"
+            ),
             BreakKind::HeadMissing { found_hash } => write!(
                 f,
                 "the chain ends here with hash {found_hash}, but the head its writer recorded \
@@ -130,6 +154,7 @@ pub struct ChainVerifier {
     /// Acknowledged gaps not yet reached, and those crossed.
     ahead: Vec<Gap>,
     crossed: Vec<Gap>,
+    sealed: Option<SealedPrefix>,
 }
 
 impl ChainVerifier {
@@ -139,13 +164,24 @@ impl ChainVerifier {
 
     /// A verifier that walks across `gaps` (acknowledged, their notes checked by the caller).
     pub fn with_gaps(chain_id: &str, gaps: Vec<Gap>) -> Self {
+        ChainVerifier::after_seal(chain_id, None, gaps)
+    }
+
+    /// A verifier that starts after `sealed` (when given) and walks across `gaps`: the first
+    /// record must have seq `size + 1` and link to the seal's head hash.
+    pub fn after_seal(chain_id: &str, sealed: Option<SealedPrefix>, gaps: Vec<Gap>) -> Self {
+        let (next_seq, head_hash) = match &sealed {
+            Some(seal) => (seal.size + 1, seal.head_hash.clone()),
+            None => (1, GENESIS_HASH.to_string()),
+        };
         ChainVerifier {
             chain_id: chain_id.to_string(),
             records: 0,
-            next_seq: 1,
-            head_hash: GENESIS_HASH.to_string(),
+            next_seq,
+            head_hash,
             ahead: gaps,
             crossed: Vec::new(),
+            sealed,
         }
     }
 
@@ -181,6 +217,13 @@ impl ChainVerifier {
                 found: record.chain_id.clone(),
             }));
         }
+        if let Some(seal) = &self.sealed
+            && record.seq <= seal.size
+        {
+            return Err(broken(BreakKind::InsideSealedPrefix {
+                sealed_size: seal.size,
+            }));
+        }
         if record.seq != self.next_seq {
             return Err(broken(BreakKind::SeqGap {
                 expected: self.next_seq,
@@ -212,6 +255,7 @@ impl ChainVerifier {
             head_seq: self.next_seq - 1,
             head_hash: self.head_hash,
             gaps: self.crossed,
+            sealed: self.sealed,
         }
     }
 

@@ -168,3 +168,45 @@ fn swapped_records_are_detected() {
     let err = verify(&records).unwrap_err();
     assert_eq!(err.seq, 2);
 }
+
+#[test]
+fn a_chain_after_a_sealed_prefix_verifies_from_the_seal_and_nothing_else_does() {
+    let records = chain(6);
+    let sealed = SealedPrefix {
+        size: 3,
+        head_hash: records[2].hash.clone(),
+    };
+    let walk = |sealed: Option<SealedPrefix>, rest: &[ConsentRecord]| {
+        let mut verifier = ChainVerifier::after_seal("chain-a", sealed, Vec::new());
+        rest.iter().try_for_each(|r| verifier.push(r))?;
+        verifier.finish_at_head(6, &records[5].hash)
+    };
+    let summary = walk(Some(sealed.clone()), &records[3..]).unwrap();
+    assert_eq!((summary.records, summary.head_seq), (3, 6));
+    assert_eq!(summary.sealed, Some(sealed.clone()));
+    // Without the seal the remaining records are a gap from seq 1.
+    let err = walk(None, &records[3..]).unwrap_err();
+    assert_eq!(err.problem, BreakKind::SeqGap { expected: 1 });
+    // A seal with another head hash does not fit the first remaining record.
+    let forged = SealedPrefix {
+        head_hash: "ab".repeat(32),
+        ..sealed.clone()
+    };
+    let err = walk(Some(forged), &records[3..]).unwrap_err();
+    assert!(matches!(err.problem, BreakKind::BrokenLink { .. }), "{err}");
+    // A record of the sealed prefix that is still there is named.
+    let err = walk(Some(sealed.clone()), &records[2..]).unwrap_err();
+    assert_eq!(
+        err.problem,
+        BreakKind::InsideSealedPrefix { sealed_size: 3 }
+    );
+    // Editing a remaining record is still found.
+    let mut edited = records[3..].to_vec();
+    edited[1].choice.gpc = !edited[1].choice.gpc;
+    let err = walk(Some(sealed), &edited).unwrap_err();
+    assert_eq!(err.seq, 5);
+    assert!(
+        matches!(err.problem, BreakKind::HashMismatch { .. }),
+        "{err}"
+    );
+}

@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod hash;
 pub mod ip;
 pub mod proof;
+pub mod reliance;
 pub mod ua;
 
 use std::collections::BTreeMap;

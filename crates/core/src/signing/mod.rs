@@ -14,6 +14,7 @@ pub mod gap;
 pub mod merkle;
 pub mod note;
 pub mod receipt;
+pub mod seal;
 
 use std::fmt;
 
