@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod desk;
 pub mod privacy;
 pub mod random;
+pub mod retention;
 pub mod scan_classify;
 pub mod scan_report;
 pub mod secret;

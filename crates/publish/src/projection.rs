@@ -39,5 +39,6 @@ pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishE
         notice: Notice::default(),
         identifiers: Vec::new(),
         datasets: Vec::new(),
+        retention: Vec::new(),
     })
 }

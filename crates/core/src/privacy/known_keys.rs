@@ -9,7 +9,7 @@ use super::locate::{FieldPath, Step};
 use super::model::{
     Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, DatasetSpec, Dpo,
     FieldSpec, Identifier, Notice, NoticeSection, Organisation, PrivacyFile, Processor, Provider,
-    Relation, Service, ServiceAcknowledge, Site, SiteLinks, TableSpec, Transfer,
+    Relation, RetentionRule, Service, ServiceAcknowledge, Site, SiteLinks, TableSpec, Transfer,
 };
 
 /// The keys accepted by the table at `table` (the path of the table, not of the unknown key).
@@ -46,6 +46,7 @@ pub fn keys_of(table: &FieldPath) -> &'static [&'static str] {
         ["datasets", "[]", "tables", "[]"] => fields::<TableSpec>(),
         ["datasets", "[]", "tables", "[]", "belongs_to", "[]"] => fields::<Relation>(),
         ["datasets", "[]", "tables", "[]", "fields", _] => fields::<FieldSpec>(),
+        ["retention", "[]"] => fields::<RetentionRule>(),
         ["notice"] => fields::<Notice>(),
         ["notice", "sections", "[]"] => fields::<NoticeSection>(),
         _ => &[],

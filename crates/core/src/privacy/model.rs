@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::acknowledge::{CookieAcknowledge, ServiceAcknowledge};
 pub use super::dataset::{DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec};
+pub use super::retention::{Anonymise, CountedFrom, FilterValues, RetentionAction, RetentionRule};
 pub use super::role::ServiceRole;
 use crate::text::{Lang, Text};
 
@@ -44,6 +45,9 @@ pub struct PrivacyFile {
     /// Where personal data is kept, for the request desk to find, export and erase it.
     #[serde(default)]
     pub datasets: Vec<DatasetSpec>,
+    /// The retention periods of the datasets' tables, as rules the retention engine runs.
+    #[serde(default)]
+    pub retention: Vec<RetentionRule>,
 }
 
 /// An identifier a requester may give. Its id is what the datasets' identity columns name

@@ -9,6 +9,7 @@ use super::locate::{FieldPath, Target};
 use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
 use super::validate_datasets::check_datasets;
 use super::validate_facts::check_facts;
+use super::validate_retention::check_retention;
 use super::validate_sites::check_sites;
 use super::validate_texts::{check_languages, check_texts};
 
@@ -79,6 +80,7 @@ pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Ve
     check_durations(file, &mut findings);
     check_facts(file, &mut findings);
     check_datasets(file, &mut findings);
+    check_retention(file, &mut findings);
     if !file.languages.is_empty() {
         check_texts(file, &mut findings);
     }
@@ -91,7 +93,7 @@ fn check_ids(
     findings: &mut Vec<PathProblem>,
 ) {
     let root = FieldPath::root();
-    let lists: [(&str, &str, Vec<&str>); 6] = [
+    let lists: [(&str, &str, Vec<&str>); 7] = [
         (
             "sites",
             "site",
@@ -121,6 +123,11 @@ fn check_ids(
             "datasets",
             "dataset",
             file.datasets.iter().map(|d| d.id.as_str()).collect(),
+        ),
+        (
+            "retention",
+            "retention rule",
+            file.retention.iter().map(|r| r.id.as_str()).collect(),
         ),
     ];
     for (key, what, ids) in lists {

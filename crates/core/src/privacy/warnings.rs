@@ -89,6 +89,7 @@ pub fn warnings(file: &PrivacyFile, catalogue: &Catalogue) -> Vec<PathProblem> {
             ));
         }
     }
+    found.extend(super::validate_retention::retention_warnings(file));
     found
 }
 

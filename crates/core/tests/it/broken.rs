@@ -122,7 +122,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "02-unknown-keys.toml",
         r#"02-unknown-keys.toml:2:1: unknown key `colour` at the top level
-  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`, `identifiers`, `datasets`
+  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`, `identifiers`, `datasets`, `retention`
 02-unknown-keys.toml:9:1: unknown key `contry` in organisation
   hint: did you mean `country`?
 02-unknown-keys.toml:33:1: unknown key `purpos` in services[0].cookies[0]
@@ -288,5 +288,30 @@ const EXPECTED: &[(&str, &str)] = &[
   hint: remove `tables`, or declare the dataset on its SQL engine
 22-datasets.toml:54:1: a manual dataset needs its `instructions`
   hint: say what the person handling a request must do in that system"#,
+    ),
+    (
+        "23-retention.toml",
+        r#"23-retention.toml:60:12: activity `newsletter` is not declared
+  hint: use one of `orders`, `statistics`
+23-retention.toml:61:11: dataset `crm` is a webhook dataset: Kapsel cannot run a rule there
+  hint: use one of the SQL datasets: `shop`
+23-retention.toml:72:9: table `order` is not a table of dataset `shop`
+  hint: use one of `orders`
+23-retention.toml:74:10: a retention period is a length of time, not "persistent"
+  hint: write a whole number and a unit, e.g. "6 days" or "5 years"
+23-retention.toml:84:10: rule `orders-short` keeps rows 3 years but activity `orders` states retention_period = "5 years"
+  hint: make the rule's period and the activity's retention_period the same
+23-retention.toml:94:10: rule `orders-anon` contradicts rule `orders-short`: the rows are removed after 3 years, before they would be anonymised after 5 years
+  hint: give the rows one period, or narrow one rule with a filter
+23-retention.toml:96:31: `id` is the table's primary key, which rows are addressed by
+  hint: anonymise other columns; to remove rows use action = "delete"
+23-retention.toml:96:53: `email; --` is not a plain column name
+  hint: column names are plain SQL identifiers: letters, digits, `_`
+23-retention.toml:104:10: rule `orders-parts` contradicts rule `orders-short`: both remove the same rows, after 3 years and after 5 years
+  hint: give the rows one period, or narrow one rule with a filter
+23-retention.toml:104:10: rule `orders-parts` contradicts rule `orders-anon`: the rows are removed after 5 years, before they would be anonymised after 5 years
+  hint: give the rows one period, or narrow one rule with a filter
+23-retention.toml:106:10: drop_partitions needs PostgreSQL's declarative partitions
+  hint: use action = "delete" on this engine"#,
     ),
 ];

@@ -104,6 +104,13 @@ pub enum Change {
         from: Text,
         to: Text,
     },
+    /// A `[[retention]]` rule of the activity (same id) now keeps its rows for another period.
+    RetentionRuleChanged {
+        activity: Text,
+        table: String,
+        from: String,
+        to: String,
+    },
     RecipientsChanged {
         activity: Text,
         to: Option<Text>,
@@ -324,6 +331,18 @@ fn diff_activity(
             activity: activity.clone(),
             processor: processor.clone(),
         });
+    }
+    for rule in new_file.retention.iter().filter(|r| r.activity == new.id) {
+        if let Some(before) = old_file.retention.iter().find(|r| r.id == rule.id)
+            && !same_duration(&before.period, &rule.period)
+        {
+            out.push(Change::RetentionRuleChanged {
+                activity: activity.clone(),
+                table: rule.table.clone(),
+                from: before.period.clone(),
+                to: rule.period.clone(),
+            });
+        }
     }
     diff_transfers(&activity, &old.transfers, &new.transfers, out);
 }

@@ -270,6 +270,24 @@ impl Change {
                 t.pick("før:", "før:", "before:"),
                 pick(from, lang)
             ),
+            Change::RetentionRuleChanged {
+                activity,
+                table,
+                from,
+                to,
+            } => format!(
+                "{} {} ({} {table}): {} ({} {})",
+                t.pick(
+                    "Ny lagringstid for",
+                    "Ny lagringstid for",
+                    "New retention for"
+                ),
+                quote(activity),
+                t.pick("tabellen", "tabellen", "table"),
+                lower_first(duration_text_in_words(to, lang)),
+                t.pick("før:", "før:", "before:"),
+                lower_first(duration_text_in_words(from, lang))
+            ),
             Change::RecipientsChanged { activity, to } => format!(
                 "{} {}: {}",
                 t.pick(
