@@ -9,6 +9,7 @@
 //! | ledger writing (group commit) | [`ledger::write`] | [`LedgerAppend`] | [`Ledger`] |
 //! | ledger reading, lineage, export | [`ledger::read`] | [`LedgerRead`] | [`Store`] |
 //! | ledger verification | [`ledger::verify`] | [`LedgerVerify`] | [`Store`] |
+//! | ledger pruning, sealed by a signed note | [`ledger::prune`] | [`LedgerPrune`] | [`Store`] |
 //! | published revisions | [`revisions`] | [`RevisionStore`] | [`Store`] |
 //! | instance id and chain id | [`instance`] | [`InstanceMeta`] | [`Store`] |
 //! | one server per SQLite data directory | [`lock`] | – | [`DataDirLock`] |
@@ -69,8 +70,8 @@ pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_s
 pub use leases::Leases;
 pub use ledger::{
     AppendRequest, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
-    LedgerOptions, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, RETRY_AFTER_S,
-    WriterHealth,
+    LedgerOptions, LedgerPrune, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt,
+    PrunePlan, PruneStop, RETRY_AFTER_S, SealRefused, StoredSeal, WriterHealth,
 };
 pub use links::{DeskLinks, LinkRefused, LinkRow};
 pub use lock::{DataDirLock, LOCK_FILE};

@@ -73,6 +73,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0010_leases.sql"),
         postgres: include_str!("../migrations/postgres/0010_leases.sql"),
     },
+    Source {
+        version: 12,
+        description: "seals of removed ledger prefixes",
+        sqlite: include_str!("../migrations/sqlite/0012_ledger_seals.sql"),
+        postgres: include_str!("../migrations/postgres/0012_ledger_seals.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -22,6 +22,7 @@ mod it {
     pub mod links;
     pub mod migrations;
     pub mod outbox;
+    pub mod prune;
     pub mod revisions;
     pub mod signed;
     pub mod verify;

@@ -3,15 +3,21 @@
 //!
 //! - [`write`]: [`LedgerAppend`], implemented by the group-commit [`Ledger`];
 //! - [`read`]: [`LedgerRead`] (records, lineages, exports), implemented by [`Store`](crate::Store);
-//! - [`verify`]: [`LedgerVerify`] (walk and verify chains), implemented by [`Store`](crate::Store).
+//! - [`verify`]: [`LedgerVerify`] (walk and verify chains), implemented by [`Store`](crate::Store);
+//! - [`prune`]: [`LedgerPrune`] (remove a no-longer-needed prefix, sealed), implemented by
+//!   [`Store`](crate::Store).
 //!
 //! `records` holds what they share: the `consent_records` columns and row mapping.
 
+pub mod prune;
 pub mod read;
 mod records;
 pub mod verify;
 pub mod write;
 
+pub use prune::{
+    LedgerPrune, PruneCandidate, PrunePlan, PrunePrefix, PruneStop, SealRefused, StoredSeal,
+};
 pub use read::{ExportFilter, LedgerRead, PreviousReceipt};
 pub use verify::{ChainVerdict, LedgerVerify};
 pub use write::{

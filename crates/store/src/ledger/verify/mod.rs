@@ -2,13 +2,15 @@
 //! walked from its first record in seq order, each record's hash recomputed, and the end
 //! compared with the head its writer recorded, so a changed, removed or cut-off record is
 //! named, and so is a chain whose head row was deleted. A row that cannot be read breaks its
-//! chain where it is; the other chains are still verified. `kapsel ledger verify` depends on this trait alone.
+//! chain where it is; the other chains are still verified. A pruned chain is walked from its
+//! sealed prefix ([`LedgerVerify::verify_chain_sealed`]; the seal's signature is the caller's to
+//! check). `kapsel ledger verify` depends on this trait alone.
 
 mod sql;
 
 use std::future::Future;
 
-use kapsel_core::consent::chain::{BreakKind, ChainVerifier, Gap};
+use kapsel_core::consent::chain::{BreakKind, ChainVerifier, Gap, SealedPrefix};
 use kapsel_core::consent::{ChainBreak, ChainSummary, ConsentRecord};
 
 use crate::backend::on_pool;
@@ -47,6 +49,18 @@ pub trait LedgerVerify: Send + Sync {
         &self,
         chain_id: &str,
         gaps: Vec<Gap>,
+    ) -> impl Future<Output = Result<ChainVerdict, StoreError>> + Send {
+        self.verify_chain_sealed(chain_id, None, gaps)
+    }
+
+    /// Like [`verify_chain_across`](Self::verify_chain_across), starting after `sealed` (the
+    /// prefix a checked seal says was removed): the first record must be seq `size + 1` linked
+    /// to its head hash, and a record inside the prefix that is still there is a break.
+    fn verify_chain_sealed(
+        &self,
+        chain_id: &str,
+        sealed: Option<SealedPrefix>,
+        gaps: Vec<Gap>,
     ) -> impl Future<Output = Result<ChainVerdict, StoreError>> + Send;
 
     /// Verifies every chain; one verdict per chain, in chain id order.
@@ -67,12 +81,13 @@ impl LedgerVerify for Store {
         on_pool!(self, sql::chain_page(chain_id, after_seq, limit))
     }
 
-    async fn verify_chain_across(
+    async fn verify_chain_sealed(
         &self,
         chain_id: &str,
+        sealed: Option<SealedPrefix>,
         gaps: Vec<Gap>,
     ) -> Result<ChainVerdict, StoreError> {
-        let mut verifier = ChainVerifier::with_gaps(chain_id, gaps);
+        let mut verifier = ChainVerifier::after_seal(chain_id, sealed, gaps);
         let mut after_seq = 0;
         loop {
             let page = on_pool!(self, sql::chain_rows(chain_id, after_seq, PAGE))?;
