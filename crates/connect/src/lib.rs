@@ -14,6 +14,7 @@ mod connection;
 mod dialect;
 mod erase;
 mod rectify;
+mod retention;
 mod select;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,10 @@ pub use kapsel_core::privacy::dataset::{
 pub use kapsel_core::privacy::is_plain_identifier;
 pub use kapsel_core::privacy::validate::PathProblem as Problem;
 pub use rectify::{Correction, Rectified, rectify, rectify_preview};
+pub use retention::{
+    Batch, BatchOutcome, Partition, RulePlan, SubjectHolds, drop_partition, expired_partitions,
+    next_batch, retention_plan, run_batch,
+};
 
 /// The requester's identifiers: kind (`email`, `phone`, `customer_no`) → value.
 pub type Subject = BTreeMap<String, String>;
@@ -52,6 +57,8 @@ pub enum Error {
     Key,
     #[error("table {0:?} changed during the erasure; rolled back")]
     Changed(String),
+    #[error("the cutoff {0} ms is outside the dates a database can hold")]
+    Cutoff(i64),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

@@ -26,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
 mod it {
     mod erase_batched;
+    mod retention;
 }
 
 const GROUND: &str = "bokføringsloven § 13: 5 years after the financial year";

@@ -68,19 +68,26 @@ fn year_start(value: &str) -> Option<String> {
 /// `192.0.2.77` → `192.0.2.0`, `2001:db8:85a3::8a2e:370:7334` → `2001:db8:85a3::`.
 fn ip_prefix(value: &str) -> Option<String> {
     let trimmed = value.trim();
-    // PostgreSQL's inet text carries a prefix length (`192.0.2.77/32`).
-    let address = trimmed.split('/').next().unwrap_or(trimmed);
-    match address.parse::<IpAddr>().ok()? {
+    // PostgreSQL's inet text carries a prefix length (`192.0.2.77/32`), kept as it was so the
+    // value reads back the same.
+    let (address, length) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    let suffix = if length.is_empty() {
+        String::new()
+    } else {
+        format!("/{length}")
+    };
+    let network = match address.parse::<IpAddr>().ok()? {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();
-            Some(std::net::Ipv4Addr::new(a, b, c, 0).to_string())
+            std::net::Ipv4Addr::new(a, b, c, 0).to_string()
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
             let kept = [s[0], s[1], s[2], 0, 0, 0, 0, 0];
-            Some(std::net::Ipv6Addr::from(kept).to_string())
+            std::net::Ipv6Addr::from(kept).to_string()
         }
-    }
+    };
+    Some(format!("{network}{suffix}"))
 }
 
 #[cfg(test)]
