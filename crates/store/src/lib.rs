@@ -49,6 +49,7 @@ pub mod links;
 pub mod lock;
 pub mod migrations;
 pub mod outbox;
+pub mod retention;
 pub mod revisions;
 pub mod suppressions;
 
@@ -70,13 +71,14 @@ pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_s
 pub use leases::Leases;
 pub use ledger::{
     AppendRequest, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
-    LedgerOptions, LedgerPrune, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt,
-    PrunePlan, PruneStop, RETRY_AFTER_S, SealRefused, StoredSeal, WriterHealth,
+    LedgerOptions, LedgerPrune, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, PrunePlan,
+    PruneStop, RETRY_AFTER_S, SealRefused, StoredSeal, WriterHealth,
 };
 pub use links::{DeskLinks, LinkRefused, LinkRow};
 pub use lock::{DataDirLock, LOCK_FILE};
 pub use migrations::Dialect;
 pub use outbox::{MailState, NewMail, Outbox, OutboxError, OutboxMail};
+pub use retention::{HoldError, Retention};
 pub use revisions::{PublishedRevision, RevisionProblem, RevisionStore, RevisionsVerdict};
 pub use suppressions::{Suppression, Suppressions};
 

@@ -74,6 +74,12 @@ const SOURCES: &[Source] = &[
         postgres: include_str!("../migrations/postgres/0010_leases.sql"),
     },
     Source {
+        version: 11,
+        description: "retention records and legal holds",
+        sqlite: include_str!("../migrations/sqlite/0011_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0011_retention.sql"),
+    },
+    Source {
         version: 12,
         description: "seals of removed ledger prefixes",
         sqlite: include_str!("../migrations/sqlite/0012_ledger_seals.sql"),

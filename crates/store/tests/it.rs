@@ -23,6 +23,7 @@ mod it {
     pub mod migrations;
     pub mod outbox;
     pub mod prune;
+    pub mod retention;
     pub mod revisions;
     pub mod signed;
     pub mod verify;

@@ -4,6 +4,7 @@
 //! touches a database.
 
 pub mod generalise;
+pub mod hold;
 pub mod record;
 
 use crate::calendar::{add_months_to_instant, oslo_date_of, oslo_midnight_ms};
