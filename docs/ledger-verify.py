@@ -5,7 +5,8 @@ Usage: ledger-verify.py [--partial] [--keys KEYS] [--checkpoint NOTE]... EXPORT.
        ledger-verify.py --receipt RECEIPT.json --keys KEYS
 The export must end with its signed trailer; --keys (the JSON of /.well-known/kapsel/keys or
 verifier keys one per line) pins the keys, else the export's own are used; each --checkpoint
-(a signed note kept earlier) must agree with the chain. --receipt checks a receipt's signature.
+(a signed note kept earlier) must agree with the chain. A chain that `kapsel ledger prune` cut
+is verified from its newest signed seal in the trailer. --receipt checks a receipt's signature.
 Exit status 0 when everything verifies, 1 when something is broken, 2 on unreadable input.
 Signatures are checked with the `cryptography` package (or PyNaCl): pip install cryptography.
 """
@@ -139,6 +140,19 @@ def open_gap(note, keys):
     return chain, int(found_seq) + 1, int(recorded_seq), found_hash, recorded_hash
 
 
+def open_seal(note, keys):
+    """(chain id, size, head hash hex, time ms) of a verified seal (kapsel-seal/v1, made by
+    `kapsel ledger prune`): records seq 1..size were removed, record size had that hash."""
+    lines = open_note(note, keys).split("\n")
+    if lines[0] != "kapsel-seal/v1" or not lines[5].startswith("time-ms "):
+        raise ValueError("not a kapsel-seal/v1 note")
+    _, size, head = lines[3].split(" ")
+    if lines[2] != "removed 1 %s" % size or len(head) != 64 or int(size) < 1:
+        raise ValueError("the removed range does not end at the head")
+    chain = urllib.parse.unquote(lines[1].rsplit("/ledger/", 1)[1])
+    return chain, int(size), head, int(lines[5][8:])
+
+
 def receipt_ok(signature, keys):
     """Checks a receipt's signature: its text is a leaf of a Merkle tree (RFC 6962) whose root the
     key signed in a kapsel-receipt-batch/v1 text."""
@@ -212,6 +226,15 @@ def main(argv):
             print("BROKEN: a gap acknowledgement in the trailer: %s" % err)
             return 1
         gaps.setdefault(gap[0], []).append(gap[1:])
+    seals = {}  # chain id -> (size, head hash, time ms) of its newest seal
+    for note in trailer.get("seals", []):
+        try:
+            chain_id, size, head, time_ms = open_seal(note, keys)
+        except (ValueError, IndexError) as err:
+            print("BROKEN: a seal in the trailer: %s" % err)
+            return 1
+        if chain_id not in seals or seals[chain_id][0] < size:
+            seals[chain_id] = (size, head, time_ms)
     lines = [l for l in body.split("\n") if l]
     digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
     if digest != export["sha256"] or len(lines) != int(export["records"]):
@@ -236,6 +259,9 @@ def main(argv):
         records.sort(key=lambda r: r["seq"])
         previous, problem, crossed = None, None, []
         at_seq, at_hash = 0, GENESIS  # where a full chain is: the last seq and hash walked
+        seal = None if partial else seals.get(chain_id)
+        if seal:  # the records 1..size were pruned: the chain starts after the seal's head
+            at_seq, at_hash = seal[0], seal[1]
         ahead = list(gaps.get(chain_id, []))
 
         def cross():
@@ -254,7 +280,9 @@ def main(argv):
             where = "seq %d (receipt %s)" % (r["seq"], r["id"])
             if not partial and r["seq"] != at_seq + 1:
                 cross()
-            if computed != r["hash"]:
+            if seal and r["seq"] <= seal[0]:
+                problem = "%s: inside the prefix sealed up to seq %d, yet still here" % (where, seal[0])
+            elif computed != r["hash"]:
                 problem = "%s: content changed (stored %s, computed %s)" % (where, r["hash"], computed)
             elif not partial and r["seq"] != at_seq + 1:
                 problem = "%s: sequence gap after seq %d: records removed" % (where, at_seq)
@@ -275,8 +303,10 @@ def main(argv):
             broken += 1
             print("chain %s: BROKEN: %s" % (chain_id, problem))
         else:
-            print("chain %s: ok, %d records, head %s%s" % (chain_id, len(records), previous["hash"], "".join(
-                "; intact with an acknowledged gap of seq %d..%d" % (g[0], g[1]) for g in crossed)))
+            print("chain %s: ok, %d records, head %s%s%s" % (chain_id, len(records), previous["hash"], "".join(
+                "; intact with an acknowledged gap of seq %d..%d" % (g[0], g[1]) for g in crossed),
+                "; verified from the seal of the removed seq 1..%d sealed at %d ms" % (seal[0], seal[2])
+                if seal else ""))
     for path in checkpoint_files:
         try:
             chain_id, size, head, time_ms = open_checkpoint(open(path, encoding="utf-8").read(), keys)
@@ -285,7 +315,19 @@ def main(argv):
             print("checkpoint %s: BROKEN: %s" % (path, err))
             continue
         found = [r for r in chains.get(chain_id, []) if r["seq"] == size]
-        if partial and not found:
+        seal = None if partial else seals.get(chain_id)
+        if seal and size < seal[0]:
+            print("chain %s: the checkpoint of %d records lies inside the prefix sealed up to seq %d: "
+                  "its records are gone, so it cannot be checked any more" % (chain_id, size, seal[0]))
+        elif seal and size == seal[0]:
+            if head != seal[1]:
+                broken += 1
+                print("chain %s: BROKEN: the checkpoint signed at %d ms says seq %d has hash %s; the seal says %s" % (
+                    chain_id, time_ms, size, head, seal[1]))
+            else:
+                print("chain %s: consistent with the checkpoint of %d records signed at %d ms, through the seal" % (
+                    chain_id, size, time_ms))
+        elif partial and not found:
             print("checkpoint %s: seq %d is not in this filtered export" % (path, size))
         elif not found or found[0]["hash"] != head:
             broken += 1

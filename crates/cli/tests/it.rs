@@ -23,6 +23,7 @@ mod it {
     mod ledger;
     pub mod ledger_support;
     mod outbox;
+    mod prune;
     mod requests;
     mod restart;
     mod review;

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod desk;
 mod env;
 mod layers;
+pub mod ledger;
 pub mod listen;
 pub mod log;
 pub mod mail;
@@ -34,6 +35,7 @@ pub use layers::put;
 
 use credentials::{ConnectorSettings, DestinationSettings, JobsSettings};
 use desk::DeskSettings;
+use ledger::LedgerSettings;
 use listen::ListenSettings;
 use log::LogSettings;
 use mail::MailSettings;
@@ -54,6 +56,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub log: LogSettings,
     pub signing: SigningSettings,
+    /// How long consent records are kept as proof once nobody relies on them.
+    pub ledger: LedgerSettings,
     /// The token that marks Kapsel's own scanner, whose choices are never recorded.
     pub scan: ScanSettings,
     pub mail: MailSettings,
@@ -94,6 +98,7 @@ impl Settings {
             .map_err(|error: toml::de::Error| anyhow::anyhow!("settings: {}", error.message()))?;
         settings.mail.check()?;
         settings.desk.check()?;
+        settings.ledger.check()?;
         Ok(settings)
     }
 

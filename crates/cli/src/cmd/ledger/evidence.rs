@@ -10,7 +10,9 @@
 //!   export was cut at;
 //! - `keys`: the verifier keys that signed them (an auditor should pin keys with `--keys`);
 //! - `gaps` (only when there are any): the signed acknowledgements of gaps `kapsel ledger
-//!   repair` made in the exported chains.
+//!   repair` made in the exported chains;
+//! - `seals` (only when there are any): the signed seals (`kapsel-seal/v1`) of the prefixes
+//!   `kapsel ledger prune` removed from the exported chains, which a verifier starts from.
 //!
 //! So a file cut short, a line removed or changed, or an empty file, no longer verifies.
 
@@ -33,6 +35,10 @@ pub struct Trailer {
     /// verifier of the file walks across them as `verify --data` does.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<String>,
+    /// The signed seals (`kapsel-seal/v1`) of the prefixes pruned from the exported chains, so
+    /// that a verifier of the file starts each chain where its records now begin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seals: Vec<String>,
 }
 
 /// What the export note states.
@@ -279,6 +285,7 @@ mod tests {
             checkpoints: vec!["c\n".into()],
             keys: vec!["k+1+2".into()],
             gaps: Vec::new(),
+            seals: Vec::new(),
         };
         for csv in [false, true] {
             let text = format!("line one\n{}", trailer_line(&trailer, csv).unwrap());

@@ -15,7 +15,9 @@ use kapsel_core::consent::ConsentRecord;
 use kapsel_core::signing::PublicKey;
 use kapsel_core::{Clock, SystemClock};
 use kapsel_store::checkpoints::sign_checkpoint;
-use kapsel_store::{Checkpoints, ExportFilter, LedgerRead, LedgerVerify, SigningKeys, StoreError};
+use kapsel_store::{
+    Checkpoints, ExportFilter, LedgerPrune, LedgerRead, LedgerVerify, SigningKeys, StoreError,
+};
 use sha2::{Digest, Sha256};
 
 use super::evidence::{ExportNote, Trailer, trailer_line};
@@ -125,14 +127,17 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         .map(|k| k.verifier_key())
         .collect();
     let mut gaps = Vec::new();
+    let mut seals = Vec::new();
     for chain in heads.keys() {
         gaps.extend(store.gaps(chain).await?.into_iter().map(|gap| gap.note));
+        seals.extend(store.seals(chain).await?.into_iter().map(|seal| seal.note));
     }
     let trailer = Trailer {
         export: note.sign(&key),
         checkpoints,
         keys,
         gaps,
+        seals,
     };
     out.out.write_all(trailer_line(&trailer, csv)?.as_bytes())?;
     out.out.flush()?;

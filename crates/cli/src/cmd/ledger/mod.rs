@@ -6,11 +6,15 @@
 //!   trailer (`export`, `evidence`);
 //! - `repair` appends a signed acknowledgement of records missing from a chain's end, and
 //!   never rewrites anything (`repair`);
+//! - `prune` removes each chain's prefix of records no longer needed as proof and seals it
+//!   with a signed note that `verify` starts from (`prune`, `seals`);
 //! - `keygen` prints a new signing key for `[signing] key`.
 
 mod evidence;
 mod export;
+mod prune;
 mod repair;
+mod seals;
 mod verify;
 mod when;
 
@@ -36,6 +40,9 @@ pub enum LedgerCommand {
     Export(ExportArgs),
     /// Append a signed record of records missing from a chain's end (never rewrites).
     Repair(RepairArgs),
+    /// Remove each chain's oldest records no longer needed as proof ([ledger] proof_period),
+    /// sealed by a signed note that verify starts from.
+    Prune(PruneArgs),
     /// Print a new signing key (for [signing] key or KAPSEL_SIGNING__KEY) and its public key.
     Keygen(KeygenArgs),
 }
@@ -95,6 +102,15 @@ pub struct RepairArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Say what would be removed, per chain, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// The key's name: part of its key id and of checkpoint origins (e.g. the public host).
     #[arg(long, default_value = kapsel_core::signing::DEFAULT_KEY_NAME)]
@@ -107,6 +123,7 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
         LedgerCommand::Verify(args) => runtime.block_on(verify::run(args)),
         LedgerCommand::Export(args) => runtime.block_on(export::run(args)),
         LedgerCommand::Repair(args) => runtime.block_on(repair::run(args)),
+        LedgerCommand::Prune(args) => runtime.block_on(prune::run(args)),
         LedgerCommand::Keygen(args) => keygen(&args),
     }
 }

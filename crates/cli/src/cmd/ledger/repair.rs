@@ -10,8 +10,9 @@ use anyhow::Context;
 use kapsel_core::consent::chain::BreakKind;
 use kapsel_core::signing::gap::GapNote;
 use kapsel_core::signing::note::chain_origin;
+use kapsel_core::signing::seal::SealNote;
 use kapsel_core::{Clock, SystemClock};
-use kapsel_store::{Checkpoints, LedgerVerify, StoredGap};
+use kapsel_store::{Checkpoints, LedgerPrune, LedgerVerify, StoredGap};
 
 use super::{RepairArgs, instant};
 use crate::settings::store::Open;
@@ -35,8 +36,16 @@ pub async fn run(args: RepairArgs) -> anyhow::Result<ExitCode> {
             .filter_map(|stored| GapNote::read_unverified(&stored.note).ok())
             .map(|note| note.gap())
             .collect();
+        // A pruned chain starts after its newest seal.
+        let sealed = store
+            .seals(&chain_id)
+            .await?
+            .iter()
+            .rev()
+            .find_map(|stored| SealNote::read_unverified(&stored.note).ok())
+            .map(|note| note.sealed());
         let verdict = store
-            .verify_chain_across(&chain_id, acknowledged)
+            .verify_chain_sealed(&chain_id, sealed, acknowledged)
             .await
             .context("cannot read the ledger")?;
         let Err(chain_break) = verdict else { continue };

@@ -1,7 +1,9 @@
 //! `kapsel ledger verify`: every chain of the ledger (`--data`, `--database-url`) or of an
 //! export (`--file`), and each `--checkpoint` against them. A checkpoint must verify with a
 //! trusted key, and the chain must hold exactly its head hash at its size, so any rewrite
-//! before it or any cut below it is named. An export must end with its signed trailer.
+//! before it or any cut below it is named. An export must end with its signed trailer. A pruned
+//! chain is verified from its newest seal that verifies (`seals`): its first record must follow
+//! the seal's head exactly.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +21,7 @@ use super::evidence::{
     chain_of_origin, keys_url_beside, parse_keys, read_source, split_trailer, verify_checkpoint,
     verify_export_note,
 };
+use super::seals::{self, OpenedSeal};
 use super::{VerifyArgs, exit, instant};
 
 /// A checkpoint given on the command line, with the keys to check it by (`None`: the
@@ -68,18 +71,35 @@ async fn verify_store(
     };
     let chains = store.chain_ids().await.context("cannot read the ledger")?;
     let mut broken = 0;
+    let mut sealed = BTreeMap::new();
     for chain_id in &chains {
-        let (gaps, forged) = acknowledged_gaps(&store, chain_id, &keys).await?;
+        let (gaps, mut forged) = acknowledged_gaps(&store, chain_id, &keys).await?;
+        let (seal, forged_seals) = seals::stored(&store, chain_id, &keys).await?;
+        forged.extend(forged_seals);
         for problem in &forged {
             broken += 1;
             println!("BROKEN: {problem}");
         }
         let verdict = store
-            .verify_chain_across(chain_id, gaps.iter().map(GapNote::gap).collect())
+            .verify_chain_sealed(
+                chain_id,
+                seal.as_ref().map(OpenedSeal::sealed),
+                gaps.iter().map(GapNote::gap).collect(),
+            )
             .await
             .context("cannot read the ledger")?;
+        if let Some(seal) = seal {
+            sealed.insert(chain_id.clone(), seal);
+        }
         match verdict {
-            Ok(summary) => println!("{}", intact(&summary, &gaps)),
+            Ok(summary) => println!(
+                "{}{}",
+                intact(&summary, &gaps),
+                sealed
+                    .get(chain_id)
+                    .map(OpenedSeal::describe)
+                    .unwrap_or_default()
+            ),
             Err(chain_break) => {
                 broken += 1;
                 println!("BROKEN: {chain_break}");
@@ -110,6 +130,12 @@ async fn verify_store(
                 continue;
             }
         };
+        if let Some(agrees) =
+            seals::checkpoint_below(&given.source, &verified, sealed.get(&verified.chain_id))
+        {
+            broken += usize::from(!agrees);
+            continue;
+        }
         let size = verified.checkpoint.size as i64;
         let found = store
             .chain_page(&verified.chain_id, size - 1, 1)
@@ -303,6 +329,11 @@ fn verify_file(
             }
         }
     }
+    let (sealed, forged_seals) = seals::from_trailer(&trailer.seals, &keys);
+    for problem in &forged_seals {
+        broken += 1;
+        println!("BROKEN: {problem}");
+    }
     let mut gaps: BTreeMap<String, Vec<Gap>> = BTreeMap::new();
     for gap in &trailer.gaps {
         let opened = GapNote::open(gap, &keys)
@@ -325,7 +356,13 @@ fn verify_file(
             check_partial(chain_id, records)
         } else {
             let gaps = gaps.remove(chain_id).unwrap_or_default();
-            check_full(chain_id, records, heads.get(chain_id), gaps)
+            check_full(
+                chain_id,
+                records,
+                heads.get(chain_id),
+                gaps,
+                sealed.get(chain_id),
+            )
         };
         match result {
             Ok(line) => println!("{line}"),
@@ -353,6 +390,13 @@ fn verify_file(
                 continue;
             }
         };
+        if !note.filtered()
+            && let Some(agrees) =
+                seals::checkpoint_below(&given.source, &verified, sealed.get(&verified.chain_id))
+        {
+            broken += usize::from(!agrees);
+            continue;
+        }
         let size = verified.checkpoint.size as i64;
         let records = chains.get(&verified.chain_id);
         let found = records.and_then(|r| r.iter().find(|r| r.seq == size));
@@ -375,13 +419,14 @@ fn check_full(
     records: &[ConsentRecord],
     head: Option<&super::evidence::VerifiedCheckpoint>,
     gaps: Vec<Gap>,
+    seal: Option<&OpenedSeal>,
 ) -> Result<String, String> {
     let Some(head) = head else {
         return Err(format!(
             "chain {chain_id}: the trailer signs no head for it"
         ));
     };
-    let mut verifier = ChainVerifier::with_gaps(chain_id, gaps);
+    let mut verifier = ChainVerifier::after_seal(chain_id, seal.map(OpenedSeal::sealed), gaps);
     records
         .iter()
         .try_for_each(|r| verifier.push(r))
@@ -408,6 +453,9 @@ fn check_full(
             "; intact with an acknowledged gap of seq {}..{}",
             gap.first_missing, gap.last_missing
         );
+    }
+    if let Some(seal) = seal {
+        line += &seal.describe();
     }
     Ok(line)
 }
