@@ -36,6 +36,8 @@ enum Command {
     Outbox(cmd::outbox::OutboxArgs),
     /// The data-subject requests: list, show, and act on them (verify, extend, run, complete…).
     Requests(cmd::requests::RequestsArgs),
+    /// Run the privacy file's retention rules, preview them, list their records, hold data.
+    Retention(cmd::retention::RetentionArgs),
     /// Check that the privacy file's datasets are reachable and match their declaration.
     Datasets(cmd::datasets::DatasetsArgs),
     /// Export the cookie declaration of a site (HTML page, fragment, JSON, Markdown).
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd::ledger::run(args),
         Command::Outbox(args) => cmd::outbox::run(args),
         Command::Requests(args) => cmd::requests::run(args),
+        Command::Retention(args) => cmd::retention::run(args),
         Command::Datasets(args) => cmd::datasets::run(args),
         Command::Declaration(args) => cmd::declaration::run(args),
         Command::Notice(args) => cmd::notice::run(args),

@@ -26,6 +26,7 @@ mod it {
     mod prune;
     mod requests;
     mod restart;
+    mod retention;
     mod review;
     mod scan;
     mod scan_token;

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod print;
 pub mod requests;
 pub mod requests_act;
+pub mod retention;
 pub mod ropa;
 pub mod scan;
 pub mod serve;

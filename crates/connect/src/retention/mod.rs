@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use kapsel_core::Millis;
 use kapsel_core::privacy::{Anonymise, RetentionAction, RetentionRule};
 use kapsel_core::retention::generalise::generalise;
+use kapsel_core::retention::hold::identifier_text;
 use serde::Serialize;
 
 use crate::batch::{ROWS_PER_STATEMENT, delete_sql};
@@ -38,12 +39,15 @@ pub struct SubjectHolds {
 }
 
 impl SubjectHolds {
-    fn holds(&self, values: &[Option<String>]) -> bool {
+    /// Whether any of a row's identity `values` (of the `kinds` in the same order) is held.
+    fn holds(&self, kinds: &[&str], values: &[Option<String>]) -> bool {
         !self.hashes.is_empty()
-            && values
-                .iter()
-                .flatten()
-                .any(|v| self.hashes.contains(&keyed_hash(&self.key, v)))
+            && kinds.iter().zip(values).any(|(kind, value)| {
+                value.as_deref().is_some_and(|v| {
+                    self.hashes
+                        .contains(&keyed_hash(&self.key, &identifier_text(kind, v)))
+                })
+            })
     }
 }
 
@@ -131,7 +135,11 @@ pub async fn retention_plan(
             let rows = identity_page(conn, spec, table, rule, &cutoff, after.as_ref()).await?;
             let Some(last) = rows.last() else { break };
             after.clone_from(&last.key);
-            held += rows.iter().filter(|r| holds.holds(&r.values)).count() as u64;
+            let kinds = identity_kinds(spec, table);
+            held += rows
+                .iter()
+                .filter(|r| holds.holds(&kinds, &r.values))
+                .count() as u64;
         }
     }
     Ok(RulePlan {
@@ -250,10 +258,11 @@ async fn delete_unheld(
     holds: &SubjectHolds,
 ) -> Result<BatchOutcome, Error> {
     let rows = range_rows(tx, spec, table, rule, cutoff, batch, &[]).await?;
+    let kinds = identity_kinds(spec, table);
     let mut outcome = BatchOutcome::default();
     let mut keys = Vec::new();
     for row in &rows {
-        if holds.holds(&row.values) {
+        if holds.holds(&kinds, &row.values) {
             outcome.held += 1;
         } else if let Some(key) = &row.key {
             keys.push(key.clone());
@@ -290,11 +299,12 @@ impl Anonymisation<'_> {
         let columns: Vec<&str> = self.changes.keys().map(String::as_str).collect();
         let rows = range_rows(tx, spec, self.table, rule, cutoff, batch, &columns).await?;
         let hash = |v: &str| keyed_hash(self.hmac_key, v);
+        let kinds = identity_kinds(spec, self.table);
         let mut outcome = BatchOutcome::default();
         let mut updates: Vec<RowUpdate<'_>> = Vec::new();
         for row in rows {
             let (current, identity) = row.values.split_at(columns.len().min(row.values.len()));
-            if holds.holds(identity) {
+            if holds.holds(&kinds, identity) {
                 outcome.held += 1;
                 continue;
             }
@@ -478,6 +488,17 @@ fn push_identity(sql: &mut Sql, spec: &DatasetSpec, table: &TableSpec) {
             sql.ident(&relation.column).push(")");
         }
     }
+}
+
+/// The identifier kinds of the values [`push_identity`] selects, in the same order.
+fn identity_kinds<'a>(spec: &'a DatasetSpec, table: &'a TableSpec) -> Vec<&'a str> {
+    let mut kinds: Vec<&str> = table.identity.values().map(String::as_str).collect();
+    for relation in &table.belongs_to {
+        if let Some(parent) = spec.table(&relation.table) {
+            kinds.extend(parent.identity.values().map(String::as_str));
+        }
+    }
+    kinds
 }
 
 fn text_type(engine: SqlEngine) -> &'static str {

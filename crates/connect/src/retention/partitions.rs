@@ -81,7 +81,10 @@ pub async fn expired_partitions(
             }
             sql.push(" FROM ").ident(name);
             let rows = conn.fetch(&sql, false).await?;
-            rows.iter().filter(|r| holds.holds(&r.values)).count() as u64
+            let kinds: Vec<&str> = table.identity.values().map(String::as_str).collect();
+            rows.iter()
+                .filter(|r| holds.holds(&kinds, &r.values))
+                .count() as u64
         };
         found.push(Partition {
             name: name.clone(),

@@ -208,7 +208,7 @@ async fn expired_rows_are_anonymised_as_declared_held_ones_kept_and_a_rerun_chan
         );
         // Kari (customer 1, found through the customers table) is under a legal hold.
         let holds = SubjectHolds {
-            hashes: BTreeSet::from([keyed_hash(KEY, "kari@example.no")]),
+            hashes: BTreeSet::from([keyed_hash(KEY, "email:kari@example.no")]),
             key: KEY.to_vec(),
         };
         let karis: BTreeSet<String> = (0..EXPIRED).filter(|i| i % 3 == 0).map(id).collect();
@@ -343,7 +343,7 @@ async fn a_partitioned_postgres_table_loses_exactly_its_expired_partitions() {
             .collect();
         // Kari's hold keeps a partition with any of her rows whole.
         let karis = SubjectHolds {
-            hashes: BTreeSet::from([keyed_hash(KEY, "kari@example.no")]),
+            hashes: BTreeSet::from([keyed_hash(KEY, "email:kari@example.no")]),
             key: KEY.to_vec(),
         };
         let held = kapsel_connect::expired_partitions(&db.conn, &spec, &rule, cutoff, &karis)

@@ -89,3 +89,15 @@ impl Hold {
         }
     }
 }
+
+/// The text whose keyed hash names one identifier of a data subject: `kind:value`, the value
+/// trimmed and an address lower-cased. The desk's suppression list, subject holds and the
+/// retention engine's match of a row all hash this, so each finds the others' entries.
+pub fn identifier_text(kind: &str, value: &str) -> String {
+    let value = value.trim();
+    if kind == "email" {
+        format!("{kind}:{}", value.to_lowercase())
+    } else {
+        format!("{kind}:{value}")
+    }
+}

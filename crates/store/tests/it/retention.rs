@@ -73,7 +73,7 @@ async fn a_hold_is_released_once_and_stays_listed(backend: &TestBackend) {
         store.add_hold(&hold).await,
         Err(HoldError::Exists(_))
     ));
-    assert_eq!(store.holds().await.unwrap(), [hold.clone()]);
+    assert_eq!(store.holds().await.unwrap(), std::slice::from_ref(&hold));
     store.mark_hold_reminded("H-1", T0 + 5).await.unwrap();
     let released = store.release_hold("H-1", "lead", T0 + 10).await.unwrap();
     assert_eq!(

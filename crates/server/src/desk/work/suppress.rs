@@ -85,13 +85,10 @@ pub fn subject_hashes(
     subject
         .iter()
         .map(|(kind, value)| {
-            let value = value.trim();
-            let value = if kind == "email" {
-                value.to_lowercase()
-            } else {
-                value.to_owned()
-            };
-            keyed_hash(key, &format!("{kind}:{value}"))
+            keyed_hash(
+                key,
+                &kapsel_core::retention::hold::identifier_text(kind, value),
+            )
         })
         .collect()
 }

@@ -1,0 +1,445 @@
+//! `kapsel retention`: the privacy file's `[[retention]]` rules, run by hand.
+//!
+//! - `plan FILE [--rule ID]` is the dry run: per rule the cutoff, the expired rows, how many of
+//!   them are held, the oldest, and whether the safety limit would stop it;
+//! - `run FILE [--rule ID] [--confirm]` runs the rules as the server's schedule does (the same
+//!   runner, leases and records; `--confirm` lets a rule change more than
+//!   `[jobs] retention_max_share` of its table);
+//! - `records [--rule ID]` lists the proof of disposal and verifies each rule's chain (exit code
+//!   1 when one does not verify);
+//! - `hold add|list|release` keeps data past its period under a legal hold.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use kapsel_core::retention::hold::{Hold, HoldScope, identifier_text};
+use kapsel_core::retention::record::verify_chain;
+use kapsel_core::{Clock, Random, SystemClock};
+use kapsel_jobs::{RunOptions, Runner};
+use kapsel_store::{Retention, Store};
+
+use super::declaration::load_file;
+use super::migrate::{StoreArgs, runtime};
+use super::print::{instant, table};
+use crate::settings::Settings;
+use crate::settings::store::Open;
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    #[command(subcommand)]
+    pub command: RetentionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// The dry run: what each rule would delete or anonymise now, and what is held.
+    Plan(RuleArgs),
+    /// Run the rules now, in batches, recording every batch.
+    Run(RunArgs),
+    /// The proof of disposal per rule, its chain verified.
+    Records(RecordsArgs),
+    /// Legal holds: data kept past its period.
+    #[command(subcommand)]
+    Hold(HoldCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The privacy file (kapsel.toml).
+    pub file: PathBuf,
+    /// Only this rule.
+    #[arg(long)]
+    pub rule: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Let a rule change more than [jobs] retention_max_share of its table.
+    #[arg(long)]
+    pub confirm: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordsArgs {
+    #[arg(long)]
+    pub rule: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldCommand {
+    /// Place a hold on a dataset, a rule, or one data subject (by a case of the request desk).
+    Add(HoldAddArgs),
+    /// Every hold, active ones first.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Release a hold (it stays listed with who released it and when).
+    Release {
+        id: String,
+        /// Who releases it.
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HoldAddArgs {
+    /// Hold every rule on this dataset.
+    #[arg(long, group = "scope")]
+    pub dataset: Option<String>,
+    /// Hold this rule.
+    #[arg(long, group = "scope")]
+    pub rule: Option<String>,
+    /// Hold the data subject of this request desk case (their identifiers' keyed hashes).
+    #[arg(long, group = "scope")]
+    pub case: Option<String>,
+    /// Who is responsible for the hold.
+    #[arg(long)]
+    pub owner: String,
+    #[arg(long)]
+    pub reason: String,
+    /// The last day of the hold (YYYY-MM-DD, Europe/Oslo); it ends at the start of the next.
+    #[arg(long)]
+    pub until: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub fn run(args: RetentionArgs) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        match args.command {
+            RetentionCommand::Plan(args) => plan(args).await,
+            RetentionCommand::Run(args) => run_rules(args).await,
+            RetentionCommand::Records(args) => records(args).await,
+            RetentionCommand::Hold(command) => hold(command).await,
+        }
+    })
+}
+
+async fn open(store: &StoreArgs) -> anyhow::Result<(Settings, Store)> {
+    let settings = store.settings()?;
+    settings.jobs.check()?;
+    let opened = settings.store.open(Open::Existing).await?;
+    opened.migrate().await.context("migration failed")?;
+    Ok((settings, opened))
+}
+
+async fn runner(args: &RuleArgs) -> anyhow::Result<(Settings, Runner)> {
+    let file = load_file(&args.file)?;
+    if let Some(id) = &args.rule
+        && !file.retention.iter().any(|r| &r.id == id)
+    {
+        anyhow::bail!(
+            "--rule: {} has no [[retention]] rule {id:?}",
+            args.file.display()
+        );
+    }
+    let (settings, store) = open(&args.store).await?;
+    let connectors: BTreeMap<String, String> = settings
+        .connectors
+        .iter()
+        .map(|(name, c)| (name.clone(), c.url.expose().to_owned()))
+        .collect();
+    let key = settings
+        .desk
+        .key
+        .as_ref()
+        .map(|k| k.expose().as_bytes().to_vec())
+        .unwrap_or_default();
+    let runner = Runner {
+        store,
+        clock: Arc::new(SystemClock),
+        file: Arc::new(file),
+        connectors,
+        key,
+    };
+    Ok((settings, runner))
+}
+
+fn options(settings: &Settings, confirm: bool) -> RunOptions {
+    let jobs = &settings.jobs;
+    RunOptions {
+        batch_rows: jobs.retention_batch_rows,
+        pause_ms: jobs.retention_pause_ms,
+        max_share: jobs.retention_max_share,
+        confirm,
+        max_batches: None,
+        actor: "cli".into(),
+        holder: format!("cli-{}", std::process::id()),
+        lease_ms: i64::try_from(jobs.retention_lease_seconds.saturating_mul(1000))
+            .unwrap_or(i64::MAX),
+    }
+}
+
+async fn plan(args: RuleArgs) -> anyhow::Result<ExitCode> {
+    let (settings, runner) = runner(&args).await?;
+    let options = options(&settings, false);
+    let mut rows = Vec::new();
+    for rule in runner.rules(args.rule.as_deref()) {
+        let report = runner.plan(rule, &options).await?;
+        let note = match (&report.stopped_by, report.over_limit) {
+            (Some(hold), _) => format!("held by {hold}"),
+            (None, true) => format!(
+                "over the safety limit ({:.0} % of the table): run with --confirm",
+                options.max_share * 100.0
+            ),
+            (None, false) if !report.partitions.is_empty() => report.partitions.join(", "),
+            (None, false) => String::new(),
+        };
+        rows.push([
+            report.rule.clone(),
+            report.action.to_owned(),
+            instant(report.cutoff_ms),
+            report.expired.to_string(),
+            report.held.to_string(),
+            report.oldest.clone().unwrap_or_else(|| "-".into()),
+            note,
+        ]);
+    }
+    print!(
+        "{}",
+        table(
+            [
+                "RULE", "ACTION", "CUTOFF", "EXPIRED", "HELD", "OLDEST", "NOTE"
+            ],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_rules(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (settings, runner) = runner(&args.rules).await?;
+    let options = options(&settings, args.confirm);
+    let mut failed = false;
+    for rule in runner.rules(args.rules.rule.as_deref()) {
+        match runner.run(rule, &options).await {
+            Err(error) => {
+                eprintln!("{}: FAILED — {error}", rule.id);
+                failed = true;
+            }
+            Ok(report) => {
+                let stopped = match report.stopped.as_deref() {
+                    None => String::new(),
+                    Some("lease") => format!(
+                        " — skipped: another run holds this rule's lease (it lapses {} s after \
+                         that run's last batch)",
+                        settings.jobs.retention_lease_seconds
+                    ),
+                    Some("held") => " — stopped: a legal hold is on this rule or dataset".into(),
+                    Some("safety_limit") => format!(
+                        " — stopped: it would change more than {:.0} % of the table; run again \
+                         with --confirm",
+                        options.max_share * 100.0
+                    ),
+                    Some(other) => format!(" — stopped: {other}"),
+                };
+                println!(
+                    "{}: {} deleted, {} anonymised, {} held, {} batches, {} partitions dropped{}{stopped}",
+                    report.rule,
+                    report.deleted,
+                    report.anonymised,
+                    report.held,
+                    report.batches,
+                    report.partitions_dropped,
+                    if report.resumed {
+                        " (an interrupted batch was finished first)"
+                    } else {
+                        ""
+                    },
+                );
+                failed |= report.stopped.as_deref() == Some("safety_limit");
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn records(args: RecordsArgs) -> anyhow::Result<ExitCode> {
+    let (_, store) = open(&args.store).await?;
+    let rules = match &args.rule {
+        Some(rule) => vec![rule.clone()],
+        None => store.disposal_rules().await?,
+    };
+    let mut broken = false;
+    for rule in rules {
+        let records = store.disposals(&rule).await?;
+        let verdict = match verify_chain(&records) {
+            Ok(()) => format!("{} records, chain verifies", records.len()),
+            Err(why) => {
+                broken = true;
+                format!("CHAIN BROKEN: {why}")
+            }
+        };
+        println!("{rule}: {verdict}");
+        let rows: Vec<[String; 5]> = records
+            .iter()
+            .map(|r| {
+                let detail: Vec<String> = r
+                    .detail
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "table" | "dataset"))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                [
+                    r.seq.to_string(),
+                    instant(r.at_ms),
+                    r.actor.clone(),
+                    r.kind.name().to_owned(),
+                    detail.join(" "),
+                ]
+            })
+            .collect();
+        print!("{}", table(["SEQ", "AT", "BY", "KIND", "DETAIL"], &rows));
+    }
+    Ok(if broken {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn hold(command: HoldCommand) -> anyhow::Result<ExitCode> {
+    let clock = SystemClock;
+    match command {
+        HoldCommand::Add(args) => {
+            let (settings, store) = open(&args.store).await?;
+            let scope = match (&args.dataset, &args.rule, &args.case) {
+                (Some(dataset), None, None) => HoldScope::Dataset {
+                    dataset: dataset.clone(),
+                },
+                (None, Some(rule), None) => HoldScope::Rule { rule: rule.clone() },
+                (None, None, Some(case)) => subject_scope(&settings, &store, case).await?,
+                _ => anyhow::bail!("give exactly one of --dataset, --rule or --case"),
+            };
+            let expires_ms = end_of_day(&args.until)
+                .with_context(|| format!("--until: {:?} is not a date (YYYY-MM-DD)", args.until))?;
+            let now = clock.now_ms();
+            if expires_ms <= now {
+                anyhow::bail!("--until: {} is already past", args.until);
+            }
+            if args.owner.trim().is_empty() || args.reason.trim().is_empty() {
+                anyhow::bail!("--owner and --reason must say who and why");
+            }
+            let id = format!("H-{:08x}", kapsel_core::OsRandom.next_u64() >> 32);
+            let hold = Hold {
+                id: id.clone(),
+                scope,
+                owner: args.owner,
+                reason: args.reason,
+                created_ms: now,
+                expires_ms,
+                released_ms: None,
+                released_by: None,
+                reminded_ms: None,
+            };
+            store.add_hold(&hold).await?;
+            println!(
+                "{id}: holding {} {} until {}",
+                hold.scope.name(),
+                hold.scope.target(),
+                instant(expires_ms)
+            );
+        }
+        HoldCommand::List { store } => {
+            let (_, store) = open(&store).await?;
+            let now = clock.now_ms();
+            let mut holds = store.holds().await?;
+            holds.sort_by_key(|h| !h.active_at(now));
+            let rows: Vec<[String; 7]> = holds
+                .iter()
+                .map(|h| {
+                    let state = match (h.released_ms, h.active_at(now)) {
+                        (Some(at), _) => format!(
+                            "released {} by {}",
+                            instant(at),
+                            h.released_by.as_deref().unwrap_or("?")
+                        ),
+                        (None, true) => "active".into(),
+                        (None, false) => "expired".into(),
+                    };
+                    [
+                        h.id.clone(),
+                        h.scope.name().to_owned(),
+                        h.scope.target(),
+                        h.owner.clone(),
+                        instant(h.expires_ms),
+                        state,
+                        h.reason.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    ["ID", "SCOPE", "TARGET", "OWNER", "UNTIL", "STATE", "REASON"],
+                    &rows
+                )
+            );
+        }
+        HoldCommand::Release { id, by, store } => {
+            let (_, store) = open(&store).await?;
+            let hold = store.release_hold(&id, &by, clock.now_ms()).await?;
+            println!("{}: released by {by}", hold.id);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The keyed hashes of a case's identifiers (address and every other one), as the desk's
+/// suppression list computes them.
+async fn subject_scope(
+    settings: &Settings,
+    store: &Store,
+    case_id: &str,
+) -> anyhow::Result<HoldScope> {
+    use kapsel_store::CaseStore as _;
+    let key = settings
+        .desk
+        .key
+        .as_ref()
+        .context("a subject hold needs [desk] key (the key of keyed hashes)")?;
+    let case = store.case(case_id).await?;
+    let mut subject = case.identifiers.clone();
+    subject.insert("email".into(), case.email.clone());
+    subject.retain(|_, v| !v.trim().is_empty());
+    let mut hashes: Vec<String> = subject
+        .iter()
+        .map(|(kind, value)| {
+            kapsel_connect::keyed_hash(key.expose().as_bytes(), &identifier_text(kind, value))
+        })
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    Ok(HoldScope::Subject {
+        hashes,
+        case_id: Some(case.id),
+    })
+}
+
+/// The first moment after the date `text` (YYYY-MM-DD) in Europe/Oslo.
+fn end_of_day(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    let date = time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
+    kapsel_core::calendar::oslo_midnight_ms(date.next_day()?)
+}

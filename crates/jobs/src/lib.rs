@@ -1,0 +1,8 @@
+//! Background work that must also run without HTTP (DESIGN.md: `crates/jobs`): the retention
+//! engine's runs, which the server starts on its `[jobs]` schedule and `kapsel retention run`
+//! starts by hand. Both go through [`retention::Runner`], so a run is the same work with the
+//! same records whoever starts it.
+
+pub mod retention;
+
+pub use retention::{RulePlanReport, RuleRunReport, RunError, RunOptions, Runner, encode_key};
