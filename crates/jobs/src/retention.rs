@@ -565,6 +565,7 @@ impl Runner {
             detail.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         map.insert("table".into(), rule.table.clone());
         map.insert("dataset".into(), rule.dataset.clone());
+        map.insert("holder".into(), options.holder.clone());
         Ok(self
             .store
             .append_disposal(

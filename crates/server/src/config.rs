@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub scan_token: Option<Secret>,
     /// The request desk: where its links point and how its mail goes out.
     pub desk: DeskConfig,
+    /// The retention engine's schedule and how its rounds run.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// The request desk's settings.
@@ -137,6 +139,7 @@ impl ServerConfig {
             checkpoint_interval: std::time::Duration::from_secs(60),
             scan_token: None,
             desk: DeskConfig::default(),
+            retention: crate::retention::RetentionConfig::default(),
         }
     }
 }

@@ -25,6 +25,7 @@ mod idle;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod retention;
 pub mod router;
 pub mod serve;
 pub mod startup;

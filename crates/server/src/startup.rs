@@ -76,6 +76,7 @@ pub async fn launch(
         exempt_loopback: config.limits.rate.exempt_loopback,
     };
     let checkpoint_interval = config.checkpoint_interval;
+    let retention_config = config.retention.clone();
     let ledger_shutdown = CancellationToken::new();
     let state = prepare(config, store, ledger_shutdown.clone()).await?;
     let checkpoints = tokio::spawn(crate::evidence::checkpoints::run(
@@ -98,6 +99,11 @@ pub async fn launch(
     ));
     let sweep = tokio::spawn(crate::desk::sweep::run(
         state.desk.clone(),
+        shutdown.clone(),
+    ));
+    let retention = tokio::spawn(crate::retention::run(
+        state.desk.clone(),
+        retention_config,
         shutdown.clone(),
     ));
     let ops = ops.map(|listener| {
@@ -126,6 +132,7 @@ pub async fn launch(
     let _ = delivery.await;
     let _ = lapse.await;
     let _ = sweep.await;
+    let _ = retention.await;
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
@@ -162,6 +169,7 @@ async fn prepare(
         checkpoint_interval: _,
         scan_token,
         desk: desk_config,
+        retention: _,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {

@@ -25,6 +25,7 @@ mod it {
     mod protocol;
     mod proxy;
     mod ratelimit;
+    mod retention;
     mod scan_mark;
     mod signing;
 }

@@ -24,5 +24,5 @@ pub use example::{EXAMPLE, example_file, example_source, repo_root};
 pub use postgres::PgSchema;
 #[cfg(feature = "server")]
 pub use server::{START_MS, TestServer, assert_problem};
-pub use shop::{Shop, shop_privacy_source};
+pub use shop::{PAGE_VIEWS_DECLARATION, Shop, shop_privacy_source};
 pub use skip::{require_all, skip};

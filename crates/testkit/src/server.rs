@@ -59,10 +59,24 @@ impl TestServer {
         let store = Store::open_sqlite(&dir.path().join("kapsel.db"))
             .await
             .unwrap();
+        TestServer::launch_on(store, dir, "test-chain", privacy, with_ops, adjust).await
+    }
+
+    /// Starts a server on `store` (migrated here) as writer of chain `chain_id`: several
+    /// servers on one PostgreSQL store are several instances. `dir` is kept for the server's
+    /// lifetime.
+    pub async fn launch_on(
+        store: Store,
+        dir: tempfile::TempDir,
+        chain_id: &str,
+        privacy: PrivacyFile,
+        with_ops: bool,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
         store.migrate().await.unwrap();
         let privacy = Arc::new(privacy);
         let clock = Arc::new(ManualClock::at(START_MS));
-        let mut config = ServerConfig::new(privacy.clone(), "test-chain");
+        let mut config = ServerConfig::new(privacy.clone(), chain_id);
         config.clock = clock.clone();
         adjust(&mut config);
         let public = TcpListener::bind("127.0.0.1:0").await.unwrap();

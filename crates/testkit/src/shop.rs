@@ -52,6 +52,37 @@ engine = "webhook"
 identifiers = ["email", "customer-no"]
 "#;
 
+/// The shop's web log as a second dataset on the same database, and a retention rule keeping
+/// page views for the web-analytics activity's 25 months. See [`Shop::add_page_views`].
+pub const PAGE_VIEWS_DECLARATION: &str = r#"
+[[datasets]]
+id = "weblog"
+connection = "shop"
+engine = "sqlite"
+
+[[datasets.tables]]
+name = "customers"
+primary_key = "id"
+identity = { email = "email" }
+
+[[datasets.tables]]
+name = "page_views"
+primary_key = "id"
+belongs_to = [{ column = "customer_id", table = "customers", references = "id" }]
+[datasets.tables.fields]
+ip = { category = "traffic", activity = "web-analytics", erasure = "delete_row" }
+
+[[retention]]
+id = "page-views"
+activity = "web-analytics"
+dataset = "weblog"
+table = "page_views"
+timestamp = "viewed_at"
+period = "25 months"
+ground = "Statistics are not kept longer than the analytics provider keeps them."
+action = "delete"
+"#;
+
 /// The example privacy file with the shop (and the CRM when `with_crm`).
 pub fn shop_privacy_source(with_crm: bool) -> String {
     let mut source = example_source();
@@ -102,6 +133,32 @@ impl Shop {
             pool,
             path: path.to_owned(),
         }
+    }
+
+    /// Adds the `page_views` table: ids 1..=`expired` viewed 30 months before `now` (a SQLite
+    /// time value: `'now'` or `'2026-01-31 10:00:00'`), one second apart, then `recent` viewed
+    /// the day before `now`; none of them a customer's.
+    pub async fn add_page_views(&self, expired: i64, recent: i64, now: &str) {
+        for sql in [
+            "CREATE TABLE page_views (id INTEGER PRIMARY KEY, viewed_at TEXT NOT NULL, ip TEXT, \
+             customer_id INTEGER)",
+            "CREATE INDEX page_views_at ON page_views (viewed_at)",
+        ] {
+            sqlx::query(sql).execute(&self.pool).await.unwrap();
+        }
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2) \
+             INSERT INTO page_views SELECT i, CASE WHEN i <= ?1 \
+             THEN datetime(?3, '-30 months', '+' || i || ' seconds') \
+             ELSE datetime(?3, '-1 days', '+' || (i % 3600) || ' seconds') END, \
+             '192.0.2.' || (i % 250), NULL FROM n",
+        )
+        .bind(expired)
+        .bind(recent)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .unwrap();
     }
 
     /// The connector URL of the shop.

@@ -99,6 +99,7 @@ impl Settings {
         settings.mail.check()?;
         settings.desk.check()?;
         settings.ledger.check()?;
+        settings.jobs.check()?;
         Ok(settings)
     }
 

@@ -202,6 +202,15 @@ impl Settings {
                 (name.clone(), connector)
             })
             .collect();
+        let jobs = &self.jobs;
+        config.retention.every = (jobs.retention_minutes > 0)
+            .then(|| std::time::Duration::from_secs(jobs.retention_minutes.saturating_mul(60)));
+        config.retention.options.batch_rows = jobs.retention_batch_rows;
+        config.retention.options.pause_ms = jobs.retention_pause_ms;
+        config.retention.options.max_share = jobs.retention_max_share;
+        config.retention.options.max_batches = Some(jobs.retention_round_batches);
+        config.retention.options.lease_ms =
+            i64::try_from(jobs.retention_lease_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
         config
     }
 }

@@ -8,42 +8,13 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use kapsel_testkit::{Shop, shop_privacy_source};
+use kapsel_testkit::{PAGE_VIEWS_DECLARATION, Shop, shop_privacy_source};
 use sqlx::sqlite::SqlitePool;
 
 use super::harness::{KAPSEL, kapsel};
 
 const EXPIRED: i64 = 80_000;
 const RECENT: i64 = 40_000;
-
-const WEBLOG: &str = r#"
-[[datasets]]
-id = "weblog"
-connection = "shop"
-engine = "sqlite"
-
-[[datasets.tables]]
-name = "customers"
-primary_key = "id"
-identity = { email = "email" }
-
-[[datasets.tables]]
-name = "page_views"
-primary_key = "id"
-belongs_to = [{ column = "customer_id", table = "customers", references = "id" }]
-[datasets.tables.fields]
-ip = { category = "traffic", activity = "web-analytics", erasure = "delete_row" }
-
-[[retention]]
-id = "page-views"
-activity = "web-analytics"
-dataset = "weblog"
-table = "page_views"
-timestamp = "viewed_at"
-period = "25 months"
-ground = "Statistics are not kept longer than the analytics provider keeps them."
-action = "delete"
-"#;
 
 fn text(output: &std::process::Output) -> String {
     format!(
@@ -72,27 +43,14 @@ async fn recent_checksum(pool: &SqlitePool) -> (i64, i64) {
 async fn a_run_killed_mid_batch_is_finished_by_the_next_and_the_records_add_up() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("kapsel.toml");
-    std::fs::write(&config, format!("{}{WEBLOG}", shop_privacy_source(false))).unwrap();
-    let shop = Shop::create(&dir.path().join("shop.db"), 0).await;
-    for sql in [
-        "CREATE TABLE page_views (id INTEGER PRIMARY KEY, viewed_at TEXT NOT NULL, ip TEXT, customer_id INTEGER)",
-        "CREATE INDEX page_views_at ON page_views (viewed_at)",
-    ] {
-        sqlx::query(sql).execute(&shop.pool).await.unwrap();
-    }
-    // SQLite's `now` is the clock the command reads too.
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2) \
-         INSERT INTO page_views SELECT i, CASE WHEN i <= ?1 \
-         THEN datetime('now', '-30 months', '+' || i || ' seconds') \
-         ELSE datetime('now', '-1 days', '+' || (i % 3600) || ' seconds') END, \
-         '192.0.2.' || (i % 250), NULL FROM n",
+    std::fs::write(
+        &config,
+        format!("{}{PAGE_VIEWS_DECLARATION}", shop_privacy_source(false)),
     )
-    .bind(EXPIRED)
-    .bind(RECENT)
-    .execute(&shop.pool)
-    .await
     .unwrap();
+    let shop = Shop::create(&dir.path().join("shop.db"), 0).await;
+    // SQLite's `now` is the clock the command reads too.
+    shop.add_page_views(EXPIRED, RECENT, "now").await;
     let before = recent_checksum(&shop.pool).await;
     assert_eq!(before.0, RECENT);
     let data = dir.path().join("data");

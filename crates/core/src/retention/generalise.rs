@@ -125,7 +125,7 @@ mod tests {
         );
         assert_eq!(
             each(Anonymise::IpPrefix, "192.0.2.77/32"),
-            Some("192.0.2.0".into())
+            Some("192.0.2.0/32".into())
         );
         assert_eq!(
             each(Anonymise::IpPrefix, "2001:db8:85a3::8a2e:370:7334"),

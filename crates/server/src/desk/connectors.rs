@@ -25,6 +25,15 @@ impl Connectors {
         }
     }
 
+    /// Every connector's URL by name, for the retention engine's runner, which opens its own
+    /// connection per run.
+    pub fn urls(&self) -> BTreeMap<String, String> {
+        self.configs
+            .iter()
+            .map(|(name, c)| (name.clone(), c.url.expose().to_owned()))
+            .collect()
+    }
+
     fn config(&self, name: &str) -> Result<&ConnectorConfig, ApiError> {
         self.configs.get(name).ok_or_else(|| ApiError::Conflict {
             field: format!("connectors.{name}"),
