@@ -1,7 +1,7 @@
 //! The `events` table on one engine: where it lives (a fresh PostgreSQL schema, a SQLite file in
-//! a temporary directory), pools on it, filling it inside the database (generate_series on
-//! PostgreSQL, a recursive CTE on SQLite), the dataset declaration and retention rule that expire
-//! half of it, and the counts that check a run removed exactly the expired rows.
+//! a temporary directory), pools on it, the dataset declaration and retention rule that expire
+//! half of it, and the counts that check a run removed exactly the expired rows (filling it is
+//! `fill`'s).
 //!
 //! Row `id` (1..=rows) has `ts = START + floor((id - 1) · 20 days / rows)`, whole seconds, so
 //! the rows are spread over 20 days in id order. The rule keeps 10 days and the run's "now" is
@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail, ensure};
 use kapsel_connect::{Connection, DatasetSpec};
@@ -23,10 +23,10 @@ use sqlx::sqlite::{
 use sqlx::{Connection as _, Executor as _};
 
 /// 2026-01-01T00:00:00Z, the oldest row's time, in Unix seconds.
-const START_S: i64 = 1_767_225_600;
+pub(crate) const START_S: i64 = 1_767_225_600;
 const DAY_S: i64 = 86_400;
 /// The rows' timestamps span this many seconds (20 days).
-const SPAN_S: i64 = 20 * DAY_S;
+pub(crate) const SPAN_S: i64 = 20 * DAY_S;
 /// The run's "now": the end of the span.
 pub const NOW_MS: i64 = (START_S + SPAN_S) * 1000;
 /// `NOW_MS` minus the rule's period.
@@ -149,13 +149,6 @@ pub fn insert_sql(backend: Backend) -> String {
     }
 }
 
-/// A payload like a page-view event's, for row `n` (an SQL expression or a number).
-fn payload(n: &str) -> String {
-    format!(
-        "'{{\"page\":\"/articles/' || ({n} % 997) || '\",\"visitor\":\"v' || ({n} % 50021) || '\"}}'"
-    )
-}
-
 impl Place {
     pub fn backend(&self) -> Backend {
         match self {
@@ -164,7 +157,7 @@ impl Place {
         }
     }
 
-    fn pg_options(url: &str, schema: &str) -> Result<PgConnectOptions> {
+    pub(crate) fn pg_options(url: &str, schema: &str) -> Result<PgConnectOptions> {
         Ok(PgConnectOptions::from_str(url)
             .with_context(|| format!("PostgreSQL URL {url:?}"))?
             .options([("search_path", schema)]))
@@ -230,100 +223,6 @@ impl Place {
             admin.close().await?;
         }
         Ok(())
-    }
-
-    /// Creates `events` afresh (dropping what was there) and fills it with `rows` rows, then
-    /// indexes and analyses it; the time it took. No pool may be open on a SQLite file here.
-    pub async fn fill(&self, rows: u64) -> Result<Duration> {
-        let started = Instant::now();
-        match self {
-            Place::Postgres { url, schema } => {
-                let mut conn = sqlx::PgConnection::connect_with(&Self::pg_options(url, schema)?)
-                    .await
-                    .context("connecting to PostgreSQL")?;
-                // Only the filling session's commits skip the wait for the WAL flush; the runs'
-                // connections commit durably.
-                let script = [
-                    "SET synchronous_commit = off".to_owned(),
-                    "SET maintenance_work_mem = '256MB'".to_owned(),
-                    "DROP TABLE IF EXISTS events".to_owned(),
-                    "CREATE TABLE events (id BIGINT NOT NULL, ts TIMESTAMPTZ NOT NULL, \
-                     payload TEXT NOT NULL)"
-                        .to_owned(),
-                    format!(
-                        "INSERT INTO events (id, ts, payload) SELECT s, \
-                         to_timestamp({START_S} + ((s - 1) * {SPAN_S}) / {rows}), {} \
-                         FROM generate_series(1::bigint, {rows}) AS g(s)",
-                        payload("s")
-                    ),
-                    "ALTER TABLE events ADD PRIMARY KEY (id)".to_owned(),
-                    "CREATE INDEX events_ts ON events (ts)".to_owned(),
-                    // Vacuumed as well as analysed, so autovacuum's pass over a freshly filled
-                    // table does not fall into the measured run.
-                    "VACUUM (ANALYZE) events".to_owned(),
-                    // The fill's dirty pages written out now, not by a checkpoint in the run.
-                    "CHECKPOINT".to_owned(),
-                ];
-                for sql in script {
-                    conn.execute(sql.as_str())
-                        .await
-                        .with_context(|| format!("filling: {sql}"))?;
-                }
-                conn.close().await?;
-            }
-            Place::Sqlite { path } => {
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let file = PathBuf::from(file);
-                    if file.exists() {
-                        std::fs::remove_file(&file)
-                            .with_context(|| format!("removing {}", file.display()))?;
-                    }
-                }
-                // No journal and no fsync while filling a fresh file; WAL from then on.
-                let options = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Off)
-                    .synchronous(SqliteSynchronous::Off)
-                    .pragma("cache_size", "-262144")
-                    .pragma("temp_store", "MEMORY");
-                let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .with_context(|| format!("creating {}", path.display()))?;
-                // INTEGER PRIMARY KEY is SQLite's 64-bit row id itself, the key an operator's
-                // SQLite table has; BIGINT PRIMARY KEY would add a second index on the same key.
-                let script = [
-                    "CREATE TABLE events (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, \
-                     payload TEXT NOT NULL)"
-                        .to_owned(),
-                    format!(
-                        "WITH RECURSIVE g(s) AS (SELECT 1 UNION ALL SELECT s + 1 FROM g \
-                         WHERE s < {rows}) \
-                         INSERT INTO events (id, ts, payload) SELECT s, \
-                         strftime('%Y-%m-%dT%H:%M:%SZ', {START_S} + ((s - 1) * {SPAN_S}) / {rows}, \
-                         'unixepoch'), {} FROM g",
-                        payload("s")
-                    ),
-                    "CREATE INDEX events_ts ON events (ts)".to_owned(),
-                    "ANALYZE".to_owned(),
-                    "PRAGMA journal_mode = WAL".to_owned(),
-                ];
-                for sql in script {
-                    conn.execute(sql.as_str())
-                        .await
-                        .with_context(|| format!("filling: {sql}"))?;
-                }
-                conn.close().await?;
-                // The file was written without fsync: flushed now, so the run's first commits
-                // do not wait behind a gigabyte of writeback.
-                std::fs::File::open(path)
-                    .and_then(|f| f.sync_all())
-                    .with_context(|| format!("syncing {}", path.display()))?;
-            }
-        }
-        Ok(started.elapsed())
     }
 }
 

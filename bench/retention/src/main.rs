@@ -4,7 +4,7 @@
 //! into the same table; reports each run's time, rows/s and the writer's latencies as Markdown.
 //!
 //! `cargo run --release -p kapsel-bench-retention -- [--rows 10000000] [--engine both]
-//!  [--batch 10000] [--writer-rate 200] [--alone 5] [--postgres URL]`
+//!  [--batch 10000] [--pause-ms 0] [--writer-rate 200] [--alone 5] [--postgres URL]`
 //!
 //! PostgreSQL: `--postgres` or `KAPSEL_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), in a fresh schema dropped at the end. SQLite: a
@@ -16,9 +16,12 @@
 #![allow(clippy::disallowed_methods)]
 
 mod events;
+mod fill;
 mod report;
 mod runs;
 mod writer;
+
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
@@ -41,6 +44,7 @@ fn settings() -> Result<Settings> {
             batch: 10_000,
             writer_rate: 200,
             alone_secs: 5,
+            pause: Duration::ZERO,
         },
         postgres_url: std::env::var("KAPSEL_BENCH_DATABASE_URL")
             .ok()
@@ -72,6 +76,7 @@ fn settings() -> Result<Settings> {
                 s.load.writer_rate = u32::try_from(number(&value)?).context("--writer-rate")?;
             }
             "--alone" => s.load.alone_secs = number(&value)?,
+            "--pause-ms" => s.load.pause = Duration::from_millis(number(&value)?),
             "--postgres" => s.postgres_url = value,
             other => bail!("unknown flag {other}"),
         }
@@ -125,11 +130,12 @@ async fn run() -> Result<()> {
         removed?;
     }
     println!(
-        "{} rows, ts over 20 days in id order, {} expired (rule period 10 days); batches of {}; \
-         writer {}; {} cores; load average {before} before, {} after\n",
+        "{} rows, ts over 20 days in id order, {} expired (rule period 10 days); batches of {}, \
+         {} ms pause after each; writer {}; {} cores; load average {before} before, {} after\n",
         load.rows,
         events::expired_of(load.rows),
         load.batch,
+        load.pause.as_millis(),
         if load.writer_rate == 0 {
             "back to back".to_owned()
         } else {

@@ -55,6 +55,8 @@ pub struct Load {
     pub batch: u64,
     pub writer_rate: u32,
     pub alone_secs: u64,
+    /// A pause after each batch (0: back to back, as the engine's loop runs them).
+    pub pause: Duration,
 }
 
 /// Every run on `place`: fill, writer alone, batched; fill again, single DELETE.
@@ -127,7 +129,7 @@ async fn measured(
     eprintln!("  {} …", label(method));
     let started = Instant::now();
     let done = match method {
-        Method::Batched(limit) => batched(pool, retention, limit, store).await,
+        Method::Batched(limit) => batched(pool, retention, limit, load.pause, store).await,
         Method::SingleDelete => single_delete(pool, backend, store).await,
         Method::WriterAlone(_) => bail!("not a deletion"),
     };
@@ -169,11 +171,13 @@ pub fn label(method: Method) -> String {
     }
 }
 
-/// The runner's loop: deleted rows, batches, the slowest batch (selection, deletion, record).
+/// The runner's loop: deleted rows, batches, the slowest batch (selection, deletion, record;
+/// not the pause).
 async fn batched(
     pool: &Pool,
     retention: &Retention,
     limit: u64,
+    pause: Duration,
     store: &DisposalStore,
 ) -> Result<(u64, u64, Duration)> {
     let conn = pool.connection();
@@ -201,6 +205,9 @@ async fn batched(
         batches += 1;
         slowest = slowest.max(started.elapsed());
         after = Some(batch.through);
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
     }
     Ok((deleted, batches, slowest))
 }
