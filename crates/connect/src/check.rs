@@ -62,6 +62,49 @@ pub async fn check(spec: &DatasetSpec, conn: &Connection) -> Result<CheckReport,
     Ok(report)
 }
 
+/// What the live schema lacks for one retention rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCheckReport {
+    pub missing_table: bool,
+    /// `table.column` the rule reads or changes but the table lacks.
+    pub missing_columns: Vec<String>,
+    /// The timestamp column leads no index: every batch would scan the table.
+    pub unindexed_timestamp: bool,
+}
+
+impl RuleCheckReport {
+    pub fn is_usable(&self) -> bool {
+        !self.missing_table && self.missing_columns.is_empty()
+    }
+}
+
+/// Compares retention `rule` (on one of `spec`'s tables) with the schema behind `conn`.
+pub async fn check_rule(
+    spec: &DatasetSpec,
+    rule: &kapsel_core::privacy::RetentionRule,
+    conn: &Connection,
+) -> Result<RuleCheckReport, Error> {
+    ready(spec, conn)?;
+    let engine = conn.engine();
+    let mut report = RuleCheckReport::default();
+    let columns = names(conn, &columns_sql(engine, &rule.table)).await?;
+    if columns.is_empty() {
+        report.missing_table = true;
+        return Ok(report);
+    }
+    for column in rule.columns() {
+        if !columns.contains(column) {
+            report
+                .missing_columns
+                .push(format!("{}.{column}", rule.table));
+        }
+    }
+    let indexed = names(conn, &leading_index_columns_sql(engine, &rule.table)).await?;
+    report.unindexed_timestamp =
+        columns.contains(&rule.timestamp) && !indexed.contains(&rule.timestamp);
+    Ok(report)
+}
+
 async fn names(conn: &Connection, sql: &Sql) -> Result<BTreeSet<String>, Error> {
     Ok(conn
         .fetch(sql, false)

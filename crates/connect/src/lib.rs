@@ -20,7 +20,7 @@ mod select;
 use std::collections::BTreeMap;
 
 pub use access::access;
-pub use check::{CheckReport, check};
+pub use check::{CheckReport, RuleCheckReport, check, check_rule};
 pub use connection::{Connection, Key, SqlEngine};
 pub use dialect::{Param, Sql, placeholder, quote};
 pub use erase::{Outcome, Plan, TableCounts, erase, erasure_plan, keyed_hash};

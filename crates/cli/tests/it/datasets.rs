@@ -60,3 +60,51 @@ async fn datasets_test_checks_every_declared_table_column_and_index() {
     assert!(text.contains("shop: NOT USABLE"), "{text}");
     assert!(text.contains("missing column: customers.name"), "{text}");
 }
+
+#[tokio::test]
+async fn datasets_test_checks_each_retention_rules_columns_and_timestamp_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kapsel.toml");
+    let source = format!(
+        "{}{}",
+        shop_privacy_source(false),
+        kapsel_testkit::PAGE_VIEWS_DECLARATION
+    );
+    std::fs::write(&config, source).unwrap();
+    let config = config.display().to_string();
+    let shop = Shop::create(&dir.path().join("shop.db"), 0).await;
+    shop.add_page_views(3, 2, "now").await;
+    let url = shop.url();
+    let env = [("KAPSEL_CONNECTORS__SHOP__URL", url.as_str())];
+
+    let (ok, text) = datasets_test(&config, &env);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("rule page-views: ok (table page_views)"),
+        "{text}"
+    );
+    assert!(!text.contains("no index"), "{text}");
+
+    sqlx::query("DROP INDEX page_views_at")
+        .execute(&shop.pool)
+        .await
+        .unwrap();
+    let (ok, text) = datasets_test(&config, &env);
+    assert!(ok, "a missing index is a warning: {text}");
+    assert!(
+        text.contains("no index leads with timestamp column page_views.viewed_at"),
+        "{text}"
+    );
+
+    sqlx::query("ALTER TABLE page_views RENAME COLUMN viewed_at TO seen_at")
+        .execute(&shop.pool)
+        .await
+        .unwrap();
+    let (ok, text) = datasets_test(&config, &env);
+    assert!(!ok);
+    assert!(text.contains("rule page-views: NOT USABLE"), "{text}");
+    assert!(
+        text.contains("missing column: page_views.viewed_at"),
+        "{text}"
+    );
+}

@@ -230,3 +230,86 @@ async fn two_servers_on_one_store_never_run_the_same_rule_at_once() {
     assert_eq!(deleted, EXPIRED as u64, "every expired row deleted once");
     schema.drop_schema().await;
 }
+
+#[tokio::test]
+async fn a_legal_hold_on_the_requester_or_the_dataset_stops_the_desks_erasure() {
+    use super::desk_work::{KEY, admin, admin_ok, server, shop, verified_request};
+    use serde_json::json;
+
+    let shop = shop().await;
+    let server = server(&shop, None).await;
+    let id = verified_request(
+        &server,
+        "nb",
+        "right=erasure&email=kari.nordmann%40example.org",
+    )
+    .await;
+    let before = shop.rows().await;
+    let kari = kapsel_connect::keyed_hash(
+        KEY.as_bytes(),
+        &kapsel_core::retention::hold::identifier_text("email", "Kari.Nordmann@example.org "),
+    );
+    for (hold, scope) in [
+        (
+            "H-subject",
+            HoldScope::Subject {
+                hashes: vec![kari],
+                case_id: None,
+            },
+        ),
+        (
+            "H-dataset",
+            HoldScope::Dataset {
+                dataset: "shop".into(),
+            },
+        ),
+    ] {
+        server
+            .store
+            .add_hold(&Hold {
+                id: hold.into(),
+                scope,
+                owner: "legal@example.no".into(),
+                reason: "Tvist om en faktura".into(),
+                created_ms: START_MS,
+                expires_ms: START_MS + 30 * 86_400_000,
+                released_ms: None,
+                released_by: None,
+                reminded_ms: None,
+            })
+            .await
+            .unwrap();
+        let refused = admin(&server, "POST", &format!("{id}/run"), json!({})).await;
+        let body = kapsel_testkit::assert_problem(refused, 409, &format!("holds.{hold}")).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("17(3)(e)"),
+            "{body}"
+        );
+        assert_eq!(shop.rows().await, before, "nothing erased under {hold}");
+        let events = kapsel_store::CaseStore::events(&server.store, &id)
+            .await
+            .unwrap();
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e.kind, kapsel_core::desk::CaseEventKind::Step { .. })),
+            "nothing recorded under {hold}"
+        );
+        server
+            .store
+            .release_hold(hold, "lead", START_MS + 1)
+            .await
+            .unwrap();
+    }
+    let report = admin_ok(&server, "POST", &format!("{id}/run"), json!({})).await;
+    assert_eq!(
+        report["steps"].as_array().map(Vec::len),
+        Some(3),
+        "{report}"
+    );
+    assert_ne!(shop.rows().await, before);
+    server.stop().await;
+}

@@ -5,15 +5,22 @@
 //! 2. `erasure_started`, then the erasure in one transaction of the operator's database;
 //! 3. `erased` with what the transaction did.
 //!
+//! An active legal hold of the retention engine on a dataset, or on the requester (any of their
+//! identifiers' keyed hashes), refuses the run before anything is written: the data must be
+//! kept, and the lead either waits for the hold to end or refuses the erasure (art. 17(3)(e)).
+//!
 //! A dataset with `erased` is skipped. One with `erasure_started` and no `erased` crashed (or
 //! failed) between 2 and 3: it is erased again, which changes only what is still there (the
 //! connector's erasure is idempotent), and `erased` records that it resumed.
 
 use serde_json::json;
 
-use kapsel_core::desk::{Case, StepAction};
+use kapsel_core::desk::{Case, StepAction, iso_date};
 use kapsel_core::privacy::{Erasure, PrivacyFile};
+use kapsel_core::retention::hold::HoldScope;
+use kapsel_store::Retention;
 
+use super::suppress::subject_hashes;
 use super::{History, StepView, record, sql_datasets, subject_of};
 use crate::desk::DeskState;
 use crate::error::ApiError;
@@ -44,6 +51,7 @@ pub async fn run(
         }
         None => &[],
     };
+    refuse_if_held(desk, file, &subject_hashes(key, &subject)).await?;
     for spec in sql_datasets(file) {
         if history.has(StepAction::Erased, &spec.id) {
             continue;
@@ -86,6 +94,46 @@ pub async fn run(
             .map_err(|e| dataset_problem(&spec.id, &e))?;
         let result = json!({ "tables": outcome.tables, "resumed": resumed });
         steps.push(record(desk, &case.id, actor, StepAction::Erased, &spec.id, result).await?);
+    }
+    Ok(())
+}
+
+/// Refuses (409, naming the hold) when an active hold is on one of the SQL datasets or on the
+/// requester. Without a desk key no subject can be matched; subject holds need one.
+async fn refuse_if_held(
+    desk: &DeskState,
+    file: &PrivacyFile,
+    hashes: &[String],
+) -> Result<(), ApiError> {
+    let now = desk.clock.now_ms();
+    let holds = desk
+        .store
+        .holds()
+        .await
+        .map_err(|e| ApiError::internal("reading the legal holds", e))?;
+    for hold in holds.iter().filter(|h| h.active_at(now)) {
+        let what = match &hold.scope {
+            HoldScope::Dataset { dataset } if sql_datasets(file).any(|d| &d.id == dataset) => {
+                format!("dataset `{dataset}`")
+            }
+            HoldScope::Subject { hashes: held, .. }
+                if desk.key.is_some() && held.iter().any(|h| hashes.contains(h)) =>
+            {
+                "the requester's data".to_owned()
+            }
+            _ => continue,
+        };
+        let until = kapsel_core::calendar::oslo_date_of(hold.expires_ms - 1)
+            .map(iso_date)
+            .unwrap_or_default();
+        return Err(ApiError::Conflict {
+            field: format!("holds.{}", hold.id),
+            message: format!(
+                "legal hold {} keeps {what} until {until} ({}; owner {}): wait for it to end \
+                 or refuse the erasure under art. 17(3)(e)",
+                hold.id, hold.reason, hold.owner
+            ),
+        });
     }
     Ok(())
 }
