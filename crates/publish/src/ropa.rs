@@ -147,12 +147,18 @@ impl RecordOfProcessing {
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            let retention = match &activity.retention_period {
+            let mut retention = match &activity.retention_period {
                 Some(period) if activity.retention_period_adds => {
                     format!("{} ({period})", activity.retention)
                 }
                 _ => activity.retention.clone(),
             };
+            for rule in &activity.retention_rules {
+                retention.push_str(&format!(" {rule}."));
+            }
+            for ground in &activity.retention_grounds {
+                retention.push_str(&format!(" ({ground})"));
+            }
             out.push_str(&csv_line(&[
                 activity.id.clone(),
                 activity.name.clone(),

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use kapsel_core::Lang;
-use kapsel_core::privacy::{Activity, LegalBasis, PrivacyFile};
+use kapsel_core::privacy::{Activity, CountedFrom, LegalBasis, PrivacyFile, RetentionAction};
 
 use crate::words::{Tongue, duration_text_in_words, label};
 use crate::{PublishError, localized};
@@ -96,6 +96,12 @@ pub struct ActivityRecord {
     /// Whether `retention` does not already say the period in words, so that it is worth
     /// adding ("høyst 13 måneder" is not followed by "(13 måneder)").
     pub retention_period_adds: bool,
+    /// What the activity's `[[retention]]` rules make happen, one sentence each without its
+    /// full stop ("Slettes automatisk etter 25 måneder"): the same rules the retention engine
+    /// runs.
+    pub retention_rules: Vec<String>,
+    /// The rules' grounds as the file writes them, for the record of processing.
+    pub retention_grounds: Vec<String>,
     /// Art. 14(2)(f); `None` when the data is collected from the person.
     pub source: Option<String>,
     /// Art. 13(2)(e).
@@ -121,6 +127,53 @@ pub struct Right {
 pub struct OperatorSection {
     pub title: String,
     pub paragraphs: Vec<String>,
+}
+
+/// One sentence per retention rule of `activity`, each said once.
+fn rule_sentences(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> Vec<String> {
+    let t = Tongue::of(lang);
+    let mut out: Vec<String> = Vec::new();
+    for rule in file.retention.iter().filter(|r| r.activity == activity.id) {
+        let anonymised = matches!(rule.action, RetentionAction::Anonymise(_));
+        let verb = match (rule.filter.is_empty(), anonymised) {
+            (true, false) => t.pick(
+                "Slettes automatisk etter",
+                "Blir sletta automatisk etter",
+                "Deleted automatically after",
+            ),
+            (true, true) => t.pick(
+                "Anonymiseres automatisk etter",
+                "Blir anonymisert automatisk etter",
+                "Anonymised automatically after",
+            ),
+            (false, false) => t.pick(
+                "Deler av opplysningene slettes automatisk etter",
+                "Delar av opplysningane blir sletta automatisk etter",
+                "Some of the data is deleted automatically after",
+            ),
+            (false, true) => t.pick(
+                "Deler av opplysningene anonymiseres automatisk etter",
+                "Delar av opplysningane blir anonymiserte automatisk etter",
+                "Some of the data is anonymised automatically after",
+            ),
+        };
+        let from = match rule.counted_from {
+            CountedFrom::Timestamp => "",
+            CountedFrom::EndOfYear => t.pick(
+                " regnet fra utgangen av året",
+                " rekna frå utgangen av året",
+                " counted from the end of the year",
+            ),
+        };
+        let sentence = format!(
+            "{verb} {}{from}",
+            duration_text_in_words(&rule.period, lang)
+        );
+        if !out.contains(&sentence) {
+            out.push(sentence);
+        }
+    }
+    out
 }
 
 /// One activity with its processors and transfers resolved.
@@ -156,6 +209,13 @@ pub fn activity_record(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> 
         retention,
         retention_period,
         retention_period_adds,
+        retention_rules: rule_sentences(activity, lang, file),
+        retention_grounds: file
+            .retention
+            .iter()
+            .filter(|r| r.activity == activity.id)
+            .map(|r| r.ground.clone())
+            .collect(),
         source: activity.source.as_ref().map(text),
         requirement: activity.requirement.as_ref().map_or_else(
             || default_requirement(activity.legal_basis, lang).to_owned(),

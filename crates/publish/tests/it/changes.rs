@@ -325,3 +325,59 @@ fn stored_revision_documents_diff_like_the_files() {
         "{changes:?}"
     );
 }
+
+/// The shop's page-views rule (25 months, deleted) on the example file.
+fn with_page_views(period: &str) -> kapsel_core::privacy::PrivacyFile {
+    let source = format!(
+        "{}{}",
+        kapsel_testkit::shop_privacy_source(false),
+        kapsel_testkit::PAGE_VIEWS_DECLARATION
+    )
+    .replace("period = \"25 months\"", &format!("period = \"{period}\""))
+    .replace(
+        "retention_period = \"25 months\"",
+        &format!("retention_period = \"{period}\""),
+    );
+    load(&source, "kapsel.toml").unwrap()
+}
+
+#[test]
+fn the_notice_and_the_record_state_retention_from_the_rules_and_the_log_a_new_period() {
+    let file = with_page_views("25 months");
+    for (lang, sentence) in [
+        ("nb", "Slettes automatisk etter 25 måneder."),
+        ("nn", "Blir sletta automatisk etter 25 månader."),
+        ("en", "Deleted automatically after 25 months."),
+    ] {
+        let lang = Lang::new(lang);
+        let notice = kapsel_publish::privacy_notice(&file, SITE, &lang).unwrap();
+        let analytics = notice
+            .activities
+            .iter()
+            .find(|a| a.id == "web-analytics")
+            .unwrap();
+        assert_eq!(
+            analytics.retention_rules,
+            [sentence.trim_end_matches('.')],
+            "{lang:?}"
+        );
+        let ropa = kapsel_publish::record_of_processing(&file, &lang).unwrap();
+        let csv = ropa.to_csv();
+        assert!(csv.contains(sentence), "{csv}");
+        assert!(
+            csv.contains(
+                "(Statistics are not kept longer than the analytics provider keeps them.)"
+            ),
+            "the rule's ground in the record: {csv}"
+        );
+        // Activities without rules say nothing of automatic deletion.
+        let others = notice.activities.iter().filter(|a| a.id != "web-analytics");
+        assert!(others.clone().all(|a| a.retention_rules.is_empty()));
+    }
+    let longer = with_page_views("26 months");
+    let said = sentences(&diff(&file, &longer, SITE), "nb");
+    assert!(
+        said.contains("(tabellen page_views): 26 måneder (før: 25 måneder)"),
+        "{said}"
+    );
+}
