@@ -97,8 +97,8 @@ pub struct ActivityRecord {
     /// adding ("høyst 13 måneder" is not followed by "(13 måneder)").
     pub retention_period_adds: bool,
     /// What the activity's `[[retention]]` rules make happen, one sentence each without its
-    /// full stop ("Slettes automatisk etter 25 måneder"): the same rules the retention engine
-    /// runs.
+    /// full stop ("Det vi selv lagrer, slettes automatisk etter 25 måneder"): the same rules the
+    /// retention engine runs.
     pub retention_rules: Vec<String>,
     /// The rules' grounds as the file writes them, for the record of processing.
     pub retention_grounds: Vec<String>,
@@ -135,26 +135,28 @@ fn rule_sentences(activity: &Activity, lang: &Lang, file: &PrivacyFile) -> Vec<S
     let mut out: Vec<String> = Vec::new();
     for rule in file.retention.iter().filter(|r| r.activity == activity.id) {
         let anonymised = matches!(rule.action, RetentionAction::Anonymise(_));
+        // The rules run in the operator's own datasets, so the sentence is about what the
+        // operator stores itself, never about what a processor keeps.
         let verb = match (rule.filter.is_empty(), anonymised) {
             (true, false) => t.pick(
-                "Slettes automatisk etter",
-                "Blir sletta automatisk etter",
-                "Deleted automatically after",
+                "Det vi selv lagrer, slettes automatisk etter",
+                "Det vi sjølve lagrar, blir sletta automatisk etter",
+                "What we store ourselves is deleted automatically after",
             ),
             (true, true) => t.pick(
-                "Anonymiseres automatisk etter",
-                "Blir anonymisert automatisk etter",
-                "Anonymised automatically after",
+                "Det vi selv lagrer, anonymiseres automatisk etter",
+                "Det vi sjølve lagrar, blir anonymisert automatisk etter",
+                "What we store ourselves is anonymised automatically after",
             ),
             (false, false) => t.pick(
-                "Deler av opplysningene slettes automatisk etter",
-                "Delar av opplysningane blir sletta automatisk etter",
-                "Some of the data is deleted automatically after",
+                "Deler av det vi selv lagrer, slettes automatisk etter",
+                "Delar av det vi sjølve lagrar, blir sletta automatisk etter",
+                "Some of what we store ourselves is deleted automatically after",
             ),
             (false, true) => t.pick(
-                "Deler av opplysningene anonymiseres automatisk etter",
-                "Delar av opplysningane blir anonymiserte automatisk etter",
-                "Some of the data is anonymised automatically after",
+                "Deler av det vi selv lagrer, anonymiseres automatisk etter",
+                "Delar av det vi sjølve lagrar, blir anonymisert automatisk etter",
+                "Some of what we store ourselves is anonymised automatically after",
             ),
         };
         let from = match rule.counted_from {
