@@ -3,6 +3,8 @@
 //! starts by hand. Both go through [`retention::Runner`], so a run is the same work with the
 //! same records whoever starts it.
 
+pub mod own_data;
 pub mod retention;
 
+pub use own_data::OwnDisposal;
 pub use retention::{RulePlanReport, RuleRunReport, RunError, RunOptions, Runner, encode_key};

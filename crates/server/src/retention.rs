@@ -72,7 +72,7 @@ pub async fn run(desk: Arc<DeskState>, config: RetentionConfig, shutdown: Cancel
     }
 }
 
-/// One round: every rule, then the reminders.
+/// One round: every rule, Kapsel's own data (`kapsel_jobs::own_data`), then the reminders.
 pub async fn round(desk: &DeskState, runner: &Runner, options: &RunOptions, every: Duration) {
     for rule in runner.rules(None) {
         let id = rule.id.clone();
@@ -103,6 +103,15 @@ pub async fn round(desk: &DeskState, runner: &Runner, options: &RunOptions, ever
         }
         let next = desk.clock.now_ms() + i64::try_from(every.as_millis()).unwrap_or(i64::MAX / 2);
         metrics::gauge!("kapsel_retention_next_run_seconds", "rule" => id).set(seconds(next));
+    }
+    match runner.dispose_own(options).await {
+        Ok(done) => {
+            for own in done {
+                metrics::counter!("kapsel_retention_rows_disposed_total", "rule" => own.kind)
+                    .increment(own.rows);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "disposing of Kapsel's own data failed"),
     }
     if let Err(error) = remind(desk).await {
         tracing::warn!(%error, "hold reminders failed");

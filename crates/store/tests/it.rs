@@ -22,6 +22,7 @@ mod it {
     pub mod links;
     pub mod migrations;
     pub mod outbox;
+    pub mod own_data;
     pub mod prune;
     pub mod retention;
     pub mod revisions;

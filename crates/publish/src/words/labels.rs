@@ -270,6 +270,12 @@ pub(super) const LABELS: &[(&str, &str, &str, &str)] = &[
         "You can also ask for access, rectification or erasure online:",
     ),
     (
+        "rights_kept",
+        "Forespørselen og det vi gjør med den, dokumenterer vi. E-postadressen din og det andre du oppgir for å bli funnet, sletter vi tre år etter at forespørselen er avsluttet; dokumentasjonen av hva vi gjorde, beholder vi uten dem.",
+        "Førespurnaden og det vi gjer med han, dokumenterer vi. E-postadressa di og det andre du oppgir for å bli funnen, slettar vi tre år etter at førespurnaden er avslutta; dokumentasjonen av kva vi gjorde, tek vi vare på utan dei.",
+        "We document your request and what we do with it. Your email address and anything else you give us to find you are deleted three years after the request is closed; the record of what we did is kept without them.",
+    ),
+    (
         "rights_centre",
         "Dine personvernrettigheter",
         "Personvernrettane dine",

@@ -345,9 +345,18 @@ fn with_page_views(period: &str) -> kapsel_core::privacy::PrivacyFile {
 fn the_notice_and_the_record_state_retention_from_the_rules_and_the_log_a_new_period() {
     let file = with_page_views("25 months");
     for (lang, sentence) in [
-        ("nb", "Det vi selv lagrer, slettes automatisk etter 25 måneder."),
-        ("nn", "Det vi sjølve lagrar, blir sletta automatisk etter 25 månader."),
-        ("en", "What we store ourselves is deleted automatically after 25 months."),
+        (
+            "nb",
+            "Det vi selv lagrer, slettes automatisk etter 25 måneder.",
+        ),
+        (
+            "nn",
+            "Det vi sjølve lagrar, blir sletta automatisk etter 25 månader.",
+        ),
+        (
+            "en",
+            "What we store ourselves is deleted automatically after 25 months.",
+        ),
     ] {
         let lang = Lang::new(lang);
         let notice = kapsel_publish::privacy_notice(&file, SITE, &lang).unwrap();

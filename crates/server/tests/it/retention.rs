@@ -85,6 +85,26 @@ async fn the_server_runs_each_rule_on_its_schedule_reports_it_and_reminds_a_hold
         reminded_ms: None,
     };
     server.store.add_hold(&hold).await.unwrap();
+    // A message sent 100 days ago: Kapsel's own data, gone after 90 days.
+    server
+        .store
+        .enqueue(kapsel_store::NewMail {
+            id: "old-mail".into(),
+            created_ms: START_MS - 100 * 86_400_000,
+            to_addr: "kari.nordmann@example.org".into(),
+            subject: "s".into(),
+            body_text: "b".into(),
+            message_id: "<old-mail@kapsel.invalid>".into(),
+            template: "verify-link".into(),
+            case_id: None,
+        })
+        .await
+        .unwrap();
+    server
+        .store
+        .mark_sent("old-mail", START_MS - 100 * 86_400_000)
+        .await
+        .unwrap();
     let records = finished(&server.store).await;
     assert_eq!(page_views(&shop).await, RECENT);
     assert_eq!(verify_chain(&records), Ok(()));
@@ -131,6 +151,10 @@ async fn the_server_runs_each_rule_on_its_schedule_reports_it_and_reminds_a_hold
     let all = server.store.list(None, 100).await.unwrap();
     let reminders_later = all.iter().filter(|m| m.template == "hold-reminder").count();
     assert_eq!((reminders.len(), reminders_later), (1, 1), "reminded once");
+    assert!(all.iter().all(|m| m.id != "old-mail"), "the old sent message is gone");
+    let own = server.store.disposals("kapsel-sent-mail").await.unwrap();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0].count("rows_deleted"), 1);
     let mail = &reminders[0];
     assert_eq!(mail.to_addr, "legal@example.no");
     assert_eq!(
