@@ -293,7 +293,14 @@ impl Runner {
         // A batch an earlier run started and never recorded as done is finished first, over
         // the same range at the same cutoff.
         let mut after: Option<Key> = None;
-        if let Some(last) = self.store.last_disposal(&rule.id).await?
+        let last = self.store.last_disposal(&rule.id).await?;
+        if let Some(last) = &last
+            && last.kind == DisposalKind::RunStopped
+            && last.detail.get("reason").map(String::as_str) == Some("batch_limit")
+        {
+            after = last.detail.get("through").and_then(|k| decode_key(k));
+        }
+        if let Some(last) = last
             && last.kind == DisposalKind::BatchStarted
         {
             report.resumed = true;
@@ -368,13 +375,14 @@ impl Runner {
         .await?;
         loop {
             if options.max_batches.is_some_and(|max| report.batches >= max) {
-                self.record(
-                    rule,
-                    options,
-                    DisposalKind::RunStopped,
-                    [("reason", "batch_limit".to_owned())],
-                )
-                .await?;
+                // The next run goes on after the last batch instead of starting over, so a rule
+                // whose rows stay (anonymisation) makes progress round by round.
+                let mut detail = vec![("reason", "batch_limit".to_owned())];
+                if let Some(after) = &after {
+                    detail.push(("through", encode_key(after)));
+                }
+                self.record(rule, options, DisposalKind::RunStopped, detail)
+                    .await?;
                 report.stopped = Some("batch_limit".into());
                 break;
             }
