@@ -5,8 +5,8 @@
 //! - `run FILE [--rule ID] [--confirm]` runs the rules as the server's schedule does (the same
 //!   runner, leases and records; `--confirm` lets a rule change more than
 //!   `[jobs] retention_max_share` of its table);
-//! - `records [--rule ID]` lists the proof of disposal and verifies each rule's chain (exit code
-//!   1 when one does not verify);
+//! - `records [--rule ID] [--json]` lists (or exports as JSON lines) the proof of disposal and
+//!   verifies each rule's chain (exit code 1 when one does not verify);
 //! - `hold add|list|release` keeps data past its period under a legal hold.
 
 use std::collections::BTreeMap;
@@ -71,6 +71,10 @@ pub struct RunArgs {
 pub struct RecordsArgs {
     #[arg(long)]
     pub rule: Option<String>,
+    /// Write the records as JSON lines (every field, `hash` and `prev_hash` included, for an
+    /// auditor to recompute the chain) instead of a table; the verdicts go to stderr.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -289,6 +293,13 @@ async fn records(args: RecordsArgs) -> anyhow::Result<ExitCode> {
                 format!("CHAIN BROKEN: {why}")
             }
         };
+        if args.json {
+            eprintln!("{rule}: {verdict}");
+            for record in &records {
+                println!("{}", serde_json::to_string(record)?);
+            }
+            continue;
+        }
         println!("{rule}: {verdict}");
         let rows: Vec<[String; 5]> = records
             .iter()

@@ -218,6 +218,36 @@ async fn a_run_killed_mid_batch_is_finished_by_the_next_and_the_records_add_up()
         out.contains("chain verifies") && out.contains("run_finished"),
         "{out}"
     );
+    // The export: one JSON line per record, each with its hash, the chain recomputable.
+    let export = kapsel(&args(&[
+        "retention",
+        "records",
+        "--rule",
+        "page-views",
+        "--json",
+    ]));
+    assert!(export.status.success(), "{}", text(&export));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len() as i64,
+        count(
+            &store,
+            "SELECT COUNT(*) FROM retention_records WHERE rule = 'page-views'"
+        )
+        .await
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["hash"].as_str().is_some_and(|h| h.len() == 64))
+    );
+    assert_eq!(
+        lines[0]["kind"], "run_stopped",
+        "the safety limit came first"
+    );
     // An edited record is found.
     sqlx::query(
         "UPDATE retention_records SET detail = replace(detail, '1000', '999') WHERE seq = 5",
