@@ -37,6 +37,16 @@ pub fn datetime_of(at: Millis) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000).ok()
 }
 
+/// An instant for people and logs: RFC 3339 in UTC, or the milliseconds when out of range.
+pub fn rfc3339(at: Millis) -> String {
+    datetime_of(at)
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{at} ms"))
+}
+
 /// The instant of `at` as milliseconds since the epoch.
 pub fn millis_of(at: OffsetDateTime) -> Option<Millis> {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()

@@ -3,6 +3,7 @@
 //! starts by hand. Both go through [`retention::Runner`], so a run is the same work with the
 //! same records whoever starts it.
 
+pub mod ledger_prune;
 pub mod own_data;
 pub mod retention;
 

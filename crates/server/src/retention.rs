@@ -4,7 +4,8 @@
 //! time, and a restarted instance takes its own lease back at once), at most
 //! `retention_round_batches` batches a round, never past the safety limit (the server never
 //! confirms). Holds that expire within [`REMIND_BEFORE_MS`] are reminded to their owner by mail,
-//! once. The rounds' outcomes are metrics per rule.
+//! once. With `[ledger] proof_period` the consent ledger is pruned too, at the first round and
+//! then daily. The rounds' outcomes are metrics per rule.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,8 @@ use std::time::Duration;
 use kapsel_core::Lang;
 use kapsel_core::calendar::oslo_date_of;
 use kapsel_core::retention::hold::Hold;
+use kapsel_core::signing::SigningKey;
+use kapsel_jobs::ledger_prune::prune_ledger;
 use kapsel_jobs::{RunOptions, Runner};
 use kapsel_mail::Outgoing;
 use kapsel_store::{Outbox, Retention};
@@ -30,6 +33,10 @@ pub struct RetentionConfig {
     /// Batch size, pause, safety limit, batches per round and lease; `actor`, `holder` and
     /// `confirm` are the server's own.
     pub options: RunOptions,
+    /// The consent ledger's proof period (`[ledger] proof_period`): with it, the first round
+    /// and then one a day also prune the ledger (`kapsel_jobs::ledger_prune`), sealed with the
+    /// server's signing key.
+    pub ledger_proof: Option<kapsel_core::privacy::Duration>,
 }
 
 impl Default for RetentionConfig {
@@ -40,11 +47,20 @@ impl Default for RetentionConfig {
                 max_batches: Some(100),
                 ..RunOptions::default()
             },
+            ledger_proof: None,
         }
     }
 }
 
-pub async fn run(desk: Arc<DeskState>, config: RetentionConfig, shutdown: CancellationToken) {
+/// How often the ledger is pruned: each prune verifies every chain first.
+const LEDGER_PRUNE_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
+
+pub async fn run(
+    desk: Arc<DeskState>,
+    signing_key: Arc<SigningKey>,
+    config: RetentionConfig,
+    shutdown: CancellationToken,
+) {
     let Some(every) = config.every else { return };
     let mut options = config.options;
     options.actor = "server".into();
@@ -63,12 +79,36 @@ pub async fn run(desk: Arc<DeskState>, config: RetentionConfig, shutdown: Cancel
     };
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pruned_at: Option<i64> = None;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tick.tick() => {}
         }
         round(&desk, &runner, &options, every).await;
+        let now = desk.clock.now_ms();
+        if let Some(proof) = config.ledger_proof
+            && pruned_at.is_none_or(|at| now - at >= LEDGER_PRUNE_EVERY_MS)
+        {
+            pruned_at = Some(now);
+            let mut say = |line: String| tracing::info!("ledger prune: {line}");
+            match prune_ledger(&desk.store, Some(&signing_key), proof, now, &mut say).await {
+                Ok(done) => {
+                    metrics::counter!(
+                        "kapsel_retention_rows_disposed_total",
+                        "rule" => "kapsel-consent-ledger"
+                    )
+                    .increment(done.removed);
+                    if done.refused > 0 {
+                        tracing::warn!(
+                            chains = done.refused,
+                            "ledger chains not pruned: they do not verify"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "pruning the consent ledger failed"),
+            }
+        }
     }
 }
 

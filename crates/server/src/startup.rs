@@ -103,6 +103,7 @@ pub async fn launch(
     ));
     let retention = tokio::spawn(crate::retention::run(
         state.desk.clone(),
+        state.evidence.key.clone(),
         retention_config,
         shutdown.clone(),
     ));

@@ -1,14 +1,8 @@
 //! What the terminal commands print for people: instants and plain tables.
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
 /// An instant for people: RFC 3339, or the milliseconds when out of range.
 pub fn instant(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("{ms} ms"))
+    kapsel_core::calendar::rfc3339(ms)
 }
 
 /// Left-aligned columns, two spaces apart, the header first.

@@ -209,6 +209,8 @@ impl Settings {
         config.retention.options.pause_ms = jobs.retention_pause_ms;
         config.retention.options.max_share = jobs.retention_max_share;
         config.retention.options.max_batches = Some(jobs.retention_round_batches);
+        // Checked when the settings were read.
+        config.retention.ledger_proof = self.ledger.proof_period().ok();
         config.retention.options.lease_ms =
             i64::try_from(jobs.retention_lease_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
         config

@@ -57,6 +57,25 @@ pub fn chain_origin(name: &str, chain_id: &str) -> String {
     origin
 }
 
+/// The chain a checkpoint origin `<name>/ledger/<chain, percent-encoded>` names.
+pub fn chain_of_origin(origin: &str) -> Option<String> {
+    let (_, encoded) = origin.rsplit_once("/ledger/")?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let hex = encoded.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl Checkpoint {
     /// The note text.
     pub fn body(&self) -> String {

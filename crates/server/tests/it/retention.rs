@@ -402,3 +402,34 @@ async fn an_anonymising_rule_goes_on_round_after_round_where_the_last_round_stop
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_server_prunes_the_consent_ledger_once_its_proof_period_has_passed() {
+    use kapsel_store::LedgerPrune;
+
+    let server = TestServer::start_with(|config| {
+        config.retention.every = Some(Duration::from_millis(100));
+        config.retention.ledger_proof = Some("3 years".parse().unwrap());
+    })
+    .await;
+    for _ in 0..3 {
+        let response = server.post_consent(&server.valid_body()).await;
+        assert!(response.status().is_success());
+    }
+    // The first round (at start) found nothing to remove; five years on, the next daily prune
+    // removes every record but the chain's head and seals them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(server.store.seals("test-chain").await.unwrap().is_empty());
+    server.clock.advance(5 * 366 * 86_400_000);
+    let mut seals = Vec::new();
+    for _ in 0..100 {
+        seals = server.store.seals("test-chain").await.unwrap();
+        if !seals.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seals.len(), 1, "one seal");
+    assert_eq!(seals[0].size, 2, "records 1..2 removed, the head kept");
+    server.stop().await;
+}

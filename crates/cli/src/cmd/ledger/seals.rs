@@ -6,75 +6,23 @@
 
 use std::collections::BTreeMap;
 
-use kapsel_core::consent::chain::SealedPrefix;
 use kapsel_core::signing::PublicKey;
 use kapsel_core::signing::seal::SealNote;
-use kapsel_store::{LedgerPrune, Store};
 
 use super::evidence::{VerifiedCheckpoint, chain_of_origin};
 use super::instant;
 
-/// A seal whose note verified.
-#[derive(Debug, Clone)]
-pub struct OpenedSeal {
-    pub note: SealNote,
-    /// The id (8 hex) of the key that signed it.
-    pub key_id: String,
-}
+pub use kapsel_jobs::ledger_prune::{OpenedSeal, stored_seals as stored};
 
-impl OpenedSeal {
-    pub fn sealed(&self) -> SealedPrefix {
-        self.note.sealed()
-    }
-
-    /// `; verified from the seal of seq 1..N (head H) sealed at T by key K`.
-    pub fn describe(&self) -> String {
-        format!(
-            "; verified from the seal of the removed seq 1..{} (head {}) sealed at {} by key {}",
-            self.note.size,
-            self.note.head_hash,
-            instant(self.note.time_ms),
-            self.key_id
-        )
-    }
-}
-
-/// The newest seal of `chain_id` in `store` that verifies with `keys`, and a problem for each
-/// seal that does not.
-pub async fn stored(
-    store: &Store,
-    chain_id: &str,
-    keys: &[PublicKey],
-) -> anyhow::Result<(Option<OpenedSeal>, Vec<String>)> {
-    let mut newest: Option<OpenedSeal> = None;
-    let mut problems = Vec::new();
-    for row in store.seals(chain_id).await? {
-        let opened = SealNote::open(&row.note, keys)
-            .map_err(|error| error.to_string())
-            .and_then(|(note, key_id)| {
-                let fits = note.size == row.size
-                    && note.head_hash == row.head_hash
-                    && chain_of_origin(&note.origin).as_deref() == Some(chain_id);
-                if fits {
-                    Ok(OpenedSeal { note, key_id })
-                } else {
-                    Err("its row states another chain, size or head than its note".to_owned())
-                }
-            });
-        match opened {
-            Ok(seal) => {
-                if newest.as_ref().is_none_or(|n| n.note.size < seal.note.size) {
-                    newest = Some(seal);
-                }
-            }
-            Err(error) => problems.push(format!(
-                "chain {chain_id}: the seal of the removed seq 1..{} does not verify with the \
-                 trusted keys ({error}); it is not honoured",
-                row.size
-            )),
-        }
-    }
-    Ok((newest, problems))
+/// `; verified from the seal of seq 1..N (head H) sealed at T by key K`.
+pub fn describe(seal: &OpenedSeal) -> String {
+    format!(
+        "; verified from the seal of the removed seq 1..{} (head {}) sealed at {} by key {}",
+        seal.note.size,
+        seal.note.head_hash,
+        instant(seal.note.time_ms),
+        seal.key_id
+    )
 }
 
 /// The newest seal per chain among an export trailer's `seals`, and a problem for each that

@@ -97,7 +97,7 @@ async fn verify_store(
                 intact(&summary, &gaps),
                 sealed
                     .get(chain_id)
-                    .map(OpenedSeal::describe)
+                    .map(seals::describe)
                     .unwrap_or_default()
             ),
             Err(chain_break) => {
@@ -455,7 +455,7 @@ fn check_full(
         );
     }
     if let Some(seal) = seal {
-        line += &seal.describe();
+        line += &seals::describe(seal);
     }
     Ok(line)
 }
