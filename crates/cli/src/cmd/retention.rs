@@ -101,6 +101,8 @@ pub enum HoldCommand {
 
 #[derive(Debug, Args)]
 pub struct HoldAddArgs {
+    /// The privacy file (kapsel.toml): the dataset or rule held must be declared there.
+    pub file: PathBuf,
     /// Hold every rule on this dataset.
     #[arg(long, group = "scope")]
     pub dataset: Option<String>,
@@ -332,6 +334,23 @@ async fn hold(command: HoldCommand) -> anyhow::Result<ExitCode> {
     let clock = SystemClock;
     match command {
         HoldCommand::Add(args) => {
+            let file = load_file(&args.file)?;
+            if let Some(dataset) = &args.dataset
+                && !file.datasets.iter().any(|d| &d.id == dataset)
+            {
+                anyhow::bail!(
+                    "--dataset: {} declares no dataset {dataset:?}",
+                    args.file.display()
+                );
+            }
+            if let Some(rule) = &args.rule
+                && !file.retention.iter().any(|r| &r.id == rule)
+            {
+                anyhow::bail!(
+                    "--rule: {} has no [[retention]] rule {rule:?}",
+                    args.file.display()
+                );
+            }
             let (settings, store) = open(&args.store).await?;
             let scope = match (&args.dataset, &args.rule, &args.case) {
                 (Some(dataset), None, None) => HoldScope::Dataset {

@@ -93,6 +93,7 @@ async fn a_run_killed_mid_batch_is_finished_by_the_next_and_the_records_add_up()
         "retention",
         "hold",
         "add",
+        &file,
         "--rule",
         "page-views",
         "--owner",
@@ -103,6 +104,27 @@ async fn a_run_killed_mid_batch_is_finished_by_the_next_and_the_records_add_up()
         "2999-12-31",
     ]));
     assert!(hold.status.success(), "{}", text(&hold));
+    // A hold on a rule the file does not have would keep nothing: refused, naming it.
+    let typo = kapsel(&args(&[
+        "retention",
+        "hold",
+        "add",
+        &file,
+        "--rule",
+        "page-view",
+        "--owner",
+        "legal@example.no",
+        "--reason",
+        "Audit",
+        "--until",
+        "2999-12-31",
+    ]));
+    assert_eq!(typo.status.code(), Some(1), "{}", text(&typo));
+    assert!(
+        text(&typo).contains("--rule") && text(&typo).contains("page-view"),
+        "{}",
+        text(&typo)
+    );
     let id = text(&hold).split(':').next().unwrap().trim().to_owned();
     let held = kapsel(&args(&["retention", "run", &file, "--confirm"]));
     assert!(text(&held).contains("legal hold"), "{}", text(&held));
