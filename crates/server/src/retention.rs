@@ -17,7 +17,7 @@ use kapsel_core::signing::SigningKey;
 use kapsel_jobs::ledger_prune::prune_ledger;
 use kapsel_jobs::{RunOptions, Runner};
 use kapsel_mail::Outgoing;
-use kapsel_store::{Outbox, Retention};
+use kapsel_store::{Leases, Outbox, Retention};
 use tokio_util::sync::CancellationToken;
 
 use crate::desk::DeskState;
@@ -91,8 +91,24 @@ pub async fn run(
             && pruned_at.is_none_or(|at| now - at >= LEDGER_PRUNE_EVERY_MS)
         {
             pruned_at = Some(now);
+            // Of several instances on one store, one prunes at a time.
+            let lease = "retention:consent-ledger";
+            match desk
+                .store
+                .take_lease(lease, &desk.instance, now, 3_600_000)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::warn!(%error, "the ledger prune's lease could not be taken");
+                    continue;
+                }
+            }
             let mut say = |line: String| tracing::info!("ledger prune: {line}");
-            match prune_ledger(&desk.store, Some(&signing_key), proof, now, &mut say).await {
+            let pruned = prune_ledger(&desk.store, Some(&signing_key), proof, now, &mut say).await;
+            let _ = desk.store.release_lease(lease, &desk.instance).await;
+            match pruned {
                 Ok(done) => {
                     metrics::counter!(
                         "kapsel_retention_rows_disposed_total",
