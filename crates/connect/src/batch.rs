@@ -19,8 +19,13 @@ const PARAMS_PER_STATEMENT: usize = 999;
 /// How many rows one `UPDATE` of `changes` carries: each row binds its key once, and its key and
 /// hash once more for every hashed field.
 pub(crate) fn rows_per_update(changes: &[FieldChange<'_>]) -> usize {
-    let hashes = changes.iter().filter(|c| c.change == Change::Hash).count();
-    (PARAMS_PER_STATEMENT / (1 + 2 * hashes)).clamp(1, ROWS_PER_STATEMENT)
+    rows_per_keyed_update(changes.iter().filter(|c| c.change == Change::Hash).count())
+}
+
+/// How many rows one `UPDATE … CASE pk WHEN $k THEN $v …` carries when each row binds
+/// `values` values of its own (a key and a value each) besides its key in the `IN` list.
+pub(crate) fn rows_per_keyed_update(values: usize) -> usize {
+    (PARAMS_PER_STATEMENT / (1 + 2 * values)).clamp(1, ROWS_PER_STATEMENT)
 }
 
 /// `UPDATE t SET a = NULL, h = CASE pk WHEN $k THEN $hash … ELSE h END WHERE pk IN ($k, …)`:

@@ -44,10 +44,7 @@ impl Sql {
     /// Appends `CAST(<ident> AS TEXT)` in the engine's spelling, so that every type is read and
     /// exported the same way.
     pub fn ident_as_text(&mut self, name: &str) -> &mut Sql {
-        let target = match self.engine {
-            SqlEngine::Mysql => "CHAR",
-            SqlEngine::Postgres | SqlEngine::Sqlite => "TEXT",
-        };
+        let target = text_type(self.engine);
         let quoted = quote(self.engine, name);
         self.text.push_str(&format!("CAST({quoted} AS {target})"));
         self
@@ -59,6 +56,14 @@ impl Sql {
         self.text
             .push_str(&placeholder(self.engine, self.params.len()));
         self
+    }
+}
+
+/// The type every value is read as text through: `CHAR` on MySQL, `TEXT` elsewhere.
+pub(crate) fn text_type(engine: SqlEngine) -> &'static str {
+    match engine {
+        SqlEngine::Mysql => "CHAR",
+        SqlEngine::Postgres | SqlEngine::Sqlite => "TEXT",
     }
 }
 

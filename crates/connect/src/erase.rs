@@ -79,6 +79,16 @@ pub fn keyed_hash(key: &[u8], value: &str) -> String {
     hex::encode(hmac::sign(&key, value.as_bytes()).as_ref())
 }
 
+/// The keyed hash that names one identifier of a data subject (`kind:value`, see
+/// `kapsel_core::retention::hold::identifier_text`): what the desk's suppression list, subject
+/// holds and the retention engine's match of a row all compare.
+pub fn identifier_hash(key: &[u8], kind: &str, value: &str) -> String {
+    keyed_hash(
+        key,
+        &kapsel_core::retention::hold::identifier_text(kind, value),
+    )
+}
+
 /// Whether a value already is a keyed hash (64 lowercase hex digits), so that a repeated run
 /// does not hash the hash.
 fn is_keyed_hash(value: &str) -> bool {

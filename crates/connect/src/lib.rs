@@ -23,7 +23,7 @@ pub use access::access;
 pub use check::{CheckReport, RuleCheckReport, check, check_rule};
 pub use connection::{Connection, Key, SqlEngine};
 pub use dialect::{Param, Sql, placeholder, quote};
-pub use erase::{Outcome, Plan, TableCounts, erase, erasure_plan, keyed_hash};
+pub use erase::{Outcome, Plan, TableCounts, erase, erasure_plan, identifier_hash, keyed_hash};
 pub use kapsel_core::desk::{AccessResult, TableRows};
 pub use kapsel_core::privacy::dataset::{
     DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec,

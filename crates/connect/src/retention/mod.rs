@@ -8,48 +8,30 @@
 //! nothing is processed twice and nothing is missed.
 //!
 //! Rows of a data subject under a legal hold are kept: their identity columns, and those of the
-//! tables they belong to directly, are compared by keyed hash with the holds' hashes. Partition
-//! drops on PostgreSQL are in `partitions`.
+//! tables they belong to directly, are compared by keyed hash with the holds' hashes (`holds`).
+//! The expired condition is `condition`'s, anonymisation `anonymise`'s, partition drops on
+//! PostgreSQL `partitions`'.
 
+mod anonymise;
 mod condition;
+mod holds;
 mod partitions;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use kapsel_core::Millis;
-use kapsel_core::privacy::{Anonymise, RetentionAction, RetentionRule};
-use kapsel_core::retention::generalise::generalise;
-use kapsel_core::retention::hold::identifier_text;
+use kapsel_core::privacy::{RetentionAction, RetentionRule};
 use serde::Serialize;
 
 use crate::batch::{ROWS_PER_STATEMENT, delete_sql};
 use crate::connection::{Connection, Key, Row, Tx};
-use crate::dialect::{Param, Sql};
-use crate::erase::keyed_hash;
+use crate::dialect::{Param, Sql, text_type};
 use crate::{DatasetSpec, Error, SqlEngine, TableSpec, ready};
+use anonymise::Anonymisation;
 use condition::{Cutoff, push_expired, push_range};
+pub use holds::SubjectHolds;
+use holds::{identity_kinds, push_identity};
 pub use partitions::{Partition, drop_partition, expired_partitions};
-
-/// The keyed hashes (under the desk's key) of identifiers whose rows are held, with the key to
-/// hash a row's identity values the same way.
-#[derive(Debug, Clone, Default)]
-pub struct SubjectHolds {
-    pub hashes: BTreeSet<String>,
-    pub key: Vec<u8>,
-}
-
-impl SubjectHolds {
-    /// Whether any of a row's identity `values` (of the `kinds` in the same order) is held.
-    fn holds(&self, kinds: &[&str], values: &[Option<String>]) -> bool {
-        !self.hashes.is_empty()
-            && kinds.iter().zip(values).any(|(kind, value)| {
-                value.as_deref().is_some_and(|v| {
-                    self.hashes
-                        .contains(&keyed_hash(&self.key, &identifier_text(kind, v)))
-                })
-            })
-    }
-}
 
 /// A rule's dry run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,13 +91,13 @@ pub async fn retention_plan(
     let engine = conn.engine();
     let mut all = Sql::new(engine);
     all.push("SELECT ")
-        .push(count_text(engine))
+        .push(&count_text(engine))
         .push(" FROM ")
         .ident(&table.name);
     let mut expired = Sql::new(engine);
     expired
         .push("SELECT ")
-        .push(count_text(engine))
+        .push(&count_text(engine))
         .push(", CAST(MIN(");
     expired
         .ident(&rule.timestamp)
@@ -168,7 +150,7 @@ pub async fn next_batch(
     sql.push("SELECT MAX(")
         .ident(pk)
         .push("), ")
-        .push(count_text(engine));
+        .push(&count_text(engine));
     sql.push(" FROM (SELECT ")
         .ident(pk)
         .push(" FROM ")
@@ -274,119 +256,6 @@ async fn delete_unheld(
     Ok(outcome)
 }
 
-/// A row's key and the (column, new value) pairs that differ from what it holds.
-type RowUpdate<'a> = (Key, Vec<(&'a str, Option<String>)>);
-
-/// An anonymising rule's changes on one table.
-struct Anonymisation<'a> {
-    table: &'a TableSpec,
-    changes: &'a BTreeMap<String, Anonymise>,
-    /// PostgreSQL column types, for casting bound text back to the column's type.
-    types: &'a BTreeMap<String, String>,
-    hmac_key: &'a [u8],
-}
-
-impl Anonymisation<'_> {
-    async fn run(
-        &self,
-        tx: &mut Tx,
-        spec: &DatasetSpec,
-        rule: &RetentionRule,
-        cutoff: &Cutoff,
-        batch: &Batch,
-        holds: &SubjectHolds,
-    ) -> Result<BatchOutcome, Error> {
-        let columns: Vec<&str> = self.changes.keys().map(String::as_str).collect();
-        let rows = range_rows(tx, spec, self.table, rule, cutoff, batch, &columns).await?;
-        let hash = |v: &str| keyed_hash(self.hmac_key, v);
-        let kinds = identity_kinds(spec, self.table);
-        let mut outcome = BatchOutcome::default();
-        let mut updates: Vec<RowUpdate<'_>> = Vec::new();
-        for row in rows {
-            let (current, identity) = row.values.split_at(columns.len().min(row.values.len()));
-            if holds.holds(&kinds, identity) {
-                outcome.held += 1;
-                continue;
-            }
-            let changed: Vec<(&str, Option<String>)> = columns
-                .iter()
-                .zip(current)
-                .filter_map(|(column, value)| {
-                    let how = *self.changes.get(*column)?;
-                    let new = generalise(how, value.as_deref(), &hash);
-                    (new != *value).then_some((*column, new))
-                })
-                .collect();
-            match (changed.is_empty(), row.key) {
-                (true, _) => outcome.unchanged += 1,
-                (false, Some(key)) => updates.push((key, changed)),
-                (false, None) => return Err(Error::Key),
-            }
-        }
-        let per_statement = (999 / (1 + 2 * columns.len())).clamp(1, ROWS_PER_STATEMENT);
-        for chunk in updates.chunks(per_statement) {
-            let sql = self.update_sql(tx.engine(), &columns, chunk)?;
-            tx.execute(&sql).await?;
-            outcome.anonymised += chunk.len() as u64;
-        }
-        Ok(outcome)
-    }
-
-    /// `UPDATE t SET c = CASE pk WHEN $k THEN CAST($v AS type) … ELSE c END, … WHERE pk IN (…)`.
-    fn update_sql(
-        &self,
-        engine: SqlEngine,
-        columns: &[&str],
-        chunk: &[RowUpdate<'_>],
-    ) -> Result<Sql, Error> {
-        let pk = &self.table.primary_key;
-        let mut sql = Sql::new(engine);
-        sql.push("UPDATE ").ident(&self.table.name).push(" SET ");
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            let cast = match engine {
-                SqlEngine::Postgres => Some(
-                    self.types
-                        .get(*column)
-                        .ok_or_else(|| Error::Undeclared(format!("column {column:?}")))?,
-                ),
-                SqlEngine::Mysql | SqlEngine::Sqlite => None,
-            };
-            sql.ident(column).push(" = CASE ").ident(pk);
-            for (key, changed) in chunk {
-                let Some((_, value)) = changed.iter().find(|(c, _)| c == column) else {
-                    continue;
-                };
-                sql.push(" WHEN ").bind(key.param()).push(" THEN ");
-                match (value, cast) {
-                    (None, _) => {
-                        sql.push("NULL");
-                    }
-                    (Some(v), Some(ty)) => {
-                        sql.push("CAST(").bind(Param::Text(v.clone()));
-                        sql.push(" AS ").push(ty).push(")");
-                    }
-                    (Some(v), None) => {
-                        sql.bind(Param::Text(v.clone()));
-                    }
-                }
-            }
-            sql.push(" ELSE ").ident(column).push(" END");
-        }
-        sql.push(" WHERE ").ident(pk).push(" IN (");
-        for (i, (key, _)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(key.param());
-        }
-        sql.push(")");
-        Ok(sql)
-    }
-}
-
 /// The rule's table after the spec and the rule are checked against each other and `conn`.
 fn rule_table<'a>(
     conn: &Connection,
@@ -464,55 +333,9 @@ async fn identity_page(
     conn.fetch(&sql, true).await
 }
 
-/// `, <identity column as text>…, (SELECT <parent identity> FROM parent WHERE parent.ref =
-/// table.col)…`: the values a subject's hold is matched on, the table's own identity columns
-/// and those of each table it belongs to directly.
-fn push_identity(sql: &mut Sql, spec: &DatasetSpec, table: &TableSpec) {
-    for column in table.identity.keys() {
-        sql.push(", ").ident_as_text(column);
-    }
-    for relation in &table.belongs_to {
-        let Some(parent) = spec.table(&relation.table) else {
-            continue;
-        };
-        for column in parent.identity.keys() {
-            sql.push(", (SELECT ").ident_as_text(column).push(" FROM ");
-            sql.ident(&parent.name)
-                .push(" WHERE ")
-                .ident(&parent.name)
-                .push(".");
-            sql.ident(&relation.references)
-                .push(" = ")
-                .ident(&table.name)
-                .push(".");
-            sql.ident(&relation.column).push(")");
-        }
-    }
-}
-
-/// The identifier kinds of the values [`push_identity`] selects, in the same order.
-fn identity_kinds<'a>(spec: &'a DatasetSpec, table: &'a TableSpec) -> Vec<&'a str> {
-    let mut kinds: Vec<&str> = table.identity.values().map(String::as_str).collect();
-    for relation in &table.belongs_to {
-        if let Some(parent) = spec.table(&relation.table) {
-            kinds.extend(parent.identity.values().map(String::as_str));
-        }
-    }
-    kinds
-}
-
-fn text_type(engine: SqlEngine) -> &'static str {
-    match engine {
-        SqlEngine::Mysql => "CHAR",
-        SqlEngine::Postgres | SqlEngine::Sqlite => "TEXT",
-    }
-}
-
-fn count_text(engine: SqlEngine) -> &'static str {
-    match engine {
-        SqlEngine::Mysql => "CAST(COUNT(*) AS CHAR)",
-        SqlEngine::Postgres | SqlEngine::Sqlite => "CAST(COUNT(*) AS TEXT)",
-    }
+/// `CAST(COUNT(*) AS TEXT)`, in the engine's spelling: counts are read as text like every value.
+fn count_text(engine: SqlEngine) -> String {
+    format!("CAST(COUNT(*) AS {})", text_type(engine))
 }
 
 fn first_count(rows: &[Row]) -> u64 {

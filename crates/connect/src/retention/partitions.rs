@@ -67,7 +67,7 @@ pub async fn expired_partitions(
             continue;
         }
         let mut count = Sql::new(SqlEngine::Postgres);
-        count.push("SELECT ").push(count_text(SqlEngine::Postgres));
+        count.push("SELECT ").push(&count_text(SqlEngine::Postgres));
         count.push(" FROM ").ident(name);
         let rows = first_count(&conn.fetch(&count, false).await?);
         let held = if holds.hashes.is_empty() || table.identity.is_empty() {
@@ -117,7 +117,7 @@ pub async fn drop_partition(
     }
     let mut tx = conn.begin().await?;
     let mut count = Sql::new(SqlEngine::Postgres);
-    count.push("SELECT ").push(count_text(SqlEngine::Postgres));
+    count.push("SELECT ").push(&count_text(SqlEngine::Postgres));
     count.push(" FROM ").ident(name);
     let rows = first_count(&tx.fetch(&count, false).await?);
     let mut detach = Sql::new(SqlEngine::Postgres);

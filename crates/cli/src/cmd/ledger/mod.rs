@@ -16,7 +16,8 @@ mod prune;
 mod repair;
 mod seals;
 mod verify;
-mod when;
+mod verify_file;
+pub(crate) mod when;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

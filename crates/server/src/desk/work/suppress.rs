@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use kapsel_connect::keyed_hash;
+use kapsel_connect::identifier_hash;
 use kapsel_core::desk::{Case, Right, StepAction};
 use kapsel_store::{Suppression, Suppressions};
 
@@ -84,11 +84,6 @@ pub fn subject_hashes(
 ) -> Vec<String> {
     subject
         .iter()
-        .map(|(kind, value)| {
-            keyed_hash(
-                key,
-                &kapsel_core::retention::hold::identifier_text(kind, value),
-            )
-        })
+        .map(|(kind, value)| identifier_hash(key, kind, value))
         .collect()
 }

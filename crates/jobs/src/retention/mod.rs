@@ -6,17 +6,21 @@
 //! rule, subject holds keep their rows; a rule that would change more than `max_share` of its
 //! table stops and asks for confirmation.
 
+mod partitions;
+mod records;
+
+pub use records::encode_key;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use kapsel_connect::{
-    Batch, BatchOutcome, Connection, Key, SubjectHolds, drop_partition, expired_partitions,
-    next_batch, retention_plan, run_batch,
+    Connection, SubjectHolds, expired_partitions, next_batch, retention_plan, run_batch,
 };
 use kapsel_core::privacy::{PrivacyFile, RetentionAction, RetentionRule};
 use kapsel_core::retention::cutoff;
 use kapsel_core::retention::hold::Hold;
-use kapsel_core::retention::record::{DisposalKind, DisposalRecord, NewDisposal};
+use kapsel_core::retention::record::DisposalKind;
 use kapsel_core::{Clock, Millis};
 use kapsel_store::{Leases, Retention, Store, StoreError};
 use serde::Serialize;
@@ -290,52 +294,9 @@ impl Runner {
         }
         let (conn, spec) = self.connect(rule).await?;
         let fail = |e: kapsel_connect::Error| self.connect_error(rule, &e);
-        // A batch an earlier run started and never recorded as done is finished first, over
-        // the same range at the same cutoff.
-        let mut after: Option<Key> = None;
-        let last = self.store.last_disposal(&rule.id).await?;
-        if let Some(last) = &last
-            && last.kind == DisposalKind::RunStopped
-            && last.detail.get("reason").map(String::as_str) == Some("batch_limit")
-        {
-            after = last.detail.get("through").and_then(|k| decode_key(k));
-        }
-        if let Some(last) = last
-            && last.kind == DisposalKind::BatchStarted
-        {
-            report.resumed = true;
-            let cutoff_ms: Millis = last
-                .detail
-                .get("cutoff_ms")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(now);
-            if let Some(partition) = last.detail.get("partition") {
-                let rows = drop_partition(&conn, spec, rule, partition)
-                    .await
-                    .map_err(fail)?;
-                self.record(
-                    rule,
-                    options,
-                    DisposalKind::PartitionDropped,
-                    [
-                        ("partition", partition.clone()),
-                        ("rows_deleted", last.count("rows").max(rows).to_string()),
-                        ("resumed", "true".into()),
-                    ],
-                )
-                .await?;
-                report.partitions_dropped += 1;
-            } else if let Some(batch) = batch_of(&last) {
-                let done = run_batch(&conn, spec, rule, cutoff_ms, &batch, &holds, &self.key)
-                    .await
-                    .map_err(fail)?;
-                self.batch_done(rule, options, &batch, done, true, report)
-                    .await?;
-                if cutoff_ms == self.cutoff(rule, now)? {
-                    after = Some(batch.through);
-                }
-            }
-        }
+        let mut after = self
+            .resume(rule, options, &conn, spec, &holds, now, report)
+            .await?;
         let cutoff_ms = self.cutoff(rule, now)?;
         if rule.action == RetentionAction::DropPartitions {
             return self
@@ -441,178 +402,4 @@ impl Runner {
         }
         Ok(())
     }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn drop_partitions(
-        &self,
-        rule: &RetentionRule,
-        options: &RunOptions,
-        conn: &Connection,
-        spec: &kapsel_connect::DatasetSpec,
-        cutoff_ms: Millis,
-        holds: &SubjectHolds,
-        report: &mut RuleRunReport,
-    ) -> Result<(), RunError> {
-        let fail = |e: kapsel_connect::Error| self.connect_error(rule, &e);
-        let partitions = expired_partitions(conn, spec, rule, cutoff_ms, holds)
-            .await
-            .map_err(fail)?;
-        self.record(
-            rule,
-            options,
-            DisposalKind::RunStarted,
-            [
-                ("cutoff_ms", cutoff_ms.to_string()),
-                ("action", rule.action.name().to_owned()),
-                ("partitions", partitions.len().to_string()),
-            ],
-        )
-        .await?;
-        for partition in partitions {
-            if partition.held > 0 {
-                report.held += partition.held;
-                continue;
-            }
-            self.record(
-                rule,
-                options,
-                DisposalKind::BatchStarted,
-                [
-                    ("cutoff_ms", cutoff_ms.to_string()),
-                    ("partition", partition.name.clone()),
-                    ("upper_bound", partition.upper_bound.clone()),
-                    ("rows", partition.rows.to_string()),
-                ],
-            )
-            .await?;
-            let rows = drop_partition(conn, spec, rule, &partition.name)
-                .await
-                .map_err(fail)?;
-            self.record(
-                rule,
-                options,
-                DisposalKind::PartitionDropped,
-                [
-                    ("partition", partition.name.clone()),
-                    ("rows_deleted", rows.to_string()),
-                ],
-            )
-            .await?;
-            report.partitions_dropped += 1;
-            report.deleted += rows;
-        }
-        self.record(
-            rule,
-            options,
-            DisposalKind::RunFinished,
-            [
-                ("rows_deleted", report.deleted.to_string()),
-                ("partitions_dropped", report.partitions_dropped.to_string()),
-                ("rows_held", report.held.to_string()),
-            ],
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Records a batch's outcome. A resumed batch whose rows were already gone (its transaction
-    /// had committed before the crash) counts the rows its start recorded, as those are what
-    /// it removed.
-    async fn batch_done(
-        &self,
-        rule: &RetentionRule,
-        options: &RunOptions,
-        batch: &Batch,
-        done: BatchOutcome,
-        resumed: bool,
-        report: &mut RuleRunReport,
-    ) -> Result<(), RunError> {
-        let deleted = if resumed && rule.action == RetentionAction::Delete {
-            done.deleted.max(batch.rows.saturating_sub(done.held))
-        } else {
-            done.deleted
-        };
-        let anonymised = if resumed && matches!(rule.action, RetentionAction::Anonymise(_)) {
-            done.anonymised + done.unchanged
-        } else {
-            done.anonymised
-        };
-        let mut detail = vec![
-            ("through", encode_key(&batch.through)),
-            ("rows_deleted", deleted.to_string()),
-            ("rows_anonymised", anonymised.to_string()),
-            ("rows_held", done.held.to_string()),
-        ];
-        if let Some(after) = &batch.after {
-            detail.push(("after", encode_key(after)));
-        }
-        if resumed {
-            detail.push(("resumed", "true".to_owned()));
-            detail.push((
-                "changed_on_resume",
-                (done.deleted + done.anonymised).to_string(),
-            ));
-        }
-        self.record(rule, options, DisposalKind::BatchDone, detail)
-            .await?;
-        report.batches += 1;
-        report.deleted += deleted;
-        report.anonymised += anonymised;
-        report.held += done.held;
-        Ok(())
-    }
-
-    async fn record(
-        &self,
-        rule: &RetentionRule,
-        options: &RunOptions,
-        kind: DisposalKind,
-        detail: impl IntoIterator<Item = (&'static str, String)>,
-    ) -> Result<DisposalRecord, RunError> {
-        let mut map: BTreeMap<String, String> =
-            detail.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        map.insert("table".into(), rule.table.clone());
-        map.insert("dataset".into(), rule.dataset.clone());
-        map.insert("holder".into(), options.holder.clone());
-        Ok(self
-            .store
-            .append_disposal(
-                &rule.id,
-                NewDisposal {
-                    at_ms: self.clock.now_ms(),
-                    actor: options.actor.clone(),
-                    kind,
-                    detail: map,
-                },
-            )
-            .await?)
-    }
-}
-
-/// A key as written in a record: `i:42` or `t:K-1001`.
-pub fn encode_key(key: &Key) -> String {
-    match key {
-        Key::Int(i) => format!("i:{i}"),
-        Key::Text(t) => format!("t:{t}"),
-    }
-}
-
-fn decode_key(text: &str) -> Option<Key> {
-    match text.split_once(':')? {
-        ("i", i) => i.parse().ok().map(Key::Int),
-        ("t", t) => Some(Key::Text(t.to_owned())),
-        _ => None,
-    }
-}
-
-/// The range a `batch_started` record names.
-fn batch_of(record: &DisposalRecord) -> Option<Batch> {
-    Some(Batch {
-        after: match record.detail.get("after") {
-            Some(a) => Some(decode_key(a)?),
-            None => None,
-        },
-        through: decode_key(record.detail.get("through")?)?,
-        rows: record.count("rows"),
-    })
 }
