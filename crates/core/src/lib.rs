@@ -12,6 +12,7 @@ pub mod clock;
 pub mod consent;
 pub mod deadline;
 pub mod desk;
+pub mod gate;
 pub mod privacy;
 pub mod random;
 pub mod retention;

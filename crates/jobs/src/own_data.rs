@@ -7,6 +7,8 @@
 //! | `kapsel-sent-mail` | sent messages (address, subject, body) | 90 days |
 //! | `kapsel-expired-links` | verification and status links | 30 days past their expiry |
 //! | `kapsel-closed-cases` | a closed case's address and identifiers (its history stays) | 3 years after it closed |
+//! | `kapsel-gate-events` | a gate event's body and subject hashes, once every destination is forwarded or blocked | 7 days after it was received |
+//! | `kapsel-gate-trace` | the gate's decision trace (and what is left of its events) | 13 months after the event was received |
 //!
 //! Expired access bundles are deleted by the desk's sweep as soon as they expire; consent
 //! records by `kapsel ledger prune` after their proof period.
@@ -25,6 +27,8 @@ const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 pub const SENT_MAIL_DAYS: i64 = 90;
 pub const EXPIRED_LINK_DAYS: i64 = 30;
 pub const CLOSED_CASE_YEARS: i64 = 3;
+pub const GATE_EVENT_DAYS: i64 = 7;
+pub const GATE_TRACE_MONTHS: i64 = 13;
 
 /// What one kind's disposal removed.
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +51,7 @@ impl Runner {
             return Ok(Vec::new());
         }
         let closed_cutoff = add_months_to_instant(now, -12 * CLOSED_CASE_YEARS).unwrap_or(0);
+        let trace_cutoff = add_months_to_instant(now, -GATE_TRACE_MONTHS).unwrap_or(0);
         let mut done = Vec::new();
         for (kind, table, cutoff_ms) in [
             (
@@ -60,16 +65,24 @@ impl Runner {
                 now - EXPIRED_LINK_DAYS * DAY_MS,
             ),
             ("kapsel-closed-cases", "desk_cases", closed_cutoff),
+            (
+                "kapsel-gate-events",
+                "gate_events",
+                now - GATE_EVENT_DAYS * DAY_MS,
+            ),
+            ("kapsel-gate-trace", "gate_deliveries", trace_cutoff),
         ] {
             let rows = match kind {
                 "kapsel-sent-mail" => self.store.delete_sent_mail(cutoff_ms).await?,
                 "kapsel-expired-links" => self.store.delete_expired_links(cutoff_ms).await?,
+                "kapsel-gate-events" => self.store.empty_settled_events(cutoff_ms).await?,
+                "kapsel-gate-trace" => self.store.delete_gate_trace(cutoff_ms).await?,
                 _ => self.store.scrub_closed_cases(cutoff_ms).await?,
             };
             if rows == 0 {
                 continue;
             }
-            let counted = if kind == "kapsel-closed-cases" {
+            let counted = if matches!(kind, "kapsel-closed-cases" | "kapsel-gate-events") {
                 "rows_anonymised"
             } else {
                 "rows_deleted"

@@ -40,5 +40,7 @@ pub fn file_from_projection(document_json: &str) -> Result<PrivacyFile, PublishE
         identifiers: Vec::new(),
         datasets: Vec::new(),
         retention: Vec::new(),
+        destinations: Vec::new(),
+        gate: Default::default(),
     })
 }

@@ -43,6 +43,31 @@ pub struct ServerConfig {
     pub desk: DeskConfig,
     /// The retention engine's schedule and how its rounds run.
     pub retention: crate::retention::RetentionConfig,
+    /// The consent gate: write keys, destinations' endpoints, delivery.
+    pub gate: GateConfig,
+}
+
+/// The consent gate's settings (`[gate]`, `[destinations.ID]`).
+#[derive(Clone, Default)]
+pub struct GateConfig {
+    /// Each site's write key (the HTTP Basic user of Segment's API).
+    pub write_keys: BTreeMap<String, Secret>,
+    /// Sites whose events' `context.consent.categoryPreferences` are believed without a receipt.
+    pub client_consent: std::collections::BTreeSet<String>,
+    /// Each destination's endpoint and credentials.
+    pub endpoints: BTreeMap<String, kapsel_gate::Endpoint>,
+    pub delivery: kapsel_gate::DeliveryOptions,
+}
+
+impl fmt::Debug for GateConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GateConfig")
+            .field("sites", &self.write_keys.keys().collect::<Vec<_>>())
+            .field("client_consent", &self.client_consent)
+            .field("destinations", &self.endpoints.keys().collect::<Vec<_>>())
+            .field("delivery", &self.delivery)
+            .finish()
+    }
 }
 
 /// The request desk's settings.
@@ -140,6 +165,7 @@ impl ServerConfig {
             scan_token: None,
             desk: DeskConfig::default(),
             retention: crate::retention::RetentionConfig::default(),
+            gate: GateConfig::default(),
         }
     }
 }
@@ -158,6 +184,7 @@ impl fmt::Debug for ServerConfig {
             .field("proxy", &self.proxy)
             .field("demo", &self.demo)
             .field("desk", &self.desk)
+            .field("gate", &self.gate)
             .finish_non_exhaustive()
     }
 }

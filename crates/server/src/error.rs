@@ -63,6 +63,9 @@ pub enum ApiError {
     RateLimited { retry_after_s: u64 },
     #[error("Authorization must carry a valid admin bearer token")]
     Unauthorized,
+    /// An event ingest request without a site's write key.
+    #[error("the request carries no write key of a site (HTTP Basic user, or writeKey)")]
+    WrongWriteKey,
     #[error("the server is shutting down")]
     Unavailable,
     /// The ledger's storage failed (disk full, I/O, database unreachable): nothing was
@@ -137,7 +140,7 @@ impl ApiError {
             ApiError::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::WrongWriteKey => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable
             | ApiError::StorageUnavailable { .. }
             | ApiError::LedgerRefused => StatusCode::SERVICE_UNAVAILABLE,
@@ -164,6 +167,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::WrongWriteKey => "wrong-write-key",
             ApiError::Unavailable => "unavailable",
             ApiError::StorageUnavailable { .. } => "storage-unavailable",
             ApiError::LedgerRefused => "ledger-refused",
@@ -220,6 +224,10 @@ impl ApiError {
                     "must be `Bearer <admin token>`",
                 )]
             }
+            ApiError::WrongWriteKey => vec![FieldError::new(
+                "Authorization",
+                "must be `Basic <write key>:` with one of the sites' write keys",
+            )],
             _ => Vec::new(),
         }
     }
@@ -267,6 +275,12 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::Unauthorized = self {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::WrongWriteKey = self {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"kapsel\""),
+            );
         }
         response
     }

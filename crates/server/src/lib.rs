@@ -21,6 +21,7 @@ pub mod desk;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod gate;
 mod idle;
 pub mod middleware;
 pub mod ops;
@@ -32,8 +33,8 @@ pub mod startup;
 pub mod state;
 
 pub use config::{
-    ConnectionLimits, ConnectorConfig, DeskConfig, ForwardedHeader, Limits, MailConfig, ProxyTrust,
-    RateLimit, ServerConfig, parse_network,
+    ConnectionLimits, ConnectorConfig, DeskConfig, ForwardedHeader, GateConfig, Limits, MailConfig,
+    ProxyTrust, RateLimit, ServerConfig, parse_network,
 };
 pub use error::{ApiError, FieldError};
 pub use startup::{Listeners, ServerError, launch};

@@ -44,6 +44,8 @@ pub enum ServerError {
     Banner(#[from] crate::banner::BannerError),
     #[error("the listener failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the consent gate cannot start: {0}")]
+    Gate(#[from] kapsel_gate::GateError),
 }
 
 /// The sockets the server answers on: the public one, and optionally the ops listener (health
@@ -77,8 +79,10 @@ pub async fn launch(
     };
     let checkpoint_interval = config.checkpoint_interval;
     let retention_config = config.retention.clone();
+    let delivery_options = config.gate.delivery.clone();
     let ledger_shutdown = CancellationToken::new();
     let state = prepare(config, store, ledger_shutdown.clone()).await?;
+    let gate_workers = crate::gate::start_workers(&state, delivery_options, shutdown.clone());
     let checkpoints = tokio::spawn(crate::evidence::checkpoints::run(
         state.evidence.store.clone(),
         state.evidence.key.clone(),
@@ -134,6 +138,9 @@ pub async fn launch(
     let _ = lapse.await;
     let _ = sweep.await;
     let _ = retention.await;
+    for worker in gate_workers {
+        let _ = worker.await;
+    }
     // Requests have finished; let the writer commit what is queued, then stop.
     ledger_shutdown.cancel();
     state.consent.ledger.stopped().await;
@@ -171,6 +178,7 @@ async fn prepare(
         scan_token,
         desk: desk_config,
         retention: _,
+        gate: gate_config,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {
@@ -187,11 +195,53 @@ async fn prepare(
         store.clone(),
         chain_id,
         clock.clone(),
-        ledger_shutdown,
+        ledger_shutdown.clone(),
     )
     .await?;
     let (signer, evidence) =
         signing(&store, signing_key, ledger.chain_id(), &clock, &random).await?;
+    for (key, site) in gate_config
+        .write_keys
+        .keys()
+        .map(|s| (format!("[gate.write_keys] {s}"), s))
+        .chain(
+            gate_config
+                .client_consent
+                .iter()
+                .map(|s| ("[gate] client_consent".to_owned(), s)),
+        )
+    {
+        if sites.get(site).is_none() {
+            return Err(kapsel_gate::GateError::UnknownSite {
+                key,
+                site: site.clone(),
+            }
+            .into());
+        }
+    }
+    let gate = Arc::new(crate::gate::GateState {
+        gate: Arc::new(kapsel_gate::Gate::new(
+            sites.privacy.clone(),
+            &gate_config.endpoints,
+        )?),
+        store: store.clone(),
+        // Stopped with the ledger's writer: after the last request, so queued events commit.
+        writer: kapsel_store::GateWriter::start(store.clone(), ledger_shutdown.clone()),
+        write_keys: gate_config.write_keys.into_iter().collect(),
+        client_consent: gate_config.client_consent,
+        desk_key: desk_config.key.clone(),
+        user_id_kind: sites.privacy.gate.user_id.clone(),
+        categories: sites
+            .privacy
+            .categories
+            .iter()
+            .map(|c| c.id.clone())
+            .collect(),
+        proxy: proxy.clone(),
+        clock: clock.clone(),
+        random: random.clone(),
+        public_url: desk_config.public_url.trim_end_matches('/').to_owned(),
+    });
     let desk = Arc::new(crate::desk::DeskState {
         sites: sites.clone(),
         store: store.clone(),
@@ -241,6 +291,7 @@ async fn prepare(
         }),
         admin: Arc::new(AdminAuth(admin_token)),
         evidence,
+        gate,
         sites,
     })
 }

@@ -111,6 +111,7 @@ pub struct AppState {
     pub admin: Arc<AdminAuth>,
     pub evidence: Arc<crate::evidence::EvidenceState>,
     pub desk: Arc<crate::desk::DeskState>,
+    pub gate: Arc<crate::gate::GateState>,
 }
 
 macro_rules! sub_state {
@@ -133,4 +134,5 @@ sub_state!(
     admin: AdminAuth,
     evidence: crate::evidence::EvidenceState,
     desk: crate::desk::DeskState,
+    gate: crate::gate::GateState,
 );

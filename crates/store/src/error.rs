@@ -31,6 +31,10 @@ pub enum StoreError {
     },
     #[error("invalid database URL: {0}")]
     BadUrl(String),
+    /// A writer task could not take or commit the write (it stopped, or its transaction
+    /// failed); retry later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -39,7 +43,10 @@ impl StoreError {
     /// such a write later (503 with `Retry-After`); nothing about the record was wrong.
     pub fn is_unavailable(&self) -> bool {
         let StoreError::Database(error) = self else {
-            return matches!(self, StoreError::DataDir { .. });
+            return matches!(
+                self,
+                StoreError::DataDir { .. } | StoreError::Unavailable(_)
+            );
         };
         match error {
             sqlx::Error::Io(_)

@@ -41,6 +41,7 @@ pub mod cases;
 pub mod checkpoints;
 pub mod error;
 pub mod evidence;
+pub mod gate;
 pub mod instance;
 pub mod keys;
 pub mod leases;
@@ -67,6 +68,9 @@ pub use cases::{CaseError, CaseStore};
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
 pub use error::{LedgerError, StoreError};
 pub use evidence::{EvidenceCopy, EvidenceMode};
+pub use gate::{
+    Delivery, DeliveryState, DueEvent, GateEvents, GateWriter, NewEvent, Settle, TraceQuery,
+};
 pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use leases::Leases;

@@ -85,6 +85,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0012_ledger_seals.sql"),
         postgres: include_str!("../migrations/postgres/0012_ledger_seals.sql"),
     },
+    Source {
+        version: 13,
+        description: "the consent gate's event outbox and decision trace",
+        sqlite: include_str!("../migrations/sqlite/0013_gate.sql"),
+        postgres: include_str!("../migrations/postgres/0013_gate.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -83,6 +83,10 @@ pub struct ConnectorSettings {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DestinationSettings {
-    /// Named secrets the destination needs (`write_key`, `api_token`…).
+    /// The endpoint: a webhook's URL (required), or another than the API's public one for GA4
+    /// (`…/mp/collect`), Meta (`…/v21.0`) or a Segment-compatible collector.
+    pub url: Option<String>,
+    /// Named secrets the destination needs: a webhook's `secret`; GA4's `measurement_id` and
+    /// `api_secret`; Meta's `pixel_id` and `access_token`; a collector's `write_key`.
     pub credentials: BTreeMap<String, Secret>,
 }

@@ -12,6 +12,7 @@
 pub mod credentials;
 pub mod desk;
 mod env;
+pub mod gate;
 mod layers;
 pub mod ledger;
 pub mod listen;
@@ -35,6 +36,7 @@ pub use layers::put;
 
 use credentials::{ConnectorSettings, DestinationSettings, JobsSettings};
 use desk::DeskSettings;
+use gate::GateSettings;
 use ledger::LedgerSettings;
 use listen::ListenSettings;
 use log::LogSettings;
@@ -64,6 +66,8 @@ pub struct Settings {
     /// The request desk: link and bundle lifetimes, the key of its keyed hashes.
     pub desk: DeskSettings,
     pub jobs: JobsSettings,
+    /// The consent gate: write keys and delivery.
+    pub gate: GateSettings,
     /// The operator's databases and systems, by the name the privacy file uses for them.
     pub connectors: BTreeMap<String, ConnectorSettings>,
     /// Where events and data are delivered, by the name the privacy file uses for them.
@@ -100,6 +104,7 @@ impl Settings {
         settings.desk.check()?;
         settings.ledger.check()?;
         settings.jobs.check()?;
+        settings.gate.check()?;
         Ok(settings)
     }
 

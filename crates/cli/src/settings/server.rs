@@ -202,6 +202,26 @@ impl Settings {
                 (name.clone(), connector)
             })
             .collect();
+        config.gate = kapsel_server::GateConfig {
+            write_keys: self.gate.write_keys.clone(),
+            client_consent: self.gate.client_consent.iter().cloned().collect(),
+            endpoints: self
+                .destinations
+                .iter()
+                .map(|(id, d)| {
+                    let endpoint = kapsel_gate::Endpoint {
+                        url: d.url.clone(),
+                        credentials: d
+                            .credentials
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                            .collect(),
+                    };
+                    (id.clone(), endpoint)
+                })
+                .collect(),
+            delivery: self.gate.delivery(),
+        };
         let jobs = &self.jobs;
         config.retention.every = (jobs.retention_minutes > 0)
             .then(|| std::time::Duration::from_secs(jobs.retention_minutes.saturating_mul(60)));

@@ -7,9 +7,10 @@ use serde::de::{self, Visitor};
 
 use super::locate::{FieldPath, Step};
 use super::model::{
-    Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, DatasetSpec, Dpo,
-    FieldSpec, Identifier, Notice, NoticeSection, Organisation, PrivacyFile, Processor, Provider,
-    Relation, RetentionRule, Service, ServiceAcknowledge, Site, SiteLinks, TableSpec, Transfer,
+    Activity, Authority, Category, ConsentSettings, Cookie, CookieAcknowledge, DatasetSpec,
+    Destination, Dpo, FieldSpec, GateFacts, Identifier, Notice, NoticeSection, Organisation,
+    PrivacyFile, Processor, Provider, Relation, RetentionRule, Service, ServiceAcknowledge, Site,
+    SiteLinks, TableSpec, Transfer,
 };
 
 /// The keys accepted by the table at `table` (the path of the table, not of the unknown key).
@@ -47,6 +48,8 @@ pub fn keys_of(table: &FieldPath) -> &'static [&'static str] {
         ["datasets", "[]", "tables", "[]", "belongs_to", "[]"] => fields::<Relation>(),
         ["datasets", "[]", "tables", "[]", "fields", _] => fields::<FieldSpec>(),
         ["retention", "[]"] => fields::<RetentionRule>(),
+        ["destinations", "[]"] => fields::<Destination>(),
+        ["gate"] => fields::<GateFacts>(),
         ["notice"] => fields::<Notice>(),
         ["notice", "sections", "[]"] => fields::<NoticeSection>(),
         _ => &[],

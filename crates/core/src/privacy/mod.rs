@@ -7,6 +7,7 @@
 
 mod acknowledge;
 pub mod dataset;
+pub mod destination;
 pub mod duration;
 mod known_keys;
 pub mod link;
@@ -22,6 +23,7 @@ pub mod revision_document;
 mod role;
 pub mod validate;
 pub mod validate_datasets;
+pub mod validate_destinations;
 pub mod validate_facts;
 pub mod validate_retention;
 mod validate_sites;

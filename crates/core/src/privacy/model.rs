@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::acknowledge::{CookieAcknowledge, ServiceAcknowledge};
 pub use super::dataset::{DatasetSpec, Engine, Erasure, FieldSpec, Relation, TableSpec};
+pub use super::destination::{Destination, DestinationKind, GateFacts};
 pub use super::retention::{Anonymise, CountedFrom, FilterValues, RetentionAction, RetentionRule};
 pub use super::role::ServiceRole;
 use crate::text::{Lang, Text};
@@ -48,6 +49,12 @@ pub struct PrivacyFile {
     /// The retention periods of the datasets' tables, as rules the retention engine runs.
     #[serde(default)]
     pub retention: Vec<RetentionRule>,
+    /// Where the consent gate forwards analytics and ad events.
+    #[serde(default)]
+    pub destinations: Vec<Destination>,
+    /// Facts about the events the gate takes.
+    #[serde(default)]
+    pub gate: GateFacts,
 }
 
 /// An identifier a requester may give. Its id is what the datasets' identity columns name

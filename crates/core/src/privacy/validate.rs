@@ -8,6 +8,7 @@ use super::known_keys::{keys_of, suggestion};
 use super::locate::{FieldPath, Target};
 use super::model::{LegalBasis, NECESSARY, PrivacyFile, Safeguard, Transfer};
 use super::validate_datasets::check_datasets;
+use super::validate_destinations::check_destinations;
 use super::validate_facts::check_facts;
 use super::validate_retention::check_retention;
 use super::validate_sites::check_sites;
@@ -81,6 +82,7 @@ pub fn validate(file: &PrivacyFile, line_of: &dyn Fn(&FieldPath) -> usize) -> Ve
     check_facts(file, &mut findings);
     check_datasets(file, &mut findings);
     check_retention(file, &mut findings);
+    check_destinations(file, &mut findings);
     if !file.languages.is_empty() {
         check_texts(file, &mut findings);
     }
@@ -93,7 +95,7 @@ fn check_ids(
     findings: &mut Vec<PathProblem>,
 ) {
     let root = FieldPath::root();
-    let lists: [(&str, &str, Vec<&str>); 7] = [
+    let lists: [(&str, &str, Vec<&str>); 8] = [
         (
             "sites",
             "site",
@@ -128,6 +130,11 @@ fn check_ids(
             "retention",
             "retention rule",
             file.retention.iter().map(|r| r.id.as_str()).collect(),
+        ),
+        (
+            "destinations",
+            "destination",
+            file.destinations.iter().map(|d| d.id.as_str()).collect(),
         ),
     ];
     for (key, what, ids) in lists {

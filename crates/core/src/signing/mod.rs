@@ -15,6 +15,7 @@ pub mod merkle;
 pub mod note;
 pub mod receipt;
 pub mod seal;
+pub mod webhook;
 
 use std::fmt;
 

@@ -86,7 +86,8 @@ pub async fn cors(State(state): State<Arc<EdgeState>>, request: Request, next: N
             );
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("content-type"),
+                // authorization and x-retry-count: analytics.js sends both to the gate.
+                HeaderValue::from_static("content-type, authorization, x-retry-count"),
             );
             headers.insert(
                 header::ACCESS_CONTROL_MAX_AGE,

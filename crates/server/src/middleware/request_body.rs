@@ -31,6 +31,10 @@ pub async fn check_body(
     // The privacy centre's form may carry two 2000-character texts in any script, percent-encoded.
     let limit = if crate::desk::form::is_rights_form(request.uri().path()) {
         edge.body_limit.max(crate::desk::form::MAX_BODY_BYTES)
+    } else if crate::gate::is_ingest(request.uri().path()) {
+        // The handler answers past Segment's 500 KB itself, naming the limit.
+        edge.body_limit
+            .max(kapsel_core::gate::message::MAX_BATCH_BYTES + 1)
     } else {
         edge.body_limit
     };

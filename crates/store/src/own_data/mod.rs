@@ -7,6 +7,8 @@
 //! - one-time and status links long past their expiry (only their hashes are kept anyway);
 //! - the requester's address and identifiers in a case row once the case is closed: the case's
 //!   history, which never holds them, stays as evidence.
+//! - the body and subject hashes of a gate event once every destination is settled (forwarded
+//!   or blocked; a dead letter keeps its event for a replay), and later the decision trace.
 
 mod sql;
 
@@ -36,6 +38,20 @@ pub trait OwnData: Send + Sync {
         &self,
         before_ms: Millis,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Empties the body and subject hashes of gate events received before `before_ms` whose
+    /// deliveries are all forwarded or blocked; how many.
+    fn empty_settled_events(
+        &self,
+        before_ms: Millis,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Deletes the settled decision trace of events received before `before_ms` (and events
+    /// left without deliveries); how many trace rows.
+    fn delete_gate_trace(
+        &self,
+        before_ms: Millis,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 impl OwnData for Store {
@@ -49,5 +65,13 @@ impl OwnData for Store {
 
     async fn scrub_closed_cases(&self, before_ms: Millis) -> Result<u64, StoreError> {
         on_pool!(self, sql::scrub_closed_cases(before_ms))
+    }
+
+    async fn empty_settled_events(&self, before_ms: Millis) -> Result<u64, StoreError> {
+        on_pool!(self, sql::empty_settled_events(before_ms))
+    }
+
+    async fn delete_gate_trace(&self, before_ms: Millis) -> Result<u64, StoreError> {
+        on_pool!(self, sql::delete_gate_trace(before_ms))
     }
 }

@@ -30,4 +30,39 @@ crate::backend::per_backend! {
         .await?;
         Ok(done.rows_affected())
     }
+
+    pub async fn empty_settled_events(pool: &Pool, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE gate_events SET body = NULL, subjects = '[]' \
+             WHERE received_ms < $1 AND body IS NOT NULL AND NOT EXISTS (\
+             SELECT 1 FROM gate_deliveries d WHERE d.site = gate_events.site \
+             AND d.message_id = gate_events.message_id \
+             AND d.state IN ('pending', 'failed', 'dead'))",
+        )
+        .bind(before_ms)
+        .execute(pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn delete_gate_trace(pool: &Pool, before_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = pool.begin().await?;
+        let done = sqlx::query(
+            "DELETE FROM gate_deliveries WHERE received_ms < $1 \
+             AND state IN ('forwarded', 'blocked', 'dead')",
+        )
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM gate_events WHERE received_ms < $1 AND NOT EXISTS (\
+             SELECT 1 FROM gate_deliveries d WHERE d.site = gate_events.site \
+             AND d.message_id = gate_events.message_id)",
+        )
+        .bind(before_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -18,7 +18,6 @@
 
 use std::time::Duration;
 
-use ring::hmac;
 use serde_json::json;
 
 use kapsel_core::desk::{Case, CaseEventKind, StepAction};
@@ -49,13 +48,7 @@ pub fn answered(history: &History, dataset: &str) -> bool {
     })
 }
 
-/// The signature header's value for `body` sent at `timestamp_ms`.
-pub fn signature(secret: &[u8], timestamp_ms: i64, body: &[u8]) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
-    let mut signed = format!("{timestamp_ms}.").into_bytes();
-    signed.extend_from_slice(body);
-    format!("sha256={}", hex::encode(hmac::sign(&key, &signed).as_ref()))
-}
+pub use kapsel_core::signing::webhook::signature;
 
 /// Calls the webhook unless it already answered 2xx; the recorded step.
 pub async fn call(

@@ -1,0 +1,398 @@
+//! The delivery worker of one destination. Under the lease `gate:<destination>` (so of several
+//! instances on one store one delivers to a destination at a time), a round:
+//!
+//! 1. takes the due events (pending, or failed and due again) from the outbox;
+//! 2. judges each *now*: the receipt's current state from the ledger (a withdrawal recorded
+//!    after the event blocks it), trusted client preferences, or nothing; and the desk's
+//!    objection and restriction list for the destination's activity;
+//! 3. sends what may go — cut to the destination's allow-list, with an idempotency key per
+//!    event and destination — with up to `concurrency` requests in flight;
+//! 4. settles every event in one transaction: forwarded, blocked (and why), failed (due again
+//!    after a backoff that doubles from `first_retry_ms` up to `max_retry_ms`, with jitter), or
+//!    dead after `max_attempts` or an answer that says retrying cannot help (4xx other than 408
+//!    and 429). Dead letters stay listed until replayed.
+//!
+//! Every settled event is counted in `kapsel_gate_deliveries_total{destination, outcome}`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kapsel_core::gate::{Basis, Decision, MessageType, ReceiptView, decide};
+use kapsel_core::{Clock, Millis, Random};
+use kapsel_store::{DueEvent, GateEvents, Leases, LedgerRead, Settle, Store, Suppressions};
+use serde_json::{Map, Value};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::adapter::{Outgoing, Ready};
+use crate::routes::{Gate, Route, idempotency_key};
+
+/// How workers deliver; `[gate]` in the settings.
+#[derive(Debug, Clone)]
+pub struct DeliveryOptions {
+    /// Events taken per round.
+    pub batch: i64,
+    /// Requests in flight per destination.
+    pub concurrency: usize,
+    pub max_attempts: i64,
+    pub first_retry_ms: Millis,
+    pub max_retry_ms: Millis,
+    /// How long a worker's lease lasts unless renewed (every round).
+    pub lease_ms: Millis,
+    /// Pause when nothing is due.
+    pub idle: Duration,
+    /// Timeout of one request.
+    pub timeout: Duration,
+    /// This instance, as lease holder.
+    pub holder: String,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> DeliveryOptions {
+        DeliveryOptions {
+            batch: 500,
+            concurrency: 4,
+            max_attempts: 12,
+            first_retry_ms: 1_000,
+            max_retry_ms: 3_600_000,
+            lease_ms: 30_000,
+            idle: Duration::from_millis(200),
+            timeout: Duration::from_secs(10),
+            holder: "kapsel".to_owned(),
+        }
+    }
+}
+
+/// What the worker needs besides the destination.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub gate: Arc<Gate>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub http: reqwest::Client,
+    pub options: DeliveryOptions,
+}
+
+/// Runs the worker of `route` until `shutdown`.
+pub async fn run_worker(context: Context, route: Arc<Route>, shutdown: CancellationToken) {
+    let lease = format!("gate:{}", route.spec.id);
+    let options = &context.options;
+    loop {
+        let now = context.clock.now_ms();
+        let held = match context
+            .store
+            .take_lease(&lease, &options.holder, now, options.lease_ms)
+            .await
+        {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(destination = %route.spec.id, error = %err, "cannot take the gate lease");
+                false
+            }
+        };
+        let pause = if !held {
+            Duration::from_millis(u64::try_from(options.lease_ms / 3).unwrap_or(1_000))
+        } else {
+            match round(&context, &route).await {
+                Ok(0) => options.idle,
+                Ok(_) => Duration::ZERO,
+                Err(err) => {
+                    tracing::warn!(destination = %route.spec.id, error = %err, "gate delivery round failed");
+                    options.idle.max(Duration::from_secs(1))
+                }
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+    let _ = context.store.release_lease(&lease, &options.holder).await;
+}
+
+/// One round; how many events it settled.
+pub async fn round(context: &Context, route: &Route) -> Result<usize, kapsel_store::StoreError> {
+    let id = &route.spec.id;
+    let now = context.clock.now_ms();
+    let due = context.store.due(id, now, context.options.batch).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut judge = Judge::new(context);
+    let mut outcomes: Vec<(String, String, Settle)> = Vec::with_capacity(due.len());
+    let mut ready: Vec<Ready> = Vec::new();
+    let mut by_key: HashMap<String, &DueEvent> = HashMap::new();
+    for event in &due {
+        let (basis, granted) = judge.basis(event).await?;
+        let suppressed = judge.suppressed(route, event).await?;
+        let decision = decide(
+            &route.spec.categories,
+            &basis,
+            &event.site,
+            context.gate.revision(&event.site),
+            now,
+            suppressed.as_ref().map(|(k, a)| (k.as_str(), a.as_str())),
+        );
+        match decision {
+            Decision::Blocked(blocked) => outcomes.push((
+                event.site.clone(),
+                event.message_id.clone(),
+                Settle::Blocked {
+                    reason: blocked.reason(),
+                },
+            )),
+            Decision::Forward => {
+                let Some(kind) = MessageType::parse(&event.kind) else {
+                    outcomes.push((
+                        event.site.clone(),
+                        event.message_id.clone(),
+                        Settle::Dead {
+                            error: format!("unknown message type `{}`", event.kind),
+                        },
+                    ));
+                    continue;
+                };
+                let body: Map<String, Value> =
+                    serde_json::from_str(&event.body).unwrap_or_default();
+                if body.is_empty() {
+                    outcomes.push((
+                        event.site.clone(),
+                        event.message_id.clone(),
+                        Settle::Dead {
+                            error: "the event's body is gone".to_owned(),
+                        },
+                    ));
+                    continue;
+                }
+                let key = idempotency_key(&event.site, &event.message_id, id);
+                by_key.insert(key.clone(), event);
+                ready.push(Ready {
+                    key,
+                    kind,
+                    message: route.allow.keep(&body),
+                    modes: context.gate.modes(&granted),
+                });
+            }
+        }
+    }
+    let requests = route.adapter.requests(&ready, now);
+    for (outgoing, result) in send_all(context, requests).await {
+        for key in &outgoing.keys {
+            let Some(event) = by_key.get(key) else {
+                continue;
+            };
+            let settle = match &result {
+                Ok(()) => Settle::Forwarded,
+                Err(failure) => failed(context, event, failure, now),
+            };
+            outcomes.push((event.site.clone(), event.message_id.clone(), settle));
+        }
+    }
+    context
+        .store
+        .settle(id, &outcomes, context.clock.now_ms())
+        .await?;
+    for (_, _, outcome) in &outcomes {
+        let label = match outcome {
+            Settle::Forwarded => "forwarded",
+            Settle::Blocked { .. } => "blocked",
+            Settle::Failed { .. } => "failed",
+            Settle::Dead { .. } => "dead",
+        };
+        metrics::counter!("kapsel_gate_deliveries_total", "destination" => id.clone(), "outcome" => label)
+            .increment(1);
+    }
+    Ok(outcomes.len())
+}
+
+/// Why a request did not succeed, and whether another attempt can help.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: String,
+    pub retry: bool,
+}
+
+fn failed(context: &Context, event: &DueEvent, failure: &Failure, now: Millis) -> Settle {
+    let options = &context.options;
+    let attempts = event.attempts + 1;
+    if !failure.retry || attempts >= options.max_attempts {
+        return Settle::Dead {
+            error: failure.error.clone(),
+        };
+    }
+    let exponent = u32::try_from(attempts - 1).unwrap_or(30).min(30);
+    let full = options
+        .first_retry_ms
+        .saturating_mul(1_i64 << exponent)
+        .min(options.max_retry_ms);
+    // Equal jitter: half the pause fixed, half random, so retries of many events spread out.
+    let half = full / 2;
+    let spread = u64::try_from(half.max(1)).unwrap_or(1);
+    let jitter = i64::try_from(context.random.next_u64() % spread).unwrap_or(0);
+    Settle::Failed {
+        error: failure.error.clone(),
+        next_ms: now + half + jitter,
+    }
+}
+
+/// Sends `requests` with at most `concurrency` in flight; each with its result.
+async fn send_all(
+    context: &Context,
+    requests: Vec<Outgoing>,
+) -> Vec<(Outgoing, Result<(), Failure>)> {
+    let mut results = Vec::with_capacity(requests.len());
+    let mut pending = requests.into_iter();
+    let mut running: JoinSet<(Outgoing, Result<(), Failure>)> = JoinSet::new();
+    loop {
+        while running.len() < context.options.concurrency.max(1) {
+            let Some(outgoing) = pending.next() else {
+                break;
+            };
+            let http = context.http.clone();
+            let timeout = context.options.timeout;
+            running.spawn(async move {
+                let result = send(&http, &outgoing, timeout).await;
+                (outgoing, result)
+            });
+        }
+        match running.join_next().await {
+            Some(Ok(done)) => results.push(done),
+            Some(Err(err)) => tracing::error!(error = %err, "a gate request task failed"),
+            None => break,
+        }
+    }
+    results
+}
+
+async fn send(
+    http: &reqwest::Client,
+    outgoing: &Outgoing,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let mut request = http
+        .post(&outgoing.url)
+        .timeout(timeout)
+        .body(outgoing.body.clone());
+    for (name, value) in &outgoing.headers {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => {
+            let status = response.status();
+            let retry =
+                status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+            Err(Failure {
+                error: format!("HTTP {}", status.as_u16()),
+                retry,
+            })
+        }
+        Err(err) => Err(Failure {
+            error: without_url(&err),
+            retry: true,
+        }),
+    }
+}
+
+/// A request error without its URL, which may carry a credential in its query.
+fn without_url(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}
+
+/// Consent and suppression lookups of one round, each asked once.
+struct Judge<'a> {
+    context: &'a Context,
+    receipts: HashMap<String, Option<ReceiptView>>,
+    suppressed: HashMap<String, Option<(String, String)>>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(context: &'a Context) -> Judge<'a> {
+        Judge {
+            context,
+            receipts: HashMap::new(),
+            suppressed: HashMap::new(),
+        }
+    }
+
+    /// The event's basis and the categories it grants (for Consent Mode signals).
+    async fn basis(
+        &mut self,
+        event: &DueEvent,
+    ) -> Result<(Basis, BTreeSet<String>), kapsel_store::StoreError> {
+        if let Some(id) = &event.receipt {
+            if !self.receipts.contains_key(id) {
+                let latest = self.context.store.latest_for_receipt(id).await?;
+                let view = latest.map(|record| ReceiptView {
+                    granted: record
+                        .choice
+                        .categories
+                        .iter()
+                        .filter(|(_, on)| **on)
+                        .map(|(c, _)| c.clone())
+                        .collect(),
+                    site: record.choice.site,
+                    revision: record.choice.revision,
+                    expires_at_ms: record.expires_at_ms,
+                });
+                self.receipts.insert(id.clone(), view);
+            }
+            let state = self.receipts.get(id).cloned().flatten();
+            let granted = state
+                .as_ref()
+                .map(|s| s.granted.clone())
+                .unwrap_or_default();
+            return Ok((
+                Basis::Receipt {
+                    id: id.clone(),
+                    state,
+                },
+                granted,
+            ));
+        }
+        if let Some(categories) = &event.consent {
+            let granted: BTreeSet<String> = categories.iter().cloned().collect();
+            return Ok((
+                Basis::Client {
+                    granted: granted.clone(),
+                },
+                granted,
+            ));
+        }
+        Ok((Basis::Unknown, BTreeSet::new()))
+    }
+
+    /// The desk's entry for the subject and the destination's activity, as (kind, activity).
+    async fn suppressed(
+        &mut self,
+        route: &Route,
+        event: &DueEvent,
+    ) -> Result<Option<(String, String)>, kapsel_store::StoreError> {
+        let Some(activity) = &route.spec.activity else {
+            return Ok(None);
+        };
+        if event.subjects.is_empty() {
+            return Ok(None);
+        }
+        let key = event.subjects.join(",");
+        if !self.suppressed.contains_key(&key) {
+            let found = self
+                .context
+                .store
+                .suppressed(&event.subjects, activity)
+                .await?;
+            let entry = found.first().map(|s| (s.kind.clone(), s.activity.clone()));
+            self.suppressed.insert(key.clone(), entry);
+        }
+        Ok(self.suppressed.get(&key).cloned().flatten())
+    }
+}
