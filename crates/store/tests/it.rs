@@ -13,6 +13,7 @@ mod it {
     pub mod cases;
     pub mod desk_work;
     pub mod evidence;
+    pub mod gate;
     pub mod head;
     pub mod instance;
     pub mod leases;

@@ -26,6 +26,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use kapsel_connect::identifier_hash;
+use kapsel_core::calendar::rfc3339;
 use kapsel_core::consent::is_receipt_id;
 use kapsel_core::gate::message::{self, MAX_BATCH_BYTES, Message, MessageType};
 use kapsel_core::gate::minimise::at_edge;
@@ -138,6 +139,10 @@ pub async fn post_events(
         let destinations = state.gate.destinations_for(&site, kind);
         if destinations.is_empty() || !seen.insert(message_id.clone()) {
             continue;
+        }
+        // As Segment does, an event without a time happened when it arrived.
+        if body.get("timestamp").is_none_or(Value::is_null) {
+            body.insert("timestamp".to_owned(), Value::String(rfc3339(now)));
         }
         at_edge(&mut body, client);
         let kept = allow.keep(&body);
