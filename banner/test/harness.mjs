@@ -45,15 +45,19 @@ export function freePort() {
  * `kapsel listening on http://ADDR` line, then until it is ready (`/readyz`). Returns { origin, port, base (http://localhost:PORT), stop }.
  * With `data`, that directory is the store and is kept on stop (a later server may reopen it).
  * `listen` replaces `127.0.0.1:0` (e.g. a port from freePort(), when a setting must name the
- * server's own address); `env` adds variables (`KAPSEL_SECTION__KEY` settings) to the child's.
+ * server's own address); `env` adds variables (`KAPSEL_SECTION__KEY` settings) to the child's;
+ * `settings` passes a settings file (`--settings FILE`). The result's `child` is the process
+ * (a test may SIGKILL it; stop() then only cleans up).
  */
-export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000, listen = '127.0.0.1:0', env = {} } = {}) {
+export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000, listen = '127.0.0.1:0', env = {}, settings } = {}) {
   if (!existsSync(BINARY)) {
     const build = spawnSync('cargo', ['build', '-p', 'kapsel'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('cargo build -p kapsel failed');
   }
   const data = keep ?? mkdtempSync(join(tmpdir(), 'kapsel-banner-test-'));
-  const child = spawn(BINARY, ['serve', '--config', config, '--demo', '--data', data, '--listen', listen], {
+  const args = ['serve', '--config', config, '--demo', '--data', data, '--listen', listen];
+  if (settings) args.push('--settings', settings);
+  const child = spawn(BINARY, args, {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
   });
   let stderr = '';
@@ -81,7 +85,7 @@ export async function start({ config = EXAMPLE, data: keep, timeoutMs = 60_000, 
     }
     if (!keep) rmSync(data, { recursive: true, force: true });
   };
-  return { origin, port, base: `http://localhost:${port}`, other: `http://127.0.0.1:${port}`, data, stop, stderr: () => stderr };
+  return { origin, port, base: `http://localhost:${port}`, other: `http://127.0.0.1:${port}`, data, stop, child, stderr: () => stderr };
 }
 
 /** Waits until `GET /readyz` answers 200 (the server has started and the ledger can write). */

@@ -34,6 +34,8 @@ enum Command {
     Ledger(cmd::ledger::LedgerArgs),
     /// List, write (.eml), send or test the outgoing mail in the store's outbox.
     Outbox(cmd::outbox::OutboxArgs),
+    /// The consent gate's trace (what left for one receipt, and why), dead letters, replay.
+    Gate(cmd::gate::GateArgs),
     /// The data-subject requests: list, show, and act on them (verify, extend, run, complete…).
     Requests(cmd::requests::RequestsArgs),
     /// Run the privacy file's retention rules, preview them, list their records, hold data.
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => cmd::migrate::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
         Command::Outbox(args) => cmd::outbox::run(args),
+        Command::Gate(args) => cmd::gate::run(args),
         Command::Requests(args) => cmd::requests::run(args),
         Command::Retention(args) => cmd::retention::run(args),
         Command::Datasets(args) => cmd::datasets::run(args),

@@ -172,5 +172,7 @@ impl Gate {
 /// attempt and every instance, different per destination.
 pub fn idempotency_key(site: &str, message_id: &str, destination: &str) -> String {
     let digest = Sha256::digest(format!("{destination}\n{site}\n{message_id}").as_bytes());
-    hex::encode(&digest[..16])
+    let mut key = hex::encode(digest);
+    key.truncate(32);
+    key
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod datasets;
 pub mod declaration;
 pub mod diff;
+pub mod gate;
 pub mod ledger;
 pub mod migrate;
 pub mod notice;

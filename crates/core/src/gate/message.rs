@@ -190,13 +190,14 @@ pub fn read(
             Some(_) => return Err(refuse(key, "must be an object")),
         }
     }
-    if let Some(stamp) = body.get("timestamp") {
-        if !stamp.is_null() && !stamp.as_str().is_some_and(is_timestamp) {
-            return Err(refuse(
-                "timestamp",
-                "must be an ISO 8601 / RFC 3339 date and time",
-            ));
-        }
+    if let Some(stamp) = body.get("timestamp")
+        && !stamp.is_null()
+        && !stamp.as_str().is_some_and(is_timestamp)
+    {
+        return Err(refuse(
+            "timestamp",
+            "must be an ISO 8601 / RFC 3339 date and time",
+        ));
     }
     Ok(Message {
         kind,
@@ -253,8 +254,9 @@ fn check_text(field: &str, text: &str) -> Result<(), MessageError> {
         return Err(refuse(field, "may not contain control characters"));
     }
     let bytes = text.as_bytes();
-    let tag = bytes.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
+    let tag = bytes.windows(2).any(|w| match w {
+        [b'<', next] => next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?'),
+        _ => false,
     });
     if tag {
         return Err(refuse(field, "may not contain markup (`<` starting a tag)"));

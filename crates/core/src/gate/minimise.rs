@@ -118,13 +118,11 @@ pub fn at_edge(message: &mut Map<String, Value>, client: Option<IpAddr>) {
     if let Some(address) = address {
         context.insert("ip".to_owned(), Value::String(ip::truncate(address)));
     }
-    if let Some(agent) = context.remove("userAgent") {
-        if let Value::String(agent) = agent {
-            context.insert(
-                "userAgent".to_owned(),
-                Value::String(ua::family(&agent).to_owned()),
-            );
-        }
+    if let Some(Value::String(agent)) = context.remove("userAgent") {
+        context.insert(
+            "userAgent".to_owned(),
+            Value::String(ua::family(&agent).to_owned()),
+        );
     }
     context.remove("userAgentData");
 }

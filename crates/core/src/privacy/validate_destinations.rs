@@ -45,15 +45,15 @@ pub fn check_destinations(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
                 ));
             }
         }
-        if let Some(activity) = &destination.activity {
-            if !file.activities.iter().any(|a| &a.id == activity) {
-                let ids: Vec<&str> = file.activities.iter().map(|a| a.id.as_str()).collect();
-                findings.push(PathProblem::at(
-                    at.key("activity"),
-                    format!("unknown activity `{activity}`"),
-                    &format!("declared activities: {}", list(&ids)),
-                ));
-            }
+        if let Some(activity) = &destination.activity
+            && !file.activities.iter().any(|a| &a.id == activity)
+        {
+            let ids: Vec<&str> = file.activities.iter().map(|a| a.id.as_str()).collect();
+            findings.push(PathProblem::at(
+                at.key("activity"),
+                format!("unknown activity `{activity}`"),
+                &format!("declared activities: {}", list(&ids)),
+            ));
         }
         for (s, site) in destination.sites.iter().enumerate() {
             if !file.sites.iter().any(|x| &x.id == site) {
@@ -75,16 +75,17 @@ pub fn check_destinations(file: &PrivacyFile, findings: &mut Vec<PathProblem>) {
             }
         }
     }
-    if let Some(user_id) = &file.gate.user_id {
-        if user_id != "email" && !file.identifiers.iter().any(|i| &i.id == user_id) {
-            let mut ids: Vec<&str> = vec!["email"];
-            ids.extend(file.identifiers.iter().map(|i| i.id.as_str()));
-            findings.push(PathProblem::at(
-                FieldPath::root().key("gate").key("user_id"),
-                format!("unknown identifier `{user_id}`"),
-                &format!("declared identifiers: {}", list(&ids)),
-            ));
-        }
+    if let Some(user_id) = &file.gate.user_id
+        && user_id != "email"
+        && !file.identifiers.iter().any(|i| &i.id == user_id)
+    {
+        let mut ids: Vec<&str> = vec!["email"];
+        ids.extend(file.identifiers.iter().map(|i| i.id.as_str()));
+        findings.push(PathProblem::at(
+            FieldPath::root().key("gate").key("user_id"),
+            format!("unknown identifier `{user_id}`"),
+            &format!("declared identifiers: {}", list(&ids)),
+        ));
     }
 }
 

@@ -122,7 +122,7 @@ const EXPECTED: &[(&str, &str)] = &[
     (
         "02-unknown-keys.toml",
         r#"02-unknown-keys.toml:2:1: unknown key `colour` at the top level
-  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`, `identifiers`, `datasets`, `retention`
+  hint: remove it; the top level accepts `languages`, `version`, `organisation`, `consent`, `sites`, `categories`, `services`, `activities`, `notice`, `identifiers`, `datasets`, `retention`, `destinations`, `gate`
 02-unknown-keys.toml:9:1: unknown key `contry` in organisation
   hint: did you mean `country`?
 02-unknown-keys.toml:33:1: unknown key `purpos` in services[0].cookies[0]
@@ -313,5 +313,24 @@ const EXPECTED: &[(&str, &str)] = &[
   hint: give the rows one period, or narrow one rule with a filter
 23-retention.toml:106:10: drop_partitions needs PostgreSQL's declarative partitions
   hint: use action = "delete" on this engine"#,
+    ),
+    (
+        "24-destinations.toml",
+        r#"24-destinations.toml:34:11: unknown identifier `customer-number`
+  hint: declared identifiers: `email`
+24-destinations.toml:39:14: destination `nothing` names no category
+  hint: give the categories it needs, or ["necessary"] for one every event may reach
+24-destinations.toml:45:14: destination `ads` sends to Meta's Conversions API, which has no consent field, but needs no marketing category
+  hint: add a category with `marketing = true`: without that consent nothing may go to Meta
+24-destinations.toml:45:28: unknown category `ads`
+  hint: declared categories: `analytics`
+24-destinations.toml:46:12: unknown activity `advertising`
+  hint: declared activities: `statistics`
+24-destinations.toml:47:10: unknown site `shop`
+  hint: declared sites: `www`
+24-destinations.toml:48:11: field `properties..value` has an empty part
+  hint: a field is a dotted path into the event: `properties.revenue`, `context.page.url`
+24-destinations.toml:48:32: field `traits.<b>` may only hold letters, digits, `_`, `-` and `.`
+  hint: a field is a dotted path into the event: `properties.revenue`, `context.page.url`"#,
     ),
 ];
