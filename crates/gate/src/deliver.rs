@@ -120,11 +120,44 @@ pub async fn round(context: &Context, route: &Route) -> Result<usize, kapsel_sto
     if due.is_empty() {
         return Ok(0);
     }
+    let outcomes = judge_and_send(context, route, &due).await?;
+    context
+        .store
+        .settle(id, &outcomes, context.clock.now_ms())
+        .await?;
+    count(id, &outcomes);
+    Ok(outcomes.len())
+}
+
+/// Counts settled deliveries in `kapsel_gate_deliveries_total{destination, outcome}`.
+pub fn count(destination: &str, outcomes: &[(String, String, Settle)]) {
+    for (_, _, outcome) in outcomes {
+        let label = match outcome {
+            Settle::Forwarded => "forwarded",
+            Settle::Blocked { .. } => "blocked",
+            Settle::Failed { .. } => "failed",
+            Settle::Dead { .. } => "dead",
+        };
+        metrics::counter!("kapsel_gate_deliveries_total", "destination" => destination.to_owned(), "outcome" => label)
+            .increment(1);
+    }
+}
+
+/// Judges each of `due` for `route` now, sends what may go, and says how each ended — in the
+/// order of `due`. Nothing is written here: the caller settles (store) or records and
+/// acknowledges (JetStream).
+pub async fn judge_and_send(
+    context: &Context,
+    route: &Route,
+    due: &[DueEvent],
+) -> Result<Vec<(String, String, Settle)>, kapsel_store::StoreError> {
+    let id = &route.spec.id;
+    let now = context.clock.now_ms();
     let mut judge = Judge::new(context);
-    let mut outcomes: Vec<(String, String, Settle)> = Vec::with_capacity(due.len());
+    let mut settled: Vec<Option<Settle>> = vec![None; due.len()];
     let mut ready: Vec<Ready> = Vec::new();
-    let mut by_key: HashMap<String, &DueEvent> = HashMap::new();
-    for event in &due {
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (at, event) in due.iter().enumerate() {
         let (basis, granted) = judge.basis(event).await?;
         let suppressed = judge.suppressed(route, event).await?;
         let decision = decide(
@@ -135,39 +168,38 @@ pub async fn round(context: &Context, route: &Route) -> Result<usize, kapsel_sto
             now,
             suppressed.as_ref().map(|(k, a)| (k.as_str(), a.as_str())),
         );
+        let dead = |error: String| Some(Settle::Dead { error });
         match decision {
-            Decision::Blocked(blocked) => outcomes.push((
-                event.site.clone(),
-                event.message_id.clone(),
-                Settle::Blocked {
-                    reason: blocked.reason(),
-                },
-            )),
+            Decision::Blocked(blocked) => {
+                put(
+                    &mut settled,
+                    at,
+                    Some(Settle::Blocked {
+                        reason: blocked.reason(),
+                    }),
+                );
+            }
             Decision::Forward => {
                 let Some(kind) = MessageType::parse(&event.kind) else {
-                    outcomes.push((
-                        event.site.clone(),
-                        event.message_id.clone(),
-                        Settle::Dead {
-                            error: format!("unknown message type `{}`", event.kind),
-                        },
-                    ));
+                    put(
+                        &mut settled,
+                        at,
+                        dead(format!("unknown message type `{}`", event.kind)),
+                    );
                     continue;
                 };
                 let body: Map<String, Value> =
                     serde_json::from_str(&event.body).unwrap_or_default();
                 if body.is_empty() {
-                    outcomes.push((
-                        event.site.clone(),
-                        event.message_id.clone(),
-                        Settle::Dead {
-                            error: "the event's body is gone".to_owned(),
-                        },
-                    ));
+                    put(
+                        &mut settled,
+                        at,
+                        dead("the event's body is gone".to_owned()),
+                    );
                     continue;
                 }
                 let key = idempotency_key(&event.site, &event.message_id, id);
-                by_key.insert(key.clone(), event);
+                by_key.insert(key.clone(), at);
                 ready.push(Ready {
                     key,
                     kind,
@@ -180,31 +212,37 @@ pub async fn round(context: &Context, route: &Route) -> Result<usize, kapsel_sto
     let requests = route.adapter.requests(&ready, now);
     for (outgoing, result) in send_all(context, requests).await {
         for key in &outgoing.keys {
-            let Some(event) = by_key.get(key) else {
+            let Some(at) = by_key.get(key).copied() else {
                 continue;
             };
+            let Some(event) = due.get(at) else { continue };
             let settle = match &result {
                 Ok(()) => Settle::Forwarded,
                 Err(failure) => failed(context, event, failure, now),
             };
-            outcomes.push((event.site.clone(), event.message_id.clone(), settle));
+            if let Some(slot) = settled.get_mut(at) {
+                *slot = Some(settle);
+            }
         }
     }
-    context
-        .store
-        .settle(id, &outcomes, context.clock.now_ms())
-        .await?;
-    for (_, _, outcome) in &outcomes {
-        let label = match outcome {
-            Settle::Forwarded => "forwarded",
-            Settle::Blocked { .. } => "blocked",
-            Settle::Failed { .. } => "failed",
-            Settle::Dead { .. } => "dead",
-        };
-        metrics::counter!("kapsel_gate_deliveries_total", "destination" => id.clone(), "outcome" => label)
-            .increment(1);
+    Ok(due
+        .iter()
+        .zip(settled)
+        .map(|(event, settle)| {
+            // A ready event the adapter made no request for (a kind it does not take) is done:
+            // nothing of it could go to this destination.
+            let settle = settle.unwrap_or(Settle::Blocked {
+                reason: "unsupported:type".to_owned(),
+            });
+            (event.site.clone(), event.message_id.clone(), settle)
+        })
+        .collect())
+}
+
+fn put(settled: &mut [Option<Settle>], at: usize, settle: Option<Settle>) {
+    if let Some(slot) = settled.get_mut(at) {
+        *slot = settle;
     }
-    Ok(outcomes.len())
 }
 
 /// Why a request did not succeed, and whether another attempt can help.

@@ -6,7 +6,11 @@
 
 pub mod adapter;
 pub mod deliver;
+pub mod jetstream;
+pub mod outbox;
 pub mod routes;
 
 pub use deliver::{Context, DeliveryOptions, run_worker};
+pub use jetstream::JetStreamOutbox;
+pub use outbox::{Outbox, OutboxError};
 pub use routes::{Endpoint, Gate, GateError, Route, idempotency_key};

@@ -52,6 +52,8 @@ pub enum GateError {
     UnknownSite { key: String, site: String },
     #[error("[destinations.{0}] has settings, but the privacy file declares no such destination")]
     UnknownDestination(String),
+    #[error(transparent)]
+    JetStream(#[from] crate::jetstream::JetStreamError),
 }
 
 /// Every destination, and what ingest and the workers look up per site.

@@ -57,6 +57,8 @@ pub struct GateConfig {
     /// Each destination's endpoint and credentials.
     pub endpoints: BTreeMap<String, kapsel_gate::Endpoint>,
     pub delivery: kapsel_gate::DeliveryOptions,
+    /// The JetStream outbox (NATS URL, stream name) instead of the store's.
+    pub jetstream: Option<(String, String)>,
 }
 
 impl fmt::Debug for GateConfig {
@@ -66,6 +68,10 @@ impl fmt::Debug for GateConfig {
             .field("client_consent", &self.client_consent)
             .field("destinations", &self.endpoints.keys().collect::<Vec<_>>())
             .field("delivery", &self.delivery)
+            .field(
+                "jetstream",
+                &self.jetstream.as_ref().map(|(_, stream)| stream),
+            )
             .finish()
     }
 }

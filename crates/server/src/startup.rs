@@ -219,14 +219,30 @@ async fn prepare(
             .into());
         }
     }
+    let jetstream = match &gate_config.jetstream {
+        Some((url, stream)) => Some(
+            kapsel_gate::JetStreamOutbox::connect(url, stream)
+                .await
+                .map_err(kapsel_gate::GateError::from)?,
+        ),
+        None => None,
+    };
+    let outbox: Arc<dyn kapsel_gate::Outbox> = match &jetstream {
+        Some(outbox) => Arc::new(outbox.clone()),
+        // Stopped with the ledger's writer: after the last request, so queued events commit.
+        None => Arc::new(kapsel_store::GateWriter::start(
+            store.clone(),
+            ledger_shutdown.clone(),
+        )),
+    };
     let gate = Arc::new(crate::gate::GateState {
         gate: Arc::new(kapsel_gate::Gate::new(
             sites.privacy.clone(),
             &gate_config.endpoints,
         )?),
         store: store.clone(),
-        // Stopped with the ledger's writer: after the last request, so queued events commit.
-        writer: kapsel_store::GateWriter::start(store.clone(), ledger_shutdown.clone()),
+        outbox,
+        jetstream,
         write_keys: gate_config.write_keys.into_iter().collect(),
         client_consent: gate_config.client_consent,
         desk_key: desk_config.key.clone(),

@@ -26,6 +26,19 @@ pub struct GateSettings {
     pub max_retry_seconds: i64,
     /// Timeout of one request to a destination.
     pub timeout_seconds: u64,
+    /// Where ingest commits events: `store` (next to the ledger; one instance or several on
+    /// one PostgreSQL) or `jetstream` (NATS JetStream at `nats_url`, shared by instances).
+    pub outbox: OutboxKind,
+    pub nats_url: String,
+    pub nats_stream: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxKind {
+    #[default]
+    Store,
+    Jetstream,
 }
 
 impl Default for GateSettings {
@@ -40,6 +53,9 @@ impl Default for GateSettings {
             first_retry_ms: delivery.first_retry_ms,
             max_retry_seconds: delivery.max_retry_ms / 1000,
             timeout_seconds: delivery.timeout.as_secs(),
+            outbox: OutboxKind::Store,
+            nats_url: "nats://127.0.0.1:4222".to_owned(),
+            nats_stream: "KAPSEL_GATE".to_owned(),
         }
     }
 }
@@ -65,10 +81,20 @@ impl GateSettings {
         if !(1..=300).contains(&self.timeout_seconds) {
             anyhow::bail!("[gate] timeout_seconds must be between 1 and 300");
         }
+        let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if self.nats_stream.is_empty() || !self.nats_stream.chars().all(plain) {
+            anyhow::bail!("[gate] nats_stream may only hold letters, digits, `_` and `-`");
+        }
         if let Some((site, _)) = self.write_keys.iter().find(|(_, k)| k.expose().len() < 8) {
             anyhow::bail!("[gate.write_keys] {site} must be at least 8 characters");
         }
         Ok(())
+    }
+
+    /// The JetStream outbox's (URL, stream), when it is selected.
+    pub fn jetstream(&self) -> Option<(String, String)> {
+        (self.outbox == OutboxKind::Jetstream)
+            .then(|| (self.nats_url.clone(), self.nats_stream.clone()))
     }
 
     pub fn delivery(&self) -> kapsel_gate::DeliveryOptions {

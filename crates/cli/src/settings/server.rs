@@ -221,6 +221,7 @@ impl Settings {
                 })
                 .collect(),
             delivery: self.gate.delivery(),
+            jetstream: self.gate.jetstream(),
         };
         let jobs = &self.jobs;
         config.retention.every = (jobs.retention_minutes > 0)

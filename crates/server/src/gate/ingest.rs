@@ -160,7 +160,7 @@ pub async fn post_events(
     }
     let offered = events.len();
     let fresh = state
-        .writer
+        .outbox
         .append(events)
         .await
         .map_err(|err| ApiError::StorageUnavailable {

@@ -17,8 +17,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use kapsel_core::{Clock, Random, Secret};
-use kapsel_gate::Gate;
-use kapsel_store::GateWriter;
+use kapsel_gate::{Gate, JetStreamOutbox, Outbox};
 
 use crate::config::ProxyTrust;
 use crate::middleware::cors;
@@ -27,9 +26,12 @@ use crate::state::AppState;
 /// What ingest needs.
 pub struct GateState {
     pub gate: Arc<Gate>,
-    /// The trace and dead letters (the outbox is written through `writer`).
+    /// The trace and dead letters (events are committed through `outbox`).
     pub store: kapsel_store::Store,
-    pub writer: GateWriter,
+    pub outbox: Arc<dyn Outbox>,
+    /// Set when `outbox` is JetStream: its workers deliver beside the store's (which then
+    /// delivers only replayed dead letters).
+    pub jetstream: Option<JetStreamOutbox>,
     /// Each site's write key.
     pub write_keys: Vec<(String, Secret)>,
     /// Sites whose events' `context.consent.categoryPreferences` are believed without a receipt.
@@ -98,15 +100,21 @@ pub fn start_workers(
         http,
         options,
     };
-    gate.gate
-        .routes
-        .iter()
-        .map(|route| {
-            tokio::spawn(kapsel_gate::run_worker(
+    let mut workers = Vec::new();
+    for route in &gate.gate.routes {
+        workers.push(tokio::spawn(kapsel_gate::run_worker(
+            context.clone(),
+            route.clone(),
+            shutdown.clone(),
+        )));
+        if let Some(outbox) = &gate.jetstream {
+            workers.push(tokio::spawn(kapsel_gate::jetstream::run_worker(
                 context.clone(),
+                outbox.clone(),
                 route.clone(),
                 shutdown.clone(),
-            ))
-        })
-        .collect()
+            )));
+        }
+    }
+    workers
 }

@@ -167,6 +167,16 @@ pub trait GateEvents: Send + Sync {
         now_ms: Millis,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// Records how deliveries of `destination` ended when the events were queued elsewhere
+    /// (JetStream): each event's row is added if missing — with its body only when dead, for a
+    /// replay — and its delivery row written or updated, in one transaction.
+    fn record(
+        &self,
+        destination: &str,
+        records: &[(NewEvent, Settle)],
+        now_ms: Millis,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The trace, at most `limit` rows, in order of receipt.
     fn trace(
         &self,
@@ -207,6 +217,15 @@ impl GateEvents for Store {
         now_ms: Millis,
     ) -> Result<u64, StoreError> {
         on_pool!(self, sql::settle(destination, outcomes, now_ms))
+    }
+
+    async fn record(
+        &self,
+        destination: &str,
+        records: &[(NewEvent, Settle)],
+        now_ms: Millis,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, sql::record(destination, records, now_ms))
     }
 
     async fn trace(&self, query: &TraceQuery, limit: i64) -> Result<Vec<Delivery>, StoreError> {

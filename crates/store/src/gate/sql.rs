@@ -186,6 +186,65 @@ crate::backend::per_backend! {
             Ok(moved)
         }
 
+        pub async fn record(
+            pool: &Pool,
+            destination: &str,
+            records: &[(NewEvent, Settle)],
+            now_ms: i64,
+        ) -> Result<(), StoreError> {
+            let mut tx = pool.begin().await?;
+            for (e, outcome) in records {
+                let body = matches!(outcome, Settle::Dead { .. }).then_some(e.body.as_str());
+                sqlx::query(
+                    "INSERT INTO gate_events (site, message_id, kind, received_ms, receipt, \
+                     consent, subjects, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (site, message_id) DO UPDATE SET \
+                     body = COALESCE(gate_events.body, excluded.body)",
+                )
+                .bind(&e.site)
+                .bind(&e.message_id)
+                .bind(&e.kind)
+                .bind(e.received_ms)
+                .bind(&e.receipt)
+                .bind(e.consent.as_deref().map(json_list))
+                .bind(json_list(&e.subjects))
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+                let (reason, next_ms, decided) = match outcome {
+                    Settle::Forwarded => (None, now_ms, Some(now_ms)),
+                    Settle::Blocked { reason } => (Some(reason.as_str()), now_ms, Some(now_ms)),
+                    // JetStream owns this retry: the store's worker never finds it due.
+                    Settle::Failed { error, .. } => (Some(error.as_str()), i64::MAX, None),
+                    Settle::Dead { error } => (Some(error.as_str()), now_ms, Some(now_ms)),
+                };
+                let tried = i64::from(!matches!(outcome, Settle::Blocked { .. }));
+                sqlx::query(
+                    "INSERT INTO gate_deliveries (site, message_id, destination, state, reason, \
+                     attempts, received_ms, next_ms, decided_ms, receipt) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (site, message_id, destination) DO UPDATE SET \
+                     state = excluded.state, reason = excluded.reason, \
+                     attempts = gate_deliveries.attempts + excluded.attempts, \
+                     next_ms = excluded.next_ms, decided_ms = excluded.decided_ms",
+                )
+                .bind(&e.site)
+                .bind(&e.message_id)
+                .bind(destination)
+                .bind(outcome.state().as_str())
+                .bind(reason)
+                .bind(tried)
+                .bind(e.received_ms)
+                .bind(next_ms)
+                .bind(decided)
+                .bind(&e.receipt)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
         fn delivery_from_row(row: &<Db as sqlx::Database>::Row) -> Result<Delivery, StoreError> {
             let message_id: String = row.try_get("message_id")?;
             let state: String = column(row, &message_id, "state")?;
