@@ -18,6 +18,7 @@ mod it {
     mod desk;
     mod desk_admin;
     mod desk_work;
+    mod gate;
     mod hostile;
     mod lineage;
     mod metrics;

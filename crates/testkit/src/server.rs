@@ -90,14 +90,14 @@ impl TestServer {
             .as_ref()
             .map(|l| format!("http://{}", l.local_addr().unwrap()));
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(kapsel_server::launch(
+        let mut task = tokio::spawn(kapsel_server::launch(
             config,
             store.clone(),
             Listeners { public, ops },
             shutdown.clone(),
         ));
         let client = reqwest::Client::new();
-        wait_healthy(&client, &base, &task).await;
+        wait_healthy(&client, &base, &mut task).await;
         TestServer {
             base,
             ops_base,
@@ -163,16 +163,16 @@ impl TestServer {
 async fn wait_healthy(
     client: &reqwest::Client,
     base: &str,
-    task: &JoinHandle<Result<(), ServerError>>,
+    task: &mut JoinHandle<Result<(), ServerError>>,
 ) {
     for _ in 0..200 {
         if client.get(format!("{base}/healthz")).send().await.is_ok() {
             return;
         }
-        assert!(
-            !task.is_finished(),
-            "the test server stopped while starting"
-        );
+        if task.is_finished() {
+            let ended = task.await;
+            panic!("the test server stopped while starting: {ended:?}");
+        }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     panic!("the test server at {base} never answered /healthz");

@@ -18,7 +18,7 @@ use kapsel_core::Millis;
 use kapsel_core::gate::MessageType;
 use serde_json::{Map, Value, json};
 
-use super::{Adapter, Outgoing, Ready, event_ms, field, json_bytes, text};
+use super::{Adapter, Outgoing, Ready, event_ms, field, json_bytes, query_value, text};
 
 pub const ENDPOINT: &str = "https://www.google-analytics.com/mp/collect";
 const MAX_NAME: usize = 40;
@@ -98,8 +98,8 @@ impl Adapter for Ga4 {
         let url = format!(
             "{}?measurement_id={}&api_secret={}",
             self.url,
-            encode(&self.measurement_id),
-            encode(&self.api_secret)
+            query_value(&self.measurement_id),
+            query_value(&self.api_secret)
         );
         events
             .iter()
@@ -291,19 +291,6 @@ fn items(products: &[Value]) -> Value {
         })
         .collect();
     Value::Array(items)
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

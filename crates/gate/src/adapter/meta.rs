@@ -18,7 +18,7 @@ use kapsel_core::gate::MessageType;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Adapter, Outgoing, Ready, event_ms, field, json_bytes, text};
+use super::{Adapter, Outgoing, Ready, event_ms, field, json_bytes, query_value, text};
 
 pub const ENDPOINT: &str = "https://graph.facebook.com/v21.0";
 /// Events per request (Meta takes up to 1,000).
@@ -50,7 +50,9 @@ impl Adapter for Meta {
     fn requests(&self, events: &[Ready], now_ms: Millis) -> Vec<Outgoing> {
         let url = format!(
             "{}/{}/events?access_token={}",
-            self.url, self.pixel_id, self.access_token
+            self.url,
+            query_value(&self.pixel_id),
+            query_value(&self.access_token)
         );
         let accepted: Vec<&Ready> = events.iter().filter(|e| self.accepts(e.kind)).collect();
         accepted

@@ -150,3 +150,90 @@ pub(crate) fn event_ms(message: &Map<String, Value>, fallback: Millis) -> Millis
 pub(crate) fn json_bytes(value: &Value) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
+
+/// Percent-encodes a query value.
+pub(crate) fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Most bytes of events in one request (Segment takes 500 KB a batch; the margin is the
+/// request's own envelope).
+pub(crate) const MAX_REQUEST_BYTES: usize = 480 * 1024;
+
+/// `events` in runs of at most `count` events whose messages add up to at most `bytes`
+/// (a single larger event is a run of its own).
+pub(crate) fn runs(events: &[Ready], count: usize, bytes: usize) -> Vec<&[Ready]> {
+    let mut runs = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (at, event) in events.iter().enumerate() {
+        let own = serde_json::to_vec(&event.message).map_or(0, |b| b.len());
+        if at > start && (at - start >= count || size + own > bytes) {
+            runs.extend(events.get(start..at));
+            (start, size) = (at, 0);
+        }
+        size += own;
+    }
+    if start < events.len() {
+        runs.extend(events.get(start..));
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn ready(key: &str, bytes: usize) -> Ready {
+        Ready {
+            key: key.to_owned(),
+            kind: MessageType::Track,
+            message: json!({"type": "track", "event": "e", "properties": {"x": "y".repeat(bytes)}})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            modes: Modes::default(),
+        }
+    }
+
+    #[test]
+    fn runs_respect_both_the_count_and_the_size() {
+        let small: Vec<Ready> = (0..250).map(|i| ready(&i.to_string(), 10)).collect();
+        let sizes: Vec<usize> = runs(&small, 100, MAX_REQUEST_BYTES)
+            .iter()
+            .map(|r| r.len())
+            .collect();
+        assert_eq!(sizes, vec![100, 100, 50]);
+        let big: Vec<Ready> = (0..17).map(|i| ready(&i.to_string(), 31 * 1024)).collect();
+        let split = runs(&big, 100, MAX_REQUEST_BYTES);
+        assert!(split.len() >= 2);
+        for run in &split {
+            let bytes: usize = run
+                .iter()
+                .map(|e| serde_json::to_vec(&e.message).unwrap().len())
+                .sum();
+            assert!(bytes <= MAX_REQUEST_BYTES, "{bytes}");
+        }
+        assert_eq!(split.iter().map(|r| r.len()).sum::<usize>(), 17);
+    }
+
+    #[test]
+    fn a_segment_forward_always_carries_an_id() {
+        let forward = SegmentForward {
+            url: "http://127.0.0.1:1".to_owned(),
+            write_key: "w".to_owned(),
+        };
+        let requests = forward.requests(&[ready("key-1", 1)], 0);
+        let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+        assert_eq!(body["batch"][0]["anonymousId"], json!("key-1"));
+    }
+}

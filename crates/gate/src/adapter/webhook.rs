@@ -16,7 +16,7 @@ use kapsel_core::gate::MessageType;
 use kapsel_core::signing::webhook::signature;
 use serde_json::{Value, json};
 
-use super::{Adapter, Outgoing, Ready, json_bytes};
+use super::{Adapter, MAX_REQUEST_BYTES, Outgoing, Ready, json_bytes, runs};
 
 /// Events per request.
 const BATCH: usize = 100;
@@ -32,8 +32,8 @@ impl Adapter for Webhook {
     }
 
     fn requests(&self, events: &[Ready], now_ms: Millis) -> Vec<Outgoing> {
-        events
-            .chunks(BATCH)
+        runs(events, BATCH, MAX_REQUEST_BYTES)
+            .into_iter()
             .map(|chunk| {
                 let items: Vec<Value> = chunk
                     .iter()

@@ -7,8 +7,8 @@
 //! - The body is JSON whatever its `Content-Type` (analytics.js sends `text/plain` so that
 //!   browsers need no preflight); Segment's limits hold: 32 KB a message, 500 KB a batch.
 //! - Every message is checked before anything is stored (`kapsel_core::gate::message`): one bad
-//!   message refuses the whole request with 400 naming it (`batch[3].event`), and nothing of it
-//!   is stored.
+//!   message refuses the whole request with 422 naming it (`batch[3].event`), and nothing of it
+//!   is stored. JSON that does not parse is 400.
 //! - At the edge each message is cut (`minimise`): address to prefix, user agent to family,
 //!   only fields some destination of the site may receive. What it needs to be judged is taken
 //!   out first: the receipt (`context.kapsel.receipt`, else the `kapsel_consent` cookie the

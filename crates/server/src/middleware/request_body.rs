@@ -32,9 +32,9 @@ pub async fn check_body(
     let limit = if crate::desk::form::is_rights_form(request.uri().path()) {
         edge.body_limit.max(crate::desk::form::MAX_BODY_BYTES)
     } else if crate::gate::is_ingest(request.uri().path()) {
-        // The handler answers past Segment's 500 KB itself, naming the limit.
+        // Segment's limit on a batch.
         edge.body_limit
-            .max(kapsel_core::gate::message::MAX_BATCH_BYTES + 1)
+            .max(kapsel_core::gate::message::MAX_BATCH_BYTES)
     } else {
         edge.body_limit
     };
