@@ -1,12 +1,12 @@
 //! The OpenAPI description is served, is OpenAPI 3.1, and describes every route of the API:
-//! those each feature's `routes()` adds (ops, consent, banner, pages, evidence, desk and its admin API). (The demo site's routes
+//! those each feature's `routes()` adds (ops, consent, banner, pages, evidence, desk and its admin API, the gate). (The demo site's routes
 //! are a showcase, not an API, and are left out.)
 
 use serde_json::Value;
 
 use kapsel_testkit::TestServer;
 
-const ROUTE_SOURCES: [&str; 9] = [
+const ROUTE_SOURCES: [&str; 11] = [
     include_str!("../../src/router.rs"),
     include_str!("../../src/ops/mod.rs"),
     include_str!("../../src/consent/mod.rs"),
@@ -16,6 +16,8 @@ const ROUTE_SOURCES: [&str; 9] = [
     include_str!("../../src/evidence/mod.rs"),
     include_str!("../../src/desk/mod.rs"),
     include_str!("../../src/desk/admin/mod.rs"),
+    include_str!("../../src/gate/mod.rs"),
+    include_str!("../../src/gate/admin.rs"),
 ];
 
 /// Every path given to `.route("…"` in those files; the banner's `/s/{file}` is `/s/{site}.js`.
@@ -31,6 +33,12 @@ fn routes_in_router() -> Vec<String> {
                 path.to_owned()
             }
         })
+        // The gate's ingest paths come from one table.
+        .chain(
+            kapsel_server::gate::ingest::PATHS
+                .iter()
+                .map(|(p, _)| (*p).to_owned()),
+        )
         .collect()
 }
 
