@@ -20,6 +20,7 @@ mod it {
     mod erasure_crash;
     mod evidence;
     mod evidence_reads;
+    mod gate;
     mod ledger;
     pub mod ledger_support;
     mod outbox;

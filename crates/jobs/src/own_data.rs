@@ -1,5 +1,5 @@
-//! Kapsel's own data under the same engine: fixed periods, stated in the generated notice, run
-//! with the operator's rules and recorded the same way (one disposal chain per kind, a record
+//! Kapsel's own data under the same engine: fixed periods (docs/retention.md; the privacy notice
+//! states the closed cases' one in its rights section), run with the operator's rules and recorded the same way (one disposal chain per kind, a record
 //! whenever something was removed).
 //!
 //! | kind | what goes | after |
