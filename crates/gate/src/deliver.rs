@@ -79,17 +79,28 @@ pub struct Context {
 pub async fn run_worker(context: Context, route: Arc<Route>, shutdown: CancellationToken) {
     let lease = format!("gate:{}", route.spec.id);
     let options = &context.options;
+    // Until when this worker holds the lease: renewed once half of it has run, not every round,
+    // so that an idle or busy worker does not write (and fsync) a lease row per round.
+    let mut held_until: Millis = 0;
     loop {
         let now = context.clock.now_ms();
-        let held = match context
-            .store
-            .take_lease(&lease, &options.holder, now, options.lease_ms)
-            .await
-        {
-            Ok(held) => held,
-            Err(err) => {
-                tracing::warn!(destination = %route.spec.id, error = %err, "cannot take the gate lease");
-                false
+        let held = if now < held_until - options.lease_ms / 2 {
+            true
+        } else {
+            match context
+                .store
+                .take_lease(&lease, &options.holder, now, options.lease_ms)
+                .await
+            {
+                Ok(true) => {
+                    held_until = now + options.lease_ms;
+                    true
+                }
+                Ok(false) => false,
+                Err(err) => {
+                    tracing::warn!(destination = %route.spec.id, error = %err, "cannot take the gate lease");
+                    false
+                }
             }
         };
         let pause = if !held {

@@ -39,16 +39,37 @@ async fn seeded(backend: &Backend) {
         body: format!(r#"{{"type":"track","messageId":"{id}","event":"Order Completed"}}"#),
         destinations: vec!["ga4".to_owned(), "meta".to_owned()],
     };
-    writer.append(vec![event("m-1"), event("m-2")]).await.unwrap();
+    writer
+        .append(vec![event("m-1"), event("m-2")])
+        .await
+        .unwrap();
     let now = 1_769_853_601_000;
     let ga4 = [
         ("www".to_owned(), "m-1".to_owned(), Settle::Forwarded),
-        ("www".to_owned(), "m-2".to_owned(), Settle::Dead { error: "HTTP 400".to_owned() }),
+        (
+            "www".to_owned(),
+            "m-2".to_owned(),
+            Settle::Dead {
+                error: "HTTP 400".to_owned(),
+            },
+        ),
     ];
     store.settle("ga4", &ga4, now).await.unwrap();
     let meta = [
-        ("www".to_owned(), "m-1".to_owned(), Settle::Blocked { reason: "category:marketing".to_owned() }),
-        ("www".to_owned(), "m-2".to_owned(), Settle::Blocked { reason: "category:marketing".to_owned() }),
+        (
+            "www".to_owned(),
+            "m-1".to_owned(),
+            Settle::Blocked {
+                reason: "category:marketing".to_owned(),
+            },
+        ),
+        (
+            "www".to_owned(),
+            "m-2".to_owned(),
+            Settle::Blocked {
+                reason: "category:marketing".to_owned(),
+            },
+        ),
     ];
     store.settle("meta", &meta, now).await.unwrap();
     store.close().await;
@@ -64,14 +85,23 @@ async fn trace_dead_and_replay_answer_from_the_store() {
     assert!(out.lines().next().unwrap().starts_with("received"), "{out}");
     assert!(out.contains("category:marketing"), "{out}");
     assert!(out.contains("2 events named receipt"), "{out}");
-    assert!(out.contains("ga4: 1 forwarded") && out.contains("ga4: 1 dead"), "{out}");
+    assert!(
+        out.contains("ga4: 1 forwarded") && out.contains("ga4: 1 dead"),
+        "{out}"
+    );
     assert!(out.contains("meta: 2 blocked"), "{out}");
 
     let (code, out, _) = gate(&["trace", RECEIPT, "--json"], &backend);
     assert_eq!(code, 0);
-    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().any(|r| r["destination"] == "ga4" && r["state"] == "forwarded"));
+    assert!(
+        rows.iter()
+            .any(|r| r["destination"] == "ga4" && r["state"] == "forwarded")
+    );
 
     let (code, out, _) = gate(&["dead", "--json"], &backend);
     assert_eq!(code, 0);

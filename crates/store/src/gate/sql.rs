@@ -6,6 +6,9 @@
 /// Rows per multi-row INSERT (9 parameters each: well under SQLite's and PostgreSQL's limits).
 pub(super) const CHUNK: usize = 64;
 
+/// Message ids per settling `UPDATE`.
+pub(super) const SETTLE_CHUNK: usize = 500;
+
 /// The states a delivery round works on; the same words as the partial index in `0013_gate.sql`.
 const PENDING: &str = "state IN ('pending', 'failed')";
 
@@ -29,6 +32,17 @@ fn values(rows: usize, width: usize) -> String {
     text
 }
 
+/// The values one settling `UPDATE` writes, shared by a run of deliveries of one site.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Written<'a> {
+    site: &'a str,
+    state: &'static str,
+    reason: Option<&'a str>,
+    tried: i64,
+    next_ms: i64,
+    decided: Option<i64>,
+}
+
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -44,7 +58,7 @@ crate::backend::per_backend! {
         use crate::backend::column;
         use crate::error::StoreError;
         use crate::gate::{Delivery, DueEvent, NewEvent, Settle, TraceQuery};
-        use super::{CHUNK, PENDING, json_list, parse_list, values};
+        use super::{CHUNK, PENDING, SETTLE_CHUNK, Written, json_list, parse_list, values};
 
         /// Inserts `events` and their pending deliveries on `conn` (inside the caller's
         /// transaction); for each event, whether it was new.
@@ -146,14 +160,16 @@ crate::backend::per_backend! {
                 .collect()
         }
 
+        /// One `UPDATE … WHERE message_id IN (…)` per run of outcomes that write the same
+        /// values (most of a round is forwarded, or blocked for one reason), in one transaction.
         pub async fn settle(
             pool: &Pool,
             destination: &str,
             outcomes: &[(String, String, Settle)],
             now_ms: i64,
         ) -> Result<u64, StoreError> {
-            let mut tx = pool.begin().await?;
-            let mut moved = 0;
+            let mut groups: std::collections::BTreeMap<Written<'_>, Vec<&str>> =
+                std::collections::BTreeMap::new();
             for (site, message_id, outcome) in outcomes {
                 let (reason, tried, next_ms) = match outcome {
                     Settle::Forwarded => (None, 1, now_ms),
@@ -165,22 +181,42 @@ crate::backend::per_backend! {
                     Settle::Failed { .. } => None,
                     _ => Some(now_ms),
                 };
-                let done = sqlx::query(&format!(
-                    "UPDATE gate_deliveries SET state = $1, reason = $2, \
-                     attempts = attempts + $3, next_ms = $4, decided_ms = $5 \
-                     WHERE site = $6 AND message_id = $7 AND destination = $8 AND {PENDING}"
-                ))
-                .bind(outcome.state().as_str())
-                .bind(reason)
-                .bind(tried)
-                .bind(next_ms)
-                .bind(decided)
-                .bind(site)
-                .bind(message_id)
-                .bind(destination)
-                .execute(&mut *tx)
-                .await?;
-                moved += done.rows_affected();
+                let written = Written {
+                    site: site.as_str(),
+                    state: outcome.state().as_str(),
+                    reason,
+                    tried,
+                    next_ms,
+                    decided,
+                };
+                groups.entry(written).or_default().push(message_id.as_str());
+            }
+            let mut tx = pool.begin().await?;
+            let mut moved = 0;
+            for (written, ids) in &groups {
+                let Written { site, state, reason, tried, next_ms, decided } = written;
+                for chunk in ids.chunks(SETTLE_CHUNK) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 8)).collect();
+                    let sql = format!(
+                        "UPDATE gate_deliveries SET state = $1, reason = $2, \
+                         attempts = attempts + $3, next_ms = $4, decided_ms = $5 \
+                         WHERE destination = $6 AND site = $7 AND {PENDING} \
+                         AND message_id IN ({})",
+                        list.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql)
+                        .bind(*state)
+                        .bind(*reason)
+                        .bind(*tried)
+                        .bind(*next_ms)
+                        .bind(*decided)
+                        .bind(destination)
+                        .bind(*site);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    moved += query.execute(&mut *tx).await?.rows_affected();
+                }
             }
             tx.commit().await?;
             Ok(moved)
