@@ -44,10 +44,10 @@ s.recv(4096)
 PY
 }
 cleanup() {
-  [ -n "$SERVER_PID" ] && { kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-  [ -n "$RECEIVER_PID" ] && { kill "$RECEIVER_PID" 2>/dev/null || true; }
-  [ -n "$SCHEMA" ] && { psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; }
-  [ -n "$STREAM" ] && delete_stream "$STREAM"
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$RECEIVER_PID" ]; then kill "$RECEIVER_PID" 2>/dev/null || true; fi
+  if [ -n "$SCHEMA" ]; then psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; fi
+  if [ -n "$STREAM" ]; then delete_stream "$STREAM"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -143,5 +143,6 @@ for BACKEND in $BACKENDS; do
       "$BACKEND" "$first" "$secs" "$(echo "$first / $secs" | bc -l)" "$left"
   fi
   stop_server
-  [ -n "$SCHEMA" ] && { psql -q "$PG_URL" -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null; SCHEMA=""; }
+  if [ -n "$SCHEMA" ]; then psql -q "$PG_URL" -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null 2>&1; SCHEMA=""; fi
+  if [ -n "$STREAM" ]; then delete_stream "$STREAM"; STREAM=""; fi
 done
