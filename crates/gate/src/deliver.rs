@@ -14,18 +14,19 @@
 //!
 //! Every settled event is counted in `kapsel_gate_deliveries_total{destination, outcome}`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kapsel_core::gate::{Basis, Decision, MessageType, ReceiptView, decide};
+use kapsel_core::gate::{Decision, MessageType, decide};
 use kapsel_core::{Clock, Millis, Random};
-use kapsel_store::{DueEvent, GateEvents, Leases, LedgerRead, Settle, Store, Suppressions};
+use kapsel_store::{DueEvent, GateEvents, Leases, Settle, Store};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{Outgoing, Ready};
+use crate::judge::Judge;
 use crate::routes::{Gate, Route, idempotency_key};
 
 /// How workers deliver; `[gate]` in the settings.
@@ -355,93 +356,4 @@ fn without_url(err: &reqwest::Error) -> String {
         "request failed"
     };
     kind.to_owned()
-}
-
-/// Consent and suppression lookups of one round, each asked once.
-struct Judge<'a> {
-    context: &'a Context,
-    receipts: HashMap<String, Option<ReceiptView>>,
-    suppressed: HashMap<String, Option<(String, String)>>,
-}
-
-impl<'a> Judge<'a> {
-    fn new(context: &'a Context) -> Judge<'a> {
-        Judge {
-            context,
-            receipts: HashMap::new(),
-            suppressed: HashMap::new(),
-        }
-    }
-
-    /// The event's basis and the categories it grants (for Consent Mode signals).
-    async fn basis(
-        &mut self,
-        event: &DueEvent,
-    ) -> Result<(Basis, BTreeSet<String>), kapsel_store::StoreError> {
-        if let Some(id) = &event.receipt {
-            if !self.receipts.contains_key(id) {
-                let latest = self.context.store.latest_for_receipt(id).await?;
-                let view = latest.map(|record| ReceiptView {
-                    granted: record
-                        .choice
-                        .categories
-                        .iter()
-                        .filter(|(_, on)| **on)
-                        .map(|(c, _)| c.clone())
-                        .collect(),
-                    site: record.choice.site,
-                    revision: record.choice.revision,
-                    expires_at_ms: record.expires_at_ms,
-                });
-                self.receipts.insert(id.clone(), view);
-            }
-            let state = self.receipts.get(id).cloned().flatten();
-            let granted = state
-                .as_ref()
-                .map(|s| s.granted.clone())
-                .unwrap_or_default();
-            return Ok((
-                Basis::Receipt {
-                    id: id.clone(),
-                    state,
-                },
-                granted,
-            ));
-        }
-        if let Some(categories) = &event.consent {
-            let granted: BTreeSet<String> = categories.iter().cloned().collect();
-            return Ok((
-                Basis::Client {
-                    granted: granted.clone(),
-                },
-                granted,
-            ));
-        }
-        Ok((Basis::Unknown, BTreeSet::new()))
-    }
-
-    /// The desk's entry for the subject and the destination's activity, as (kind, activity).
-    async fn suppressed(
-        &mut self,
-        route: &Route,
-        event: &DueEvent,
-    ) -> Result<Option<(String, String)>, kapsel_store::StoreError> {
-        let Some(activity) = &route.spec.activity else {
-            return Ok(None);
-        };
-        if event.subjects.is_empty() {
-            return Ok(None);
-        }
-        let key = event.subjects.join(",");
-        if !self.suppressed.contains_key(&key) {
-            let found = self
-                .context
-                .store
-                .suppressed(&event.subjects, activity)
-                .await?;
-            let entry = found.first().map(|s| (s.kind.clone(), s.activity.clone()));
-            self.suppressed.insert(key.clone(), entry);
-        }
-        Ok(self.suppressed.get(&key).cloned().flatten())
-    }
 }

@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod deliver;
 pub mod jetstream;
+mod judge;
 pub mod outbox;
 pub mod routes;
 
