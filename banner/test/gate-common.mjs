@@ -157,3 +157,27 @@ export async function ingest(gate, path, body, headers = {}) {
   try { parsed = JSON.parse(text); } catch { /* not JSON */ }
   return { status: response.status, type: response.headers.get('content-type'), body: parsed, text };
 }
+
+/** A raw Segment message (as analytics-node builds them) naming `receipt` when given. */
+export function message(kind, id, receipt) {
+  const m = { type: kind, messageId: id, anonymousId: `anon-${id}`, userId: `user-${id}`, timestamp: new Date().toISOString(),
+    context: { page: { url: `https://example.no/${id}` }, ...(receipt ? { kapsel: { receipt } } : {}) } };
+  if (kind === 'track') Object.assign(m, { event: 'Order Completed', properties: { total: 5, currency: 'NOK' } });
+  if (kind === 'page') Object.assign(m, { name: 'Home', properties: { url: `https://example.no/${id}` } });
+  if (kind === 'identify') Object.assign(m, { traits: { plan: 'pro' } });
+  return m;
+}
+
+/** POST /v1/batch; true on a 2xx, false on any other answer or a broken connection. */
+export async function postBatch(origin, batch) {
+  try {
+    const response = await fetch(`${origin}/v1/batch`, {
+      method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/json' }, body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  BASIC, SITE, admin, destinationsFor, expectedDecision, recordChoice, settled, sleep, startGate, trace, waitFor,
+  SITE, admin, destinationsFor, expectedDecision, message, postBatch, recordChoice, settled, sleep, startGate, trace, waitFor,
 } from './gate-common.mjs';
 import { DESTINATIONS, idempotencyKey } from './gate-receivers.mjs';
 
@@ -26,30 +26,6 @@ after(async () => {
   await gate?.close();
   if (data) rmSync(data, { recursive: true, force: true });
 });
-
-/** A raw Segment message (as analytics-node builds them) naming `receipt` when given. */
-function message(kind, id, receipt) {
-  const m = { type: kind, messageId: id, anonymousId: `anon-${id}`, userId: `user-${id}`, timestamp: new Date().toISOString(),
-    context: { page: { url: `https://example.no/${id}` }, ...(receipt ? { kapsel: { receipt } } : {}) } };
-  if (kind === 'track') Object.assign(m, { event: 'Order Completed', properties: { total: 5, currency: 'NOK' } });
-  if (kind === 'page') Object.assign(m, { name: 'Home', properties: { url: `https://example.no/${id}` } });
-  if (kind === 'identify') Object.assign(m, { traits: { plan: 'pro' } });
-  return m;
-}
-
-/** POST /v1/batch; true on a 2xx, false on any other answer or a broken connection. */
-async function postBatch(origin, batch) {
-  try {
-    const response = await fetch(`${origin}/v1/batch`, {
-      method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/json' }, body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 /** The destinations an event of `kind` granted `granted` (null: no consent information) must reach. */
 function allowed(kind, granted) {

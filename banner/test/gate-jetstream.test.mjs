@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './harness.mjs';
 import {
-  ADMIN_TOKEN, BASIC, CATEGORIES, SITE, WRITE_KEY, destinationsFor, expectedDecision, gateConfig, recordChoice, revision, sleep, waitFor,
+  ADMIN_TOKEN, CATEGORIES, SITE, WRITE_KEY, destinationsFor, expectedDecision, gateConfig, message, postBatch, recordChoice, revision, sleep, waitFor,
 } from './gate-common.mjs';
 import { DESTINATIONS, gateSettings, idempotencyKey, startReceivers } from './gate-receivers.mjs';
 
@@ -195,30 +195,6 @@ async function serve({ config, settings, url, chain, timeoutMs = 60_000 }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** A raw Segment message (as analytics-node builds them) naming `receipt` when given. */
-function message(kind, id, receipt) {
-  const m = { type: kind, messageId: id, anonymousId: `anon-${id}`, userId: `user-${id}`, timestamp: new Date().toISOString(),
-    context: { page: { url: `https://example.no/${id}` }, ...(receipt ? { kapsel: { receipt } } : {}) } };
-  if (kind === 'track') Object.assign(m, { event: 'Order Completed', properties: { total: 5, currency: 'NOK' } });
-  if (kind === 'page') Object.assign(m, { name: 'Home', properties: { url: `https://example.no/${id}` } });
-  if (kind === 'identify') Object.assign(m, { traits: { plan: 'pro' } });
-  return m;
-}
-
-/** POST /v1/batch; true on a 2xx, false on any other answer or a broken connection. */
-async function postBatch(origin, batch) {
-  try {
-    const response = await fetch(`${origin}/v1/batch`, {
-      method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/json' },
-      body: JSON.stringify({ batch, sentAt: new Date().toISOString() }), signal: AbortSignal.timeout(10_000),
-    });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 /** An admin GET answering JSON. */
 async function adminGet(origin, path) {
