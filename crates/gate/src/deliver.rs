@@ -39,7 +39,7 @@ pub struct DeliveryOptions {
     pub max_attempts: i64,
     pub first_retry_ms: Millis,
     pub max_retry_ms: Millis,
-    /// How long a worker's lease lasts unless renewed (every round).
+    /// How long a worker's lease lasts; it is renewed once half of it has run.
     pub lease_ms: Millis,
     /// Pause when nothing is due.
     pub idle: Duration,

@@ -33,7 +33,8 @@ use crate::routes::Route;
 const KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
-/// An event as it travels through JetStream.
+/// An event as it travels through JetStream: its own type, so that the JSON in a stream (which
+/// outlives a deploy) changes only deliberately, not with the store's structs.
 #[derive(Debug, Serialize, Deserialize)]
 struct Wire {
     site: String,

@@ -50,8 +50,6 @@ pub enum GateError {
     Credential(#[from] MissingCredential),
     #[error("{key} names site `{site}`, which the privacy file does not declare")]
     UnknownSite { key: String, site: String },
-    #[error("[destinations.{0}] has settings, but the privacy file declares no such destination")]
-    UnknownDestination(String),
     #[error(transparent)]
     JetStream(#[from] crate::jetstream::JetStreamError),
 }
@@ -73,11 +71,16 @@ impl Gate {
         privacy: Arc<PrivacyFile>,
         endpoints: &BTreeMap<String, Endpoint>,
     ) -> Result<Gate, GateError> {
-        if let Some(id) = endpoints
+        // Settings may serve several privacy files; one naming a destination this file does
+        // not declare is most likely a typo, so it is said, but nothing is sent there.
+        for id in endpoints
             .keys()
-            .find(|id| !privacy.destinations.iter().any(|d| &d.id == *id))
+            .filter(|id| !privacy.destinations.iter().any(|d| &d.id == *id))
         {
-            return Err(GateError::UnknownDestination(id.clone()));
+            tracing::warn!(
+                destination = %id,
+                "[destinations.{id}] has settings, but the privacy file declares no such destination"
+            );
         }
         let mut routes = Vec::new();
         for spec in &privacy.destinations {

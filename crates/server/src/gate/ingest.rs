@@ -97,17 +97,11 @@ pub async fn post_events(
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     // The edge has read the body already, within its limit and timeout.
-    let too_large = ApiError::PayloadTooLarge {
-        limit: MAX_BATCH_BYTES,
-    };
-    let body = axum::body::to_bytes(body, MAX_BATCH_BYTES + 1)
+    let body = axum::body::to_bytes(body, MAX_BATCH_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge {
             limit: MAX_BATCH_BYTES,
         })?;
-    if body.len() > MAX_BATCH_BYTES {
-        return Err(too_large);
-    }
     let (messages, body_key) = match kind {
         None => read_batch(&body)?,
         Some(kind) => read_single(&body, *kind, &state)?,
