@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod catalogue;
 pub mod clock;
 pub mod consent;
+pub mod console;
 pub mod deadline;
 pub mod desk;
 pub mod gate;
