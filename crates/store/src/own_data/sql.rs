@@ -45,14 +45,15 @@ crate::backend::per_backend! {
         Ok(done.rows_affected())
     }
 
+    /// Two statements, each whole on its own: events left without deliveries by an interrupted
+    /// run are removed by the next (no transaction is held open across them).
     pub async fn delete_gate_trace(pool: &Pool, before_ms: i64) -> Result<u64, StoreError> {
-        let mut tx = pool.begin().await?;
         let done = sqlx::query(
             "DELETE FROM gate_deliveries WHERE received_ms < $1 \
              AND state IN ('forwarded', 'blocked', 'dead')",
         )
         .bind(before_ms)
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
         sqlx::query(
             "DELETE FROM gate_events WHERE received_ms < $1 AND NOT EXISTS (\
@@ -60,9 +61,8 @@ crate::backend::per_backend! {
              AND d.message_id = gate_events.message_id)",
         )
         .bind(before_ms)
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
-        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }
