@@ -142,20 +142,6 @@ impl Gate {
         self.revisions.get(site).map_or("", String::as_str)
     }
 
-    /// Whether any destination is declared.
-    pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
-    }
-
-    /// The category ids of the privacy file.
-    pub fn categories(&self) -> BTreeSet<String> {
-        self.privacy
-            .categories
-            .iter()
-            .map(|c| c.id.clone())
-            .collect()
-    }
-
     /// The Consent Mode signals that `granted` categories give: a type is granted where a
     /// service of a granted category declares it.
     pub fn modes(&self, granted: &BTreeSet<String>) -> Modes {

@@ -130,7 +130,7 @@ pub fn payload(event: &Ready, now_ms: Millis) -> Value {
     let client_id = text(m, "anonymousId")
         .or_else(|| text(m, "userId"))
         .unwrap_or(&event.key);
-    let (name, mut params) = match event.kind {
+    let (name, params) = match event.kind {
         MessageType::Page => ("page_view".to_owned(), page_params(m)),
         MessageType::Screen => {
             let mut params = Map::new();
@@ -144,7 +144,8 @@ pub fn payload(event: &Ready, now_ms: Millis) -> Value {
             property_params(m),
         ),
     };
-    params.truncate_to(MAX_PARAMS);
+    // Google takes at most 25 params; the map is ordered, so the first 25 by name stay.
+    let params: Map<String, Value> = params.into_iter().take(MAX_PARAMS).collect();
     let mut body = json!({
         "client_id": client_id,
         "timestamp_micros": event_ms(m, now_ms).saturating_mul(1000),
@@ -158,21 +159,6 @@ pub fn payload(event: &Ready, now_ms: Millis) -> Value {
         object.insert("user_id".to_owned(), json!(user_id));
     }
     body
-}
-
-trait Truncate {
-    fn truncate_to(&mut self, n: usize);
-}
-
-impl Truncate for Map<String, Value> {
-    fn truncate_to(&mut self, n: usize) {
-        while self.len() > n {
-            let Some(last) = self.keys().next_back().cloned() else {
-                break;
-            };
-            self.remove(&last);
-        }
-    }
 }
 
 /// A GA4 event name for a Segment event name.

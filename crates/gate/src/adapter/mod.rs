@@ -115,15 +115,9 @@ pub fn adapter(
     })
 }
 
-/// A string field of a message by dotted path.
+/// A non-empty string field of a message by dotted path.
 pub(crate) fn text<'a>(message: &'a Map<String, Value>, path: &str) -> Option<&'a str> {
-    let mut parts = path.split('.');
-    let first = parts.next()?;
-    let mut value = message.get(first)?;
-    for part in parts {
-        value = value.get(part)?;
-    }
-    value.as_str().filter(|s| !s.is_empty())
+    field(message, path)?.as_str().filter(|s| !s.is_empty())
 }
 
 /// A field by dotted path.

@@ -342,14 +342,13 @@ fn subjects_of(state: &GateState, body: &Map<String, Value>, receipt: Option<&st
     };
     let key = key.expose().as_bytes();
     let mut hashes = Vec::new();
-    let email = ["traits", "context"].iter().find_map(|at| {
-        let traits = if *at == "traits" {
-            body.get("traits")
-        } else {
-            body.get("context").and_then(|c| c.get("traits"))
-        };
-        traits?.get("email")?.as_str()
-    });
+    let email = [
+        body.get("traits"),
+        body.get("context").and_then(|c| c.get("traits")),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|traits| traits.get("email")?.as_str());
     if let Some(email) = email {
         hashes.push(identifier_hash(key, "email", email.trim()));
         hashes.push(identifier_hash(key, "email", &email.trim().to_lowercase()));
