@@ -21,21 +21,22 @@
 //! | access bundles until they expire | [`bundles`] | [`Bundles`] | [`Store`] |
 //! | restriction and objection: the suppression list | [`suppressions`] | [`Suppressions`] | [`Store`] |
 //! | one instance per background job: leases | [`leases`] | [`Leases`] | [`Store`] |
+//! | consent counters per day, kept by the writer | [`ledger::counts`] | [`ConsentCounts`] | [`Store`] |
+//! | console operators, sessions, failed sign-ins | [`accounts`] | [`Accounts`] | [`Store`] |
+//! | what console operators did, hash-chained | [`audit`] | [`AuditLog`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
 //! file names in both; see [`migrations`]). Timestamps are integer milliseconds and ids are
 //! text in both.
 //!
-//! The concerns still to come each get the same shape — a module here with its own trait, its
-//! own `sql.rs`, and a migration file pair — and none of them is built yet:
-//!
-//! - forwarded events in an outbox of their own, beside [`outbox`]'s mail;
-//! - `accounts` and `sessions`: the console's operators and their sessions;
-//! - `scan_reports`: the scanner's reports, kept to show a site behaves as declared;
-//! - `audit`: a hash-chained record of what was done to the operator's data.
+//! A concern still to come gets the same shape — a module here with its own trait, its own
+//! `sql.rs`, and a migration file pair. Not built yet: `scan_reports`, the scanner's reports,
+//! kept to show a site behaves as declared.
 
 mod backend;
+pub mod accounts;
+pub mod audit;
 pub mod bundles;
 pub mod cases;
 pub mod checkpoints;
@@ -63,6 +64,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use accounts::{Account, Accounts, Session, SessionStage};
+pub use audit::{AuditLog, AuditVerdict};
 pub use bundles::{Bundles, StoredBundle};
 pub use cases::{CaseError, CaseStore};
 pub use checkpoints::{Checkpoints, StoredCheckpoint, StoredGap, checkpoint_chain};
@@ -75,7 +78,7 @@ pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use leases::Leases;
 pub use ledger::{
-    AppendRequest, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
+    AppendRequest, ChoiceCount, ConsentCounts, CountFilter, DayCount, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
     LedgerOptions, LedgerPrune, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, PrunePlan,
     PruneStop, RETRY_AFTER_S, SealRefused, StoredSeal, WriterHealth,
 };

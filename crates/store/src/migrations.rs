@@ -91,6 +91,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0013_gate.sql"),
         postgres: include_str!("../migrations/postgres/0013_gate.sql"),
     },
+    Source {
+        version: 14,
+        description: "the console's accounts, sessions, audit log and consent counters",
+        sqlite: include_str!("../migrations/sqlite/0014_console.sql"),
+        postgres: include_str!("../migrations/postgres/0014_console.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

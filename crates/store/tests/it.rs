@@ -11,6 +11,7 @@
 mod it {
     pub mod backends;
     pub mod cases;
+    pub mod console;
     pub mod desk_work;
     pub mod evidence;
     pub mod gate;

@@ -7,14 +7,19 @@
 //! - [`prune`]: [`LedgerPrune`] (remove a no-longer-needed prefix, sealed), implemented by
 //!   [`Store`](crate::Store).
 //!
+//! - [`counts`]: [`ConsentCounts`] (per-day counters the writer keeps), implemented by
+//!   [`Store`](crate::Store).
+//!
 //! `records` holds what they share: the `consent_records` columns and row mapping.
 
+pub mod counts;
 pub mod prune;
 pub mod read;
 mod records;
 pub mod verify;
 pub mod write;
 
+pub use counts::{ChoiceCount, ConsentCounts, CountFilter, DayCount};
 pub use prune::{
     LedgerPrune, PruneCandidate, PrunePlan, PrunePrefix, PruneStop, SealRefused, StoredSeal,
 };

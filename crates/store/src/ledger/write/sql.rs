@@ -1,5 +1,5 @@
 //! The writer's statements: a batch of sealed records, the heads of the receipt lineages it
-//! extends and the chain head in one transaction; the lineage roots of the receipts a batch
+//! extends, the day counters (`ledger::counts`) and the chain head in one transaction; the lineage roots of the receipts a batch
 //! replaces; the recorded head and the last record to resume from; a probe write; and
 //! (PostgreSQL) the per-chain writer lock and the one-statement batch.
 
@@ -66,7 +66,61 @@ crate::backend::per_backend! {
 
         use crate::error::StoreError;
         use crate::ledger::records::{RECORD_COLUMNS, choices_json, record_from_row};
+        use crate::ledger::counts::sql::{
+            CHOICES_CONFLICT, CHOICES_INSERT, CHUNK, DAILY_CONFLICT, DAILY_INSERT,
+        };
+        use crate::ledger::counts::{ChoiceKey, DailyKey, Tally, tally};
         use super::{INSERT_CHUNK, LINK_COLUMNS, LineageHead, RecordLinks, lineage_heads};
+
+        fn push_daily<'a>(q: &mut sqlx::QueryBuilder<'a, Db>, rows: &[(&DailyKey<'a>, &i64)]) {
+            q.push(DAILY_INSERT);
+            q.push_values(rows, |mut row, (key, records)| {
+                row.push_bind(key.site)
+                    .push_bind(key.day)
+                    .push_bind(key.revision)
+                    .push_bind(key.language)
+                    .push_bind(key.action)
+                    .push_bind(key.gpc)
+                    .push_bind(**records);
+            });
+            q.push(DAILY_CONFLICT);
+        }
+
+        fn push_choices<'a>(
+            q: &mut sqlx::QueryBuilder<'a, Db>,
+            rows: &[(&ChoiceKey<'a>, &(i64, i64))],
+        ) {
+            q.push(CHOICES_INSERT);
+            q.push_values(rows, |mut row, (key, (decided, granted))| {
+                row.push_bind(key.site)
+                    .push_bind(key.day)
+                    .push_bind(key.revision)
+                    .push_bind(key.language)
+                    .push_bind(key.kind)
+                    .push_bind(key.item)
+                    .push_bind(*decided)
+                    .push_bind(*granted);
+            });
+            q.push(CHOICES_CONFLICT);
+        }
+
+        /// Adds `tally` to the day counters (`ledger::counts`) on `conn`, the batch's transaction.
+        async fn add_counts(conn: &mut Conn, tally: &Tally<'_>) -> Result<(), StoreError> {
+            let daily: Vec<_> = tally.daily.iter().collect();
+            for chunk in daily.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("");
+                push_daily(&mut q, chunk);
+                q.build().execute(&mut *conn).await?;
+            }
+            let choices: Vec<_> = tally.choices.iter().collect();
+            for chunk in choices.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("");
+                push_choices(&mut q, chunk);
+                q.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
 
         /// Appends `VALUES (…), (…)` for `records` to an INSERT over [`RECORD_COLUMNS`] and
         /// [`LINK_COLUMNS`].
@@ -173,6 +227,7 @@ crate::backend::per_backend! {
                 insert.build().execute(&mut *tx).await?;
             }
             move_heads(&mut tx, &lineage_heads(records, links)).await?;
+            add_counts(&mut tx, &tally(records)).await?;
             sqlx::query(
                 "INSERT INTO ledger_chains (chain_id, created_at_ms, head_seq, head_hash) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (chain_id) DO UPDATE \
@@ -236,8 +291,9 @@ crate::backend::per_backend! {
     postgres {
         use super::CHAIN_LOCK_KEY;
 
-        /// Like `insert_batch`, but as ONE statement (a data-modifying CTE) in autocommit: one
-        /// round trip to the server instead of four, still one transaction, durable on return.
+        /// Like `insert_batch`, but as ONE statement (data-modifying CTEs: the records, the day
+        /// counters, the chain head) in autocommit: one round trip to the server instead of
+        /// six, still one transaction, durable on return.
         /// A batch that extends a receipt lineage (rare: a change of mind) takes `insert_batch`.
         pub async fn insert_batch_one_statement(
             conn: &mut Conn,
@@ -249,13 +305,26 @@ crate::backend::per_backend! {
             let Some(last) = records.last() else {
                 return Ok(());
             };
-            if records.len() > INSERT_CHUNK || links.iter().any(|l| l.lineage_root.is_some()) {
+            let counts = tally(records);
+            if records.len() > INSERT_CHUNK
+                || counts.daily.len() > CHUNK
+                || counts.choices.len() > CHUNK
+                || links.iter().any(|l| l.lineage_root.is_some())
+            {
                 return insert_batch(conn, chain_id, created_at_ms, records, links).await;
             }
+            let daily: Vec<_> = counts.daily.iter().collect();
+            let choices: Vec<_> = counts.choices.iter().collect();
             let mut statement = sqlx::QueryBuilder::<Db>::new(format!(
                 "WITH inserted AS (INSERT INTO consent_records ({RECORD_COLUMNS}, {LINK_COLUMNS}) "
             ));
             push_record_values(&mut statement, records, links);
+            statement.push("), daily AS (");
+            push_daily(&mut statement, &daily);
+            if !choices.is_empty() {
+                statement.push("), choices AS (");
+                push_choices(&mut statement, &choices);
+            }
             statement
                 .push(
                     ") INSERT INTO ledger_chains (chain_id, created_at_ms, head_seq, head_hash) \

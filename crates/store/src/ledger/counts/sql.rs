@@ -1,0 +1,101 @@
+//! The counters' statements: the upserts the writer adds a batch's tally with (its
+//! `write::sql`, inside the batch's transaction) and the reads. Sums are cast to BIGINT, as
+//! PostgreSQL's `SUM(bigint)` is NUMERIC.
+
+/// The upsert of `consent_daily` rows, up to its `VALUES`.
+pub const DAILY_INSERT: &str =
+    "INSERT INTO consent_daily (site, day, revision, language, action, gpc, records) ";
+pub const DAILY_CONFLICT: &str = " ON CONFLICT (site, day, revision, language, action, gpc) \
+     DO UPDATE SET records = consent_daily.records + excluded.records";
+pub const CHOICES_INSERT: &str = "INSERT INTO consent_daily_choices \
+     (site, day, revision, language, kind, item, decided, granted) ";
+pub const CHOICES_CONFLICT: &str = " ON CONFLICT (site, day, revision, language, kind, item) \
+     DO UPDATE SET decided = consent_daily_choices.decided + excluded.decided, \
+     granted = consent_daily_choices.granted + excluded.granted";
+
+/// Rows per multi-row upsert (8 parameters each).
+pub const CHUNK: usize = 256;
+
+crate::backend::per_backend! {
+    use sqlx::Row as _;
+
+    use crate::error::StoreError;
+    use crate::ledger::counts::{ChoiceCount, CountFilter, DayCount};
+
+    fn push_filter<'a>(q: &mut sqlx::QueryBuilder<'a, Db>, filter: &'a CountFilter) {
+        q.push(" WHERE site = ")
+            .push_bind(filter.site.as_str())
+            .push(" AND day >= ")
+            .push_bind(filter.from_day)
+            .push(" AND day <= ")
+            .push_bind(filter.to_day);
+        if let Some(revision) = &filter.revision {
+            q.push(" AND revision = ").push_bind(revision.as_str());
+        }
+        if let Some(language) = &filter.language {
+            q.push(" AND language = ").push_bind(language.as_str());
+        }
+    }
+
+    pub async fn daily(pool: &Pool, filter: &CountFilter) -> Result<Vec<DayCount>, StoreError> {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT day, action, gpc, CAST(SUM(records) AS BIGINT) AS records FROM consent_daily",
+        );
+        push_filter(&mut q, filter);
+        q.push(" GROUP BY day, action, gpc ORDER BY day, action, gpc");
+        let rows = q.build().fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DayCount {
+                    day: r.try_get("day")?,
+                    action: r.try_get("action")?,
+                    gpc: r.try_get("gpc")?,
+                    records: r.try_get("records")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn choices(pool: &Pool, filter: &CountFilter) -> Result<Vec<ChoiceCount>, StoreError> {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT kind, item, CAST(SUM(decided) AS BIGINT) AS decided, CAST(SUM(granted) AS BIGINT) AS granted \
+             FROM consent_daily_choices",
+        );
+        push_filter(&mut q, filter);
+        q.push(" GROUP BY kind, item ORDER BY kind, item");
+        let rows = q.build().fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChoiceCount {
+                    kind: r.try_get("kind")?,
+                    item: r.try_get("item")?,
+                    decided: r.try_get("decided")?,
+                    granted: r.try_get("granted")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn facets(pool: &Pool, site: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let revisions = sqlx::query(
+            "SELECT revision FROM consent_daily WHERE site = $1 GROUP BY revision \
+             ORDER BY MIN(day), revision",
+        )
+        .bind(site)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("revision"))
+        .collect::<Result<Vec<String>, _>>()?;
+        let languages = sqlx::query(
+            "SELECT DISTINCT language FROM consent_daily WHERE site = $1 ORDER BY language",
+        )
+        .bind(site)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("language"))
+        .collect::<Result<Vec<String>, _>>()?;
+        Ok((revisions, languages))
+    }
+}
