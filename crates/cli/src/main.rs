@@ -54,6 +54,8 @@ enum Command {
     Catalogue(cmd::catalogue::CatalogueArgs),
     /// Check declared cookies against the catalogue and propose entries for undeclared ones.
     Suggest(cmd::suggest::SuggestArgs),
+    /// The console's accounts: add, passwd, disable, enable, totp, list.
+    User(cmd::user::UserArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(args),
         Command::Catalogue(args) => cmd::catalogue::run(args),
         Command::Suggest(args) => cmd::suggest::run(args),
+        Command::User(args) => cmd::user::run(args),
     };
     match result {
         Ok(code) => code,

@@ -47,6 +47,20 @@ pub fn rfc3339(at: Millis) -> String {
         .unwrap_or_else(|| format!("{at} ms"))
 }
 
+/// The start (00:00 UTC) of the day written `YYYY-MM-DD`, as forms send dates; `None` for
+/// anything else.
+pub fn day_start(text: &str) -> Option<Millis> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year: i32 = text.get(..4)?.parse().ok()?;
+    let month: u8 = text.get(5..7)?.parse().ok()?;
+    let day: u8 = text.get(8..)?.parse().ok()?;
+    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+    millis_of(date.midnight().assume_utc())
+}
+
 /// The instant of `at` as milliseconds since the epoch.
 pub fn millis_of(at: OffsetDateTime) -> Option<Millis> {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
@@ -122,6 +136,16 @@ pub fn oslo_midnight_ms(date: Date) -> Option<Millis> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn form_dates_are_whole_utc_days() {
+        assert_eq!(day_start("2026-01-31"), Some(1_769_817_600_000));
+        assert_eq!(day_start("2026-02-30"), None);
+        assert_eq!(day_start("2026-1-31"), None);
+        assert_eq!(day_start("../../etc"), None);
+        assert_eq!(day_start(""), None);
+    }
+
     use proptest::prelude::*;
     use time::macros::{date, datetime};
 

@@ -93,12 +93,7 @@ pub async fn prune_ledger(
     now: Millis,
     say: &mut (dyn FnMut(String) + Send),
 ) -> Result<LedgerPruned, StoreError> {
-    let keys: Vec<PublicKey> = store
-        .published_keys()
-        .await?
-        .iter()
-        .filter_map(|k| PublicKey::from_base64(&k.name, &k.public_key).ok())
-        .collect();
+    let keys = published_keys(store).await?;
     let mut done = LedgerPruned::default();
     for chain_id in store.chain_ids().await? {
         match prune_chain(store, &chain_id, &keys, key, proof, now, say).await? {
@@ -109,17 +104,23 @@ pub async fn prune_ledger(
     Ok(done)
 }
 
-/// Prunes one chain (or says what would go, without `key`); the records removed, or `None`
-/// when the chain does not verify and was left as it is.
-pub async fn prune_chain(
+/// The instance keys the store publishes: what seals and gap notes are checked against.
+pub async fn published_keys(store: &Store) -> Result<Vec<PublicKey>, StoreError> {
+    Ok(store
+        .published_keys()
+        .await?
+        .iter()
+        .filter_map(|k| PublicKey::from_base64(&k.name, &k.public_key).ok())
+        .collect())
+}
+
+/// Verifies `chain_id` as `kapsel ledger verify` does, across its checked seal and acknowledged
+/// gaps: the problems found (with the seal, a gap note, or the chain), none when it is whole.
+pub async fn chain_problems(
     store: &Store,
     chain_id: &str,
     keys: &[PublicKey],
-    key: Option<&SigningKey>,
-    proof: Duration,
-    now: Millis,
-    say: &mut (dyn FnMut(String) + Send),
-) -> Result<Option<u64>, StoreError> {
+) -> Result<Vec<String>, StoreError> {
     let (seal, mut problems) = stored_seals(store, chain_id, keys).await?;
     let mut gaps = Vec::new();
     for stored in store.gaps(chain_id).await? {
@@ -134,6 +135,21 @@ pub async fn prune_chain(
     if let Err(chain_break) = &verdict {
         problems.push(chain_break.to_string());
     }
+    Ok(problems)
+}
+
+/// Prunes one chain (or says what would go, without `key`); the records removed, or `None`
+/// when the chain does not verify and was left as it is.
+pub async fn prune_chain(
+    store: &Store,
+    chain_id: &str,
+    keys: &[PublicKey],
+    key: Option<&SigningKey>,
+    proof: Duration,
+    now: Millis,
+    say: &mut (dyn FnMut(String) + Send),
+) -> Result<Option<u64>, StoreError> {
+    let problems = chain_problems(store, chain_id, keys).await?;
     if !problems.is_empty() {
         say(format!(
             "chain {chain_id}: not pruned, it does not verify ({}); run `kapsel ledger verify`",

@@ -45,6 +45,18 @@ pub struct ServerConfig {
     pub retention: crate::retention::RetentionConfig,
     /// The consent gate: write keys, destinations' endpoints, delivery.
     pub gate: GateConfig,
+    /// The privacy lead's console (`/console`).
+    pub console: ConsoleConfig,
+}
+
+/// The console's settings (`[console]`).
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleConfig {
+    pub sessions: kapsel_core::console::session::SessionPolicy,
+    pub throttle: kapsel_core::console::session::ThrottlePolicy,
+    /// The privacy file as read (its path and text), shown read-only; `None` when the server
+    /// was handed a parsed file only.
+    pub privacy_source: Option<(String, String)>,
 }
 
 /// The consent gate's settings (`[gate]`, `[destinations.ID]`).
@@ -172,6 +184,7 @@ impl ServerConfig {
             desk: DeskConfig::default(),
             retention: crate::retention::RetentionConfig::default(),
             gate: GateConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }

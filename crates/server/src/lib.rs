@@ -16,6 +16,7 @@
 pub mod banner;
 pub mod config;
 pub mod consent;
+pub mod console;
 pub mod demo;
 pub mod desk;
 pub mod error;
@@ -33,8 +34,8 @@ pub mod startup;
 pub mod state;
 
 pub use config::{
-    ConnectionLimits, ConnectorConfig, DeskConfig, ForwardedHeader, GateConfig, Limits, MailConfig,
-    ProxyTrust, RateLimit, ServerConfig, parse_network,
+    ConnectionLimits, ConnectorConfig, ConsoleConfig, DeskConfig, ForwardedHeader, GateConfig,
+    Limits, MailConfig, ProxyTrust, RateLimit, ServerConfig, parse_network,
 };
 pub use error::{ApiError, FieldError};
 pub use startup::{Listeners, ServerError, launch};

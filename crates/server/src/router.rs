@@ -22,7 +22,8 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         .merge(crate::evidence::routes())
         .merge(crate::desk::routes(&state))
         .merge(crate::desk::admin::routes())
-        .merge(crate::gate::routes(&state));
+        .merge(crate::gate::routes(&state))
+        .merge(crate::console::routes(&state));
     if let Some(site) = demo {
         app = app.merge(crate::demo::routes(site));
     }

@@ -177,8 +177,9 @@ async fn prepare(
         checkpoint_interval: _,
         scan_token,
         desk: desk_config,
-        retention: _,
+        retention: retention_config,
         gate: gate_config,
+        console: console_config,
     } = config;
     let lifetimes = Lifetimes::from_settings(&privacy.consent)?;
     let sites = Arc::new(Sites {
@@ -276,7 +277,16 @@ async fn prepare(
         // same across its restarts, so a restarted instance renews its own leases at once.
         instance: ledger.chain_id().to_owned(),
     });
+    let console = Arc::new(crate::console::ConsoleState {
+        sites: sites.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        random: random.clone(),
+        config: console_config,
+        retention: retention_config,
+    });
     Ok(AppState {
+        console,
         consent: Arc::new(ConsentState {
             sites: sites.clone(),
             lifetimes,

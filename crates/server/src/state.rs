@@ -112,6 +112,7 @@ pub struct AppState {
     pub evidence: Arc<crate::evidence::EvidenceState>,
     pub desk: Arc<crate::desk::DeskState>,
     pub gate: Arc<crate::gate::GateState>,
+    pub console: Arc<crate::console::ConsoleState>,
 }
 
 macro_rules! sub_state {
@@ -135,4 +136,5 @@ sub_state!(
     evidence: crate::evidence::EvidenceState,
     desk: crate::desk::DeskState,
     gate: crate::gate::GateState,
+    console: crate::console::ConsoleState,
 );

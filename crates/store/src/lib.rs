@@ -34,9 +34,9 @@
 //! `sql.rs`, and a migration file pair. Not built yet: `scan_reports`, the scanner's reports,
 //! kept to show a site behaves as declared.
 
-mod backend;
 pub mod accounts;
 pub mod audit;
+mod backend;
 pub mod bundles;
 pub mod cases;
 pub mod checkpoints;
@@ -78,9 +78,10 @@ pub use instance::{INSTANCE_ID_FILE, InstanceMeta, new_instance_id};
 pub use keys::{KeyOrigin, PublishedKey, SIGNING_KEY_FILE, SigningKeys, resolve_signing_key};
 pub use leases::Leases;
 pub use ledger::{
-    AppendRequest, ChoiceCount, ConsentCounts, CountFilter, DayCount, ChainHeadMismatch, ChainVerdict, ExportFilter, Ledger, LedgerAppend,
-    LedgerOptions, LedgerPrune, LedgerRead, LedgerStats, LedgerVerify, PreviousReceipt, PrunePlan,
-    PruneStop, RETRY_AFTER_S, SealRefused, StoredSeal, WriterHealth,
+    AppendRequest, ChainHeadMismatch, ChainVerdict, ChoiceCount, ConsentCounts, CountFilter,
+    DayCount, ExportFilter, Ledger, LedgerAppend, LedgerOptions, LedgerPrune, LedgerRead,
+    LedgerStats, LedgerVerify, PreviousReceipt, PrunePlan, PruneStop, RETRY_AFTER_S, SealRefused,
+    StoredSeal, WriterHealth,
 };
 pub use links::{DeskLinks, LinkRefused, LinkRow};
 pub use lock::{DataDirLock, LOCK_FILE};

@@ -18,3 +18,4 @@ pub mod ropa;
 pub mod scan;
 pub mod serve;
 pub mod suggest;
+pub mod user;

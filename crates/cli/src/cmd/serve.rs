@@ -144,13 +144,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(settings, privacy))?;
+    let source = (path.display().to_string(), source);
+    runtime.block_on(serve(settings, privacy, source))?;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(
     settings: Settings,
     privacy: kapsel_core::privacy::PrivacyFile,
+    source: (String, String),
 ) -> anyhow::Result<()> {
     // Bound first: an address in use must not leave a fresh data directory behind.
     let listeners = settings.listen.bind().await?;
@@ -164,6 +166,7 @@ async fn serve(
         .context("cannot apply the database migrations")?;
     let chain_id = settings.store.resolve_chain_id(&store).await?;
     let mut config = settings.server_config(Arc::new(privacy), chain_id);
+    config.console.privacy_source = Some(source);
     if settings.server.public_url.is_none() {
         config.desk.public_url = format!("http://{bound}");
     }

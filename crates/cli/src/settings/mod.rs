@@ -9,6 +9,7 @@
 //! An unknown key in the file is an error at file:line:column, an unknown variable an error
 //! naming the variable; which variables exist follows from the struct, not from a list.
 
+pub mod console;
 pub mod credentials;
 pub mod desk;
 mod env;
@@ -34,6 +35,7 @@ use toml::{Table, Value};
 
 pub use layers::put;
 
+use console::ConsoleSettings;
 use credentials::{ConnectorSettings, DestinationSettings, JobsSettings};
 use desk::DeskSettings;
 use gate::GateSettings;
@@ -68,6 +70,8 @@ pub struct Settings {
     pub jobs: JobsSettings,
     /// The consent gate: write keys and delivery.
     pub gate: GateSettings,
+    /// The privacy lead's console: session lifetimes and sign-in throttling.
+    pub console: ConsoleSettings,
     /// The operator's databases and systems, by the name the privacy file uses for them.
     pub connectors: BTreeMap<String, ConnectorSettings>,
     /// Where events and data are delivered, by the name the privacy file uses for them.
@@ -105,6 +109,7 @@ impl Settings {
         settings.ledger.check()?;
         settings.jobs.check()?;
         settings.gate.check()?;
+        settings.console.check()?;
         Ok(settings)
     }
 

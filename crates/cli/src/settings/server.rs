@@ -223,6 +223,8 @@ impl Settings {
             delivery: self.gate.delivery(),
             jetstream: self.gate.jetstream(),
         };
+        config.console.sessions = self.console.sessions();
+        config.console.throttle = self.console.throttle();
         let jobs = &self.jobs;
         config.retention.every = (jobs.retention_minutes > 0)
             .then(|| std::time::Duration::from_secs(jobs.retention_minutes.saturating_mul(60)));

@@ -43,7 +43,12 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Respondent, Role::PrivacyLead, Role::Admin];
+    pub const ALL: [Role; 4] = [
+        Role::Viewer,
+        Role::Respondent,
+        Role::PrivacyLead,
+        Role::Admin,
+    ];
 
     /// The storage and settings name.
     pub fn as_str(self) -> &'static str {
@@ -101,9 +106,8 @@ mod tests {
             SeeAudit,
             ManageAccounts,
         ];
-        let granted = |role: Role| -> Vec<Permission> {
-            all.into_iter().filter(|p| role.may(*p)).collect()
-        };
+        let granted =
+            |role: Role| -> Vec<Permission> { all.into_iter().filter(|p| role.may(*p)).collect() };
         assert_eq!(granted(Role::Viewer), vec![SeeOverview, SeeEvidence]);
         assert_eq!(
             granted(Role::Respondent),

@@ -89,11 +89,21 @@ fn text(entry: &AuditEntry) -> CanonicalText {
 /// The first place the log is broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditBreak {
-    HashMismatch { seq: i64 },
-    BrokenLink { seq: i64 },
-    SeqGap { expected: i64, found: i64 },
+    HashMismatch {
+        seq: i64,
+    },
+    BrokenLink {
+        seq: i64,
+    },
+    SeqGap {
+        expected: i64,
+        found: i64,
+    },
     /// The log ends elsewhere than the head recorded beside it: entries removed at the end.
-    HeadMismatch { recorded_seq: i64, found_seq: i64 },
+    HeadMismatch {
+        recorded_seq: i64,
+        found_seq: i64,
+    },
 }
 
 impl fmt::Display for AuditBreak {
@@ -119,7 +129,10 @@ impl fmt::Display for AuditBreak {
 
 /// Checks `entries` (in seq order, the whole log) against the head recorded beside them;
 /// the number of entries when whole.
-pub fn verify(entries: &[AuditEntry], recorded_head: Option<(i64, &str)>) -> Result<u64, AuditBreak> {
+pub fn verify(
+    entries: &[AuditEntry],
+    recorded_head: Option<(i64, &str)>,
+) -> Result<u64, AuditBreak> {
     let mut prev = GENESIS_HASH.to_owned();
     for (expected, entry) in (1i64..).zip(entries) {
         if entry.seq != expected {
@@ -196,13 +209,19 @@ mod tests {
         removed.remove(1);
         assert_eq!(
             verify(&removed, head(&entries)),
-            Err(AuditBreak::SeqGap { expected: 2, found: 3 })
+            Err(AuditBreak::SeqGap {
+                expected: 2,
+                found: 3
+            })
         );
 
         let cut = &entries[..3];
         assert_eq!(
             verify(cut, head(&entries)),
-            Err(AuditBreak::HeadMismatch { recorded_seq: 4, found_seq: 3 })
+            Err(AuditBreak::HeadMismatch {
+                recorded_seq: 4,
+                found_seq: 3
+            })
         );
 
         let mut relinked = entries.clone();

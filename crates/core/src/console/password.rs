@@ -64,7 +64,9 @@ pub fn verify(password: &str, stored: &str) -> bool {
         return false;
     }
     match PasswordHash::new(stored) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -100,7 +102,10 @@ mod tests {
     fn a_hash_verifies_its_password_only() {
         let random = CountingRandom::default();
         let stored = hash("korrekt hest batteri", &random).unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("korrekt hest batteri", &stored));
         assert!(!verify("korrekt hest batterI", &stored));
         assert!(!verify("", &stored));
@@ -119,6 +124,9 @@ mod tests {
         assert_eq!(check("ææææææææææææ"), Ok(()));
         let long = "x".repeat(MAX_BYTES + 1);
         assert_eq!(check(&long), Err(PasswordRefused::TooLong(MAX_BYTES + 1)));
-        assert!(!verify(&long, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"));
+        assert!(!verify(
+            &long,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+        ));
     }
 }

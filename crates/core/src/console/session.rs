@@ -43,7 +43,12 @@ pub enum Ended {
 impl SessionPolicy {
     /// Whether a full session created at `created_ms` and last used at `last_seen_ms` is still
     /// valid at `now_ms`.
-    pub fn check(&self, created_ms: Millis, last_seen_ms: Millis, now_ms: Millis) -> Result<(), Ended> {
+    pub fn check(
+        &self,
+        created_ms: Millis,
+        last_seen_ms: Millis,
+        now_ms: Millis,
+    ) -> Result<(), Ended> {
         if now_ms - created_ms >= self.absolute_ms {
             Err(Ended::Absolute)
         } else if now_ms - last_seen_ms >= self.idle_ms {
@@ -114,7 +119,10 @@ mod tests {
     fn sessions_end_when_idle_or_old_whichever_comes_first() {
         let policy = SessionPolicy::default();
         let created = 1_000_000;
-        assert_eq!(policy.check(created, created, created + 29 * MINUTE_MS), Ok(()));
+        assert_eq!(
+            policy.check(created, created, created + 29 * MINUTE_MS),
+            Ok(())
+        );
         assert_eq!(
             policy.check(created, created, created + 30 * MINUTE_MS),
             Err(Ended::Idle)
@@ -125,7 +133,10 @@ mod tests {
             policy.check(created, created + twelve_hours - 1, created + twelve_hours),
             Err(Ended::Absolute)
         );
-        assert_eq!(policy.check_pending(created, created + 4 * MINUTE_MS), Ok(()));
+        assert_eq!(
+            policy.check_pending(created, created + 4 * MINUTE_MS),
+            Ok(())
+        );
         assert_eq!(
             policy.check_pending(created, created + 5 * MINUTE_MS),
             Err(Ended::Absolute)

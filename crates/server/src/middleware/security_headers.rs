@@ -9,6 +9,8 @@
 //!   declared local host). No `X-Frame-Options`, which cannot name several origins.
 //! - The privacy centre (`/sites/{site}/rights…`) is a document whose forms post to itself:
 //!   the document policy with `form-action 'self'`.
+//! - The console (`/console…`) runs no script and loads only its own stylesheet: no inline
+//!   style either, forms post to itself, never framed.
 //! - The demo (`/demo/…`, only with `--demo`) is a website with fake trackers on loopback: its
 //!   scripts, styles and the embed come from its own and the other loopback origin, and its
 //!   embed page may be framed by them.
@@ -27,6 +29,9 @@ const DOCUMENT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-s
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const RIGHTS_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const LOOPBACK_SOURCES: &str = "'self' http://localhost:* http://127.0.0.1:* http://[::1]:*";
@@ -80,7 +85,9 @@ fn apply_html_policy(sites: &Sites, path: &str, headers: &mut HeaderMap) {
         }
         return;
     }
-    let csp = if is_rights_page(path) {
+    let csp = if path == "/console" || path.starts_with("/console/") {
+        CONSOLE_CSP
+    } else if is_rights_page(path) {
         RIGHTS_CSP
     } else {
         DOCUMENT_CSP

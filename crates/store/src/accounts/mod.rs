@@ -81,11 +81,15 @@ pub fn account_name(name: &str) -> String {
 
 pub trait Accounts: Send + Sync {
     /// Adds `account` (its name as [`account_name`] keeps it); false when the name is taken.
-    fn add_account(&self, account: &Account)
-    -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn add_account(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    fn account(&self, name: &str)
-    -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+    fn account(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
 
     /// Every account, by name.
     fn accounts(&self) -> impl Future<Output = Result<Vec<Account>, StoreError>> + Send;
@@ -121,8 +125,10 @@ pub trait Accounts: Send + Sync {
         step: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    fn open_session(&self, session: &Session)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn open_session(
+        &self,
+        session: &Session,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn session(
         &self,
@@ -202,7 +208,10 @@ impl Accounts for Store {
         disabled: bool,
         now_ms: Millis,
     ) -> Result<bool, StoreError> {
-        on_pool!(self, sql::set_disabled(&account_name(name), disabled, now_ms))
+        on_pool!(
+            self,
+            sql::set_disabled(&account_name(name), disabled, now_ms)
+        )
     }
 
     async fn set_totp(

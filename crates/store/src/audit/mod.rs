@@ -48,7 +48,10 @@ impl AuditLog for Store {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        on_pool!(self, sql::page(before.unwrap_or(i64::MAX), i64::from(limit)))
+        on_pool!(
+            self,
+            sql::page(before.unwrap_or(i64::MAX), i64::from(limit))
+        )
     }
 
     async fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {

@@ -18,7 +18,9 @@ use kapsel_store::{
     LedgerRead, Session, SessionStage,
 };
 
-use super::backends::{T0, TestBackend, choice, context, lifetimes, new_id, on_every_backend, start};
+use super::backends::{
+    T0, TestBackend, choice, context, lifetimes, new_id, on_every_backend, start,
+};
 
 on_every_backend!(
     accounts_keep_normalised_names_and_changes_end_sessions,
@@ -54,9 +56,17 @@ fn session(token: &str, account: &str) -> Session {
 
 async fn accounts_keep_normalised_names_and_changes_end_sessions(backend: &TestBackend) {
     let store = &backend.store;
-    assert!(store.add_account(&account(" Kari ", Role::PrivacyLead)).await.unwrap());
     assert!(
-        !store.add_account(&account("KARI", Role::Viewer)).await.unwrap(),
+        store
+            .add_account(&account(" Kari ", Role::PrivacyLead))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_account(&account("KARI", Role::Viewer))
+            .await
+            .unwrap(),
         "the name is taken, whatever its case"
     );
     let kari = store.account("kari").await.unwrap().unwrap();
@@ -72,8 +82,16 @@ async fn accounts_keep_normalised_names_and_changes_end_sessions(backend: &TestB
         T0 + 5,
         "a touch never moves the last use back"
     );
-    assert!(store.set_password("Kari", "$argon2id$new", T0 + 10).await.unwrap());
-    assert!(store.session("t1").await.unwrap().is_none(), "a new password ends sessions");
+    assert!(
+        store
+            .set_password("Kari", "$argon2id$new", T0 + 10)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.session("t1").await.unwrap().is_none(),
+        "a new password ends sessions"
+    );
     assert!(store.session("t2").await.unwrap().is_none());
     assert_eq!(
         store.account("kari").await.unwrap().unwrap().password_hash,
@@ -82,30 +100,67 @@ async fn accounts_keep_normalised_names_and_changes_end_sessions(backend: &TestB
 
     store.open_session(&session("t3", "kari")).await.unwrap();
     assert!(store.set_disabled("kari", true, T0 + 20).await.unwrap());
-    assert!(store.session("t3").await.unwrap().is_none(), "disabling ends sessions");
+    assert!(
+        store.session("t3").await.unwrap().is_none(),
+        "disabling ends sessions"
+    );
     assert!(store.account("kari").await.unwrap().unwrap().disabled);
     assert!(!store.set_disabled("nobody", true, T0).await.unwrap());
 
-    store.add_account(&account("ola", Role::Viewer)).await.unwrap();
+    store
+        .add_account(&account("ola", Role::Viewer))
+        .await
+        .unwrap();
     store.open_session(&session("t4", "ola")).await.unwrap();
     store.open_session(&session("t5", "ola")).await.unwrap();
     assert_eq!(store.end_sessions_of("OLA").await.unwrap(), 2);
-    let names: Vec<String> = store.accounts().await.unwrap().into_iter().map(|a| a.name).collect();
+    let names: Vec<String> = store
+        .accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
     assert_eq!(names, ["kari", "ola"]);
 }
 
 async fn a_totp_step_is_used_once_and_failures_count_per_key(backend: &TestBackend) {
     let store = &backend.store;
-    store.add_account(&account("kari", Role::Admin)).await.unwrap();
-    assert!(store.set_totp("kari", Some(b"0123456789abcdefghij"), T0).await.unwrap());
+    store
+        .add_account(&account("kari", Role::Admin))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_totp("kari", Some(b"0123456789abcdefghij"), T0)
+            .await
+            .unwrap()
+    );
     let kari = store.account("kari").await.unwrap().unwrap();
-    assert_eq!(kari.totp_secret.as_deref(), Some(&b"0123456789abcdefghij"[..]));
+    assert_eq!(
+        kari.totp_secret.as_deref(),
+        Some(&b"0123456789abcdefghij"[..])
+    );
     assert!(store.use_totp_step("kari", 100).await.unwrap());
-    assert!(!store.use_totp_step("kari", 100).await.unwrap(), "used once");
-    assert!(!store.use_totp_step("kari", 99).await.unwrap(), "nor an earlier step");
+    assert!(
+        !store.use_totp_step("kari", 100).await.unwrap(),
+        "used once"
+    );
+    assert!(
+        !store.use_totp_step("kari", 99).await.unwrap(),
+        "nor an earlier step"
+    );
     assert!(store.use_totp_step("kari", 101).await.unwrap());
     assert!(store.set_totp("kari", None, T0).await.unwrap());
-    assert!(store.account("kari").await.unwrap().unwrap().totp_secret.is_none());
+    assert!(
+        store
+            .account("kari")
+            .await
+            .unwrap()
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
 
     let keys = ["account:kari".to_owned(), "prefix:192.0.2.0/24".to_owned()];
     for i in 0..3 {
@@ -113,13 +168,29 @@ async fn a_totp_step_is_used_once_and_failures_count_per_key(backend: &TestBacke
     }
     store.record_failure(&keys[1..], T0 + 5000).await.unwrap();
     assert_eq!(store.failures_since("account:kari", T0).await.unwrap(), 3);
-    assert_eq!(store.failures_since("account:kari", T0 + 1000).await.unwrap(), 2);
-    assert_eq!(store.failures_since("prefix:192.0.2.0/24", T0).await.unwrap(), 4);
+    assert_eq!(
+        store
+            .failures_since("account:kari", T0 + 1000)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .failures_since("prefix:192.0.2.0/24", T0)
+            .await
+            .unwrap(),
+        4
+    );
     assert_eq!(store.failures_since("account:ola", T0).await.unwrap(), 0);
 
     store.open_session(&session("old", "kari")).await.unwrap();
     let removed = store.prune_sign_ins(T0 + 2000, T0 + 1).await.unwrap();
-    assert_eq!(removed, 2 * 2 + 1, "four failures before T0+2s and the idle session");
+    assert_eq!(
+        removed,
+        2 * 2 + 1,
+        "four failures before T0+2s and the idle session"
+    );
     assert_eq!(store.failures_since("account:kari", 0).await.unwrap(), 1);
 }
 
@@ -145,7 +216,11 @@ async fn the_audit_log_stays_one_chain_under_concurrent_writers(backend: &TestBa
         task.await.unwrap();
     }
     let verdict = store.verify_audit().await.unwrap();
-    assert_eq!((verdict.entries, verdict.broken.clone()), (24, None), "{verdict:?}");
+    assert_eq!(
+        (verdict.entries, verdict.broken.clone()),
+        (24, None),
+        "{verdict:?}"
+    );
     assert_eq!(verdict.head.as_ref().map(|h| h.0), Some(24));
     let page = store.audit_page(None, 10).await.unwrap();
     assert_eq!(page.first().map(|e| e.seq), Some(24));
@@ -160,7 +235,9 @@ async fn the_audit_log_stays_one_chain_under_concurrent_writers(backend: &TestBa
         verdict.broken.map(|b| b.to_string()),
         Some("entry 7 was changed".to_owned())
     );
-    backend.raw("DELETE FROM console_audit WHERE seq = 24").await;
+    backend
+        .raw("DELETE FROM console_audit WHERE seq = 24")
+        .await;
     backend
         .raw("UPDATE console_audit SET target = 'www' WHERE seq = 7")
         .await;
@@ -176,7 +253,10 @@ async fn the_audit_log_stays_one_chain_under_concurrent_writers(backend: &TestBa
 async fn recount(
     backend: &TestBackend,
     site: &str,
-) -> (BTreeMap<(i64, String, bool), i64>, BTreeMap<(String, String), (i64, i64)>) {
+) -> (
+    BTreeMap<(i64, String, bool), i64>,
+    BTreeMap<(String, String), (i64, i64)>,
+) {
     let records: Vec<_> = backend
         .store
         .export(ExportFilter {
@@ -193,7 +273,10 @@ async fn recount(
         *daily
             .entry((day, r.choice.action.as_str().to_owned(), r.choice.gpc))
             .or_insert(0) += 1;
-        for (kind, map) in [("category", &r.choice.categories), ("service", &r.choice.services)] {
+        for (kind, map) in [
+            ("category", &r.choice.categories),
+            ("service", &r.choice.services),
+        ] {
             for (item, granted) in map {
                 let e: &mut (i64, i64) =
                     choices.entry((kind.to_owned(), item.clone())).or_default();
@@ -208,7 +291,10 @@ async fn recount(
 async fn counted(
     backend: &TestBackend,
     site: &str,
-) -> (BTreeMap<(i64, String, bool), i64>, BTreeMap<(String, String), (i64, i64)>) {
+) -> (
+    BTreeMap<(i64, String, bool), i64>,
+    BTreeMap<(String, String), (i64, i64)>,
+) {
     let filter = CountFilter {
         site: site.into(),
         from_day: 0,
@@ -261,11 +347,20 @@ async fn the_counters_equal_a_recount_of_the_export(backend: &TestBackend) {
     }
     for site in ["www", "intranet"] {
         let (daily, choices) = recount(backend, site).await;
-        assert_eq!(daily.values().sum::<i64>(), if site == "www" { 160 } else { 80 });
+        assert_eq!(
+            daily.values().sum::<i64>(),
+            if site == "www" { 160 } else { 80 }
+        );
         assert_eq!(counted(backend, site).await, (daily, choices), "{site}");
     }
     let (revisions, languages) = backend.store.count_facets("www").await.unwrap();
-    assert_eq!((revisions, languages), (vec!["rev-1".to_owned()], vec!["en".to_owned(), "nb".to_owned()]));
+    assert_eq!(
+        (revisions, languages),
+        (
+            vec!["rev-1".to_owned()],
+            vec!["en".to_owned(), "nb".to_owned()]
+        )
+    );
     let one_language = CountFilter {
         site: "www".into(),
         from_day: day_of(T0 + DAY_MS),
@@ -281,7 +376,11 @@ async fn the_counters_equal_a_recount_of_the_export(backend: &TestBackend) {
         .iter()
         .map(|d| d.records)
         .sum();
-    assert_eq!(days, 2 * 20, "two days of www's nb records (i even, not divisible by 3)");
+    assert_eq!(
+        days,
+        2 * 20,
+        "two days of www's nb records (i even, not divisible by 3)"
+    );
     shutdown.cancel();
     ledger.stopped().await;
 }
@@ -318,7 +417,9 @@ async fn backfilled(backend: TestBackend) {
     let counts = counted(&backend, "www").await;
     assert_eq!(counts, recount(&backend, "www").await);
     assert_eq!(
-        counts.1.get(&("category".to_owned(), "analytics".to_owned())),
+        counts
+            .1
+            .get(&("category".to_owned(), "analytics".to_owned())),
         Some(&(3, 2))
     );
     backend.finish().await;

@@ -96,7 +96,10 @@ pub(crate) fn tally(records: &[ConsentRecord]) -> Tally<'_> {
             gpc: choice.gpc,
         };
         *tally.daily.entry(key).or_default() += 1;
-        for (kind, map) in [("category", &choice.categories), ("service", &choice.services)] {
+        for (kind, map) in [
+            ("category", &choice.categories),
+            ("service", &choice.services),
+        ] {
             for (item, granted) in map {
                 let key = ChoiceKey {
                     site: &choice.site,
