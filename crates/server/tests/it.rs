@@ -13,6 +13,7 @@ mod it {
     mod clock;
     mod connections;
     mod consent;
+    mod console;
     mod contradictions;
     mod cors;
     mod desk;

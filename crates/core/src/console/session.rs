@@ -89,9 +89,10 @@ impl Default for ThrottlePolicy {
 }
 
 impl ThrottlePolicy {
-    /// The start of the window that ends at `now_ms`: failures at or after it count.
+    /// The start of the window that ends at `now_ms`: failures at or after it count, so a
+    /// failure counts for exactly `window_ms`.
     pub fn window_start(&self, now_ms: Millis) -> Millis {
-        now_ms - self.window_ms
+        now_ms - self.window_ms + 1
     }
 
     /// Whether another attempt may be checked, given the failures counted in the window.
@@ -149,7 +150,7 @@ mod tests {
         assert!(policy.allows(4, 49));
         assert!(!policy.allows(5, 0));
         assert!(!policy.allows(0, 50));
-        assert_eq!(policy.window_start(20 * MINUTE_MS), 5 * MINUTE_MS);
+        assert_eq!(policy.window_start(20 * MINUTE_MS), 5 * MINUTE_MS + 1);
         assert_eq!(account_key(" Kari "), account_key("kari"));
         assert_eq!(prefix_key(Some("192.0.2.0/24")), "prefix:192.0.2.0/24");
         assert_eq!(prefix_key(None), "prefix:unknown");
