@@ -9,6 +9,9 @@
 //! | `kapsel-closed-cases` | a closed case's address and identifiers (its history stays) | 3 years after it closed |
 //! | `kapsel-gate-events` | a gate event's body and subject hashes, once every destination is forwarded or blocked | 7 days after it was received |
 //! | `kapsel-gate-trace` | the gate's decision trace (and what is left of its events) | 13 months after the event was received |
+//! | `kapsel-console-sign-ins` | the console's failed sign-ins (the name typed, the address prefix) and its ended sessions | 30 days |
+//!
+//! The console's audit log is evidence of what operators did and is kept, like the ledger.
 //!
 //! Expired access bundles are deleted by the desk's sweep as soon as they expire; consent
 //! records by `kapsel ledger prune` after their proof period.
@@ -18,7 +21,7 @@ use std::collections::BTreeMap;
 use kapsel_core::Millis;
 use kapsel_core::calendar::add_months_to_instant;
 use kapsel_core::retention::record::{DisposalKind, NewDisposal};
-use kapsel_store::{Leases, OwnData, Retention};
+use kapsel_store::{Accounts, Leases, OwnData, Retention};
 use serde::Serialize;
 
 use crate::retention::{RunError, RunOptions, Runner};
@@ -29,6 +32,7 @@ pub const EXPIRED_LINK_DAYS: i64 = 30;
 pub const CLOSED_CASE_YEARS: i64 = 3;
 pub const GATE_EVENT_DAYS: i64 = 7;
 pub const GATE_TRACE_MONTHS: i64 = 13;
+pub const CONSOLE_SIGN_IN_DAYS: i64 = 30;
 
 /// What one kind's disposal removed.
 #[derive(Debug, Clone, Serialize)]
@@ -71,12 +75,20 @@ impl Runner {
                 now - GATE_EVENT_DAYS * DAY_MS,
             ),
             ("kapsel-gate-trace", "gate_deliveries", trace_cutoff),
+            (
+                "kapsel-console-sign-ins",
+                "console_sign_in_failures",
+                now - CONSOLE_SIGN_IN_DAYS * DAY_MS,
+            ),
         ] {
             let rows = match kind {
                 "kapsel-sent-mail" => self.store.delete_sent_mail(cutoff_ms).await?,
                 "kapsel-expired-links" => self.store.delete_expired_links(cutoff_ms).await?,
                 "kapsel-gate-events" => self.store.empty_settled_events(cutoff_ms).await?,
                 "kapsel-gate-trace" => self.store.delete_gate_trace(cutoff_ms).await?,
+                "kapsel-console-sign-ins" => {
+                    self.store.prune_sign_ins(cutoff_ms, cutoff_ms).await?
+                }
                 _ => self.store.scrub_closed_cases(cutoff_ms).await?,
             };
             if rows == 0 {

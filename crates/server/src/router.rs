@@ -23,7 +23,8 @@ pub fn public(state: AppState, demo: Option<DemoSite>) -> Router {
         .merge(crate::desk::routes(&state))
         .merge(crate::desk::admin::routes())
         .merge(crate::gate::routes(&state))
-        .merge(crate::console::routes(&state));
+        .merge(crate::console::routes(&state))
+        .merge(crate::console::scans::admin_routes());
     if let Some(site) = demo {
         app = app.merge(crate::demo::routes(site));
     }

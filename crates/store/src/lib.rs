@@ -24,15 +24,15 @@
 //! | consent counters per day, kept by the writer | [`ledger::counts`] | [`ConsentCounts`] | [`Store`] |
 //! | console operators, sessions, failed sign-ins | [`accounts`] | [`Accounts`] | [`Store`] |
 //! | what console operators did, hash-chained | [`audit`] | [`AuditLog`] | [`Store`] |
+//! | the scanner's uploaded reports | [`scans`] | [`ScanReports`] | [`Store`] |
 //!
 //! This file owns the [`Store`] handle itself: opening either backend, migrating, closing.
 //! The dialects differ only in their migrations (`migrations/{sqlite,postgres}/`, the same
 //! file names in both; see [`migrations`]). Timestamps are integer milliseconds and ids are
 //! text in both.
 //!
-//! A concern still to come gets the same shape — a module here with its own trait, its own
-//! `sql.rs`, and a migration file pair. Not built yet: `scan_reports`, the scanner's reports,
-//! kept to show a site behaves as declared.
+//! A concern still to come gets the same shape: a module here with its own trait, its own
+//! `sql.rs`, and a migration file pair.
 
 pub mod accounts;
 pub mod audit;
@@ -54,6 +54,7 @@ pub mod outbox;
 pub mod own_data;
 pub mod retention;
 pub mod revisions;
+pub mod scans;
 pub mod suppressions;
 
 use std::path::Path;
@@ -90,6 +91,7 @@ pub use outbox::{MailState, NewMail, Outbox, OutboxError, OutboxMail};
 pub use own_data::OwnData;
 pub use retention::{HoldError, Retention};
 pub use revisions::{PublishedRevision, RevisionProblem, RevisionStore, RevisionsVerdict};
+pub use scans::{ScanReports, StoredScan};
 pub use suppressions::{Suppression, Suppressions};
 
 /// The file name of the SQLite database inside the data directory.

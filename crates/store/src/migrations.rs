@@ -97,6 +97,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0014_console.sql"),
         postgres: include_str!("../migrations/postgres/0014_console.sql"),
     },
+    Source {
+        version: 15,
+        description: "the scanner's uploaded reports",
+        sqlite: include_str!("../migrations/sqlite/0015_scan_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0015_scan_reports.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

@@ -72,6 +72,13 @@ pub struct ScanArgs {
     /// so the choices the scan drives are not recorded as visitors' choices.
     #[arg(long, env = "KAPSEL_SCAN__TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// After the scan, send the report to the Kapsel server at this URL
+    /// (`https://consent.example.no`), which keeps it for the console; needs --config and a site.
+    #[arg(long)]
+    pub upload: Option<Url>,
+    /// The server's admin token, for --upload.
+    #[arg(long, env = "KAPSEL_ADMIN__TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// The Chromium executable.
     #[arg(long, env = "KAPSEL_CHROMIUM", default_value = kapsel_scan::browser::DEFAULT_CHROMIUM)]
     pub chromium: PathBuf,
@@ -107,6 +114,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    if args.upload.is_some() && (site.is_none() || args.admin_token.is_none()) {
+        bail!(
+            "--upload needs --config with the site scanned, and --admin-token (KAPSEL_ADMIN__TOKEN)"
+        );
+    }
     let (catalogue, _) = load_catalogue(args.ocd.as_deref())?;
     let mut options = ScanOptions::new(urls, Arc::new(SystemClock));
     options.max_pages = args.pages.max(1);
@@ -146,6 +158,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(html, kapsel_scan::html::render(&report))
             .with_context(|| format!("cannot write --html {}", html.display()))?;
     }
+    if let (Some(server), Some(token)) = (&args.upload, &args.admin_token) {
+        runtime.block_on(upload(server, token, &report))?;
+    }
     eprint!("{}", summary(&report));
     if args.suggest {
         print!("{}", suggestions(&report, &catalogue));
@@ -163,6 +178,32 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Sends `report` to the server's `POST /v1/admin/scans`.
+async fn upload(
+    server: &Url,
+    token: &str,
+    report: &kapsel_core::scan_report::Report,
+) -> anyhow::Result<()> {
+    let url = server
+        .join("/v1/admin/scans")
+        .context("--upload: not a base URL")?;
+    let response = reqwest::Client::new()
+        .post(url.clone())
+        .bearer_auth(token)
+        .json(report)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .with_context(|| format!("--upload: cannot reach {url}"))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        bail!("--upload: {url} answered {status}: {body}");
+    }
+    eprintln!("uploaded the report to {url}");
+    Ok(())
 }
 
 /// `--site`, or the only site, or the site whose domains contain the first URL's host.

@@ -103,3 +103,73 @@ async fn choices_the_scanner_drives_with_the_token_are_answered_but_not_recorded
         "an unmarked scan records its choices"
     );
 }
+
+/// `kapsel scan --upload` hands its report to the server, which keeps it for the console.
+#[tokio::test]
+async fn an_uploaded_scan_is_kept_by_the_server() {
+    if !chromium_available() {
+        return;
+    }
+    let backend = Backend::sqlite();
+    let mut flags = backend.flags();
+    flags.push("--demo".to_owned());
+    let admin = "fictional-admin-token-for-the-upload-test";
+    let server = Server::start_with_env(
+        EXAMPLE,
+        &flags,
+        &[
+            ("KAPSEL_SCAN__TOKEN", TOKEN),
+            ("KAPSEL_ADMIN__TOKEN", admin),
+        ],
+    );
+    server.wait_healthy().await;
+    let output = kapsel(&[
+        "scan".to_owned(),
+        server.url("/demo/"),
+        "--config".to_owned(),
+        EXAMPLE.to_owned(),
+        "--pages".to_owned(),
+        "1".to_owned(),
+        "--token".to_owned(),
+        TOKEN.to_owned(),
+        "--upload".to_owned(),
+        server.url("/"),
+        "--admin-token".to_owned(),
+        admin.to_owned(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("uploaded the report to"), "{stderr}");
+    let client = reqwest::Client::new();
+    let kept: serde_json::Value = client
+        .get(server.url("/v1/admin/scans"))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scans = kept["scans"].as_array().unwrap();
+    assert_eq!(scans.len(), 1, "{kept}");
+    assert_eq!(scans[0]["site"], "demo");
+    assert_eq!(scans[0]["pages"], 1);
+    assert_eq!(scans[0]["violations"], 0);
+    // Without the token the upload is refused, and a report for an undeclared site too.
+    let refused = client
+        .post(server.url("/v1/admin/scans"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let foreign = client
+        .post(server.url("/v1/admin/scans"))
+        .bearer_auth(admin)
+        .body("{\"schema_version\":1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 422);
+    assert!(server.terminate().success());
+}

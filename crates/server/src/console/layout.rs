@@ -64,10 +64,12 @@ pub fn bare_page(lang: &str, title: &str, main: &str) -> String {
 }
 
 /// The navigation entries: path, words, and the permission that shows them.
-fn entries(w: &Words) -> [(&'static str, &'static str, Permission); 8] {
+fn entries(w: &Words) -> [(&'static str, &'static str, Permission); 10] {
     [
         ("/console", w.overview, Permission::SeeOverview),
         ("/console/ledger", w.ledger, Permission::SeeEvidence),
+        ("/console/revisions", w.revisions, Permission::SeeEvidence),
+        ("/console/scans", w.scans, Permission::SeeEvidence),
         ("/console/requests", w.requests, Permission::SeeCases),
         ("/console/retention", w.retention, Permission::SeeEvidence),
         ("/console/gate", w.gate, Permission::SeeEvidence),

@@ -6,6 +6,8 @@
 //!   out, and out everywhere, throttled per account name and address prefix.
 //! - The pages: [`overview`] (consent rates per day from the ledger writer's counters, with
 //!   [`chart`]'s SVG and a CSV export), [`ledger`] (chains, verification, export, receipts),
+//!   [`revisions`] (published revisions, the change between any two), [`scans`] (the
+//!   scanner's uploaded reports, violations first),
 //!   [`work`] (requests, retention holds, the gate's deliveries and dead letters), and
 //!   [`documents`] (the generated documents, the privacy file read-only, the audit log).
 //! - Every action is recorded in the store's hash-chained audit log ([`audit`]).
@@ -19,6 +21,8 @@ pub mod documents;
 pub mod layout;
 pub mod ledger;
 pub mod overview;
+pub mod revisions;
+pub mod scans;
 pub mod session;
 pub mod sign_in;
 pub mod words;
@@ -97,6 +101,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/ledger", get(ledger::get_ledger))
         .route("/console/ledger/verify", post(ledger::post_verify))
         .route("/console/ledger/export", get(ledger::get_export))
+        .route("/console/revisions", get(revisions::get_revisions))
+        .route("/console/scans", get(scans::get_scans))
         .route("/console/requests", get(work::get_requests))
         .route("/console/requests/{case}", get(work::get_case))
         .route("/console/retention", get(work::get_retention))

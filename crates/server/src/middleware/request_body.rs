@@ -35,6 +35,8 @@ pub async fn check_body(
         // Segment's limit on a batch.
         edge.body_limit
             .max(kapsel_core::gate::message::MAX_BATCH_BYTES)
+    } else if request.uri().path() == crate::console::scans::UPLOAD_PATH {
+        edge.body_limit.max(crate::console::scans::MAX_REPORT_BYTES)
     } else {
         edge.body_limit
     };
