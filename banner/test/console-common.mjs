@@ -191,8 +191,14 @@ export async function startConsole(accounts) {
   { encoding: 'utf8' });
   if (made.status === 0) env.KAPSEL_CONNECTORS__SHOP__URL = `sqlite://${shop}`;
   else console.log('note: python3 could not make the shop database; the retention rule will only warn');
-  await accounts(data);
-  const server = await start({ config, data, env });
+  let server;
+  try {
+    await accounts(data);
+    server = await start({ config, data, env });
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   return {
     server, scratch, data, config, revision: match[1],
     close: async () => {
