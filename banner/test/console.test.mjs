@@ -23,7 +23,7 @@
 //     Requests, a case; the focused element always has a visible outline.
 // 10. hostile values in every form field and query parameter: 4xx (never 5xx; free text is kept
 //     and shown escaped), and no unescaped markup in any answer.
-// 11. with KAPSEL_CONSOLE_SCREENSHOTS=DIR, full-page PNGs at 320 and 1280 px.
+// 11. with KAPSEL_TEST_CONSOLE_SCREENSHOTS=DIR, full-page PNGs at 320 and 1280 px.
 // 12. the language is kept: every console link and form carries ?lang, sign-out too.
 //
 // Sign-in failures are counted: they stay well under the 50 per address prefix of the throttle.
@@ -41,10 +41,8 @@ import {
 } from './console-common.mjs';
 
 const skip = !chromiumAvailable();
-const SHOTS = process.env.KAPSEL_CONSOLE_SCREENSHOTS ?? '';
-// kapsel reads every KAPSEL_* variable as a setting (crates/cli/src/settings/env.rs) and refuses
-// an unknown one, so this test's own variable must not reach `kapsel serve` or `kapsel user`.
-delete process.env.KAPSEL_CONSOLE_SCREENSHOTS;
+// KAPSEL_TEST_* is never read as a setting (crates/cli/src/settings/env.rs).
+const SHOTS = process.env.KAPSEL_TEST_CONSOLE_SCREENSHOTS ?? '';
 
 // Fictional accounts; one password for all (at least 12 characters).
 const PASSWORD = 'fjellvind-konsoll-2026';
@@ -674,9 +672,9 @@ function overflow(page) {
   });
 }
 
-test('11. screenshots (only with KAPSEL_CONSOLE_SCREENSHOTS=DIR)', { skip, timeout: 120_000 }, async () => {
+test('11. screenshots (only with KAPSEL_TEST_CONSOLE_SCREENSHOTS=DIR)', { skip, timeout: 120_000 }, async () => {
   if (!SHOTS) {
-    console.log('KAPSEL_CONSOLE_SCREENSHOTS is not set: no console screenshots taken');
+    console.log('KAPSEL_TEST_CONSOLE_SCREENSHOTS is not set: no console screenshots taken');
     return;
   }
   mkdirSync(SHOTS, { recursive: true });

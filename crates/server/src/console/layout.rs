@@ -130,8 +130,8 @@ pub fn page(operator: &Operator, path: &str, title: &str, main: &str) -> String 
         "{head}<a class=\"skip\" href=\"#main\">{skip}</a>\n<header class=\"top\">\
          <p class=\"brand\">Kapsel · {console}</p>\
          <div class=\"who\"><p>{signed_in_as} <strong>{name}</strong> ({role})</p>\
-         <form method=\"post\" action=\"/console/sign-out\">{hidden}<button class=\"link\">{sign_out}</button></form>\
-         <form method=\"post\" action=\"/console/sign-out-everywhere\">{hidden}<button class=\"link\">{everywhere}</button></form>\
+         <form method=\"post\" action=\"/console/sign-out?lang={lang}\">{hidden}<button class=\"link\">{sign_out}</button></form>\
+         <form method=\"post\" action=\"/console/sign-out-everywhere?lang={lang}\">{hidden}<button class=\"link\">{everywhere}</button></form>\
          </div>{languages}</header>\n{nav}\n<main id=\"main\">\n{main}</main>\n</body>\n</html>\n",
         head = head(lang, title),
         skip = escape(w.skip),

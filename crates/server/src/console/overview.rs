@@ -436,24 +436,15 @@ pub async fn get_overview(
             &rows,
         )
     ));
-    main.push_str(&format!("<h2>{}</h2>\n", escape(w.opt_in_categories)));
-    main.push_str(&choice_table(
-        &console,
-        w.opt_in_categories,
-        "category",
-        &n.choices,
-        lang,
-        w,
-    ));
-    main.push_str(&format!("<h2>{}</h2>\n", escape(w.opt_in_services)));
-    main.push_str(&choice_table(
-        &console,
-        w.opt_in_services,
-        "service",
-        &n.choices,
-        lang,
-        w,
-    ));
+    for (heading, kind) in [
+        (w.opt_in_categories, "category"),
+        (w.opt_in_services, "service"),
+    ] {
+        let table = choice_table(&console, heading, kind, &n.choices, lang, w);
+        if !table.is_empty() {
+            main.push_str(&format!("<h2>{}</h2>\n{table}", escape(heading)));
+        }
+    }
     main.push_str(&format!(
         "<p><a href=\"/console/overview.csv?{}\" download>{}</a></p>\n<p class=\"note\">{}</p>\n<p class=\"note\">{}</p>\n",
         escape(&query_string(&f, lang)),

@@ -109,6 +109,9 @@ pub struct Words {
     pub what: &'static str,
     pub case_work_note: &'static str,
     pub email: &'static str,
+    pub details: &'static str,
+    pub progress: &'static str,
+    pub no_destinations: &'static str,
     pub scans: &'static str,
     pub no_scans: &'static str,
     pub scanned: &'static str,
@@ -299,6 +302,9 @@ static NB: Words = Words {
     violations: "brudd",
     phase: "Fase",
     scan_note: "Rapportene kommer fra «kapsel scan --site NETTSTED --upload URL», som kjører i Chromium.",
+    details: "Detaljer",
+    progress: "Framdrift",
+    no_destinations: "Personvernfilen har ingen mottakere av hendelser.",
     email: "E-post",
     checkpoint: "Siste sjekkpunkt",
 
@@ -319,7 +325,7 @@ static NB: Words = Words {
     active: "Aktivt",
     no_holds: "Ingen sletteforbud.",
     no_rules: "Personvernfilen har ingen lagringsregler.",
-    preview_note: "Forhåndsvis en kjøring uten å slette med «kapsel retention preview».",
+    preview_note: "Forhåndsvis en kjøring uten å slette med «kapsel retention plan».",
 
     destination: "Mottaker",
     forwarded: "Videresendt",
@@ -471,6 +477,9 @@ static NN: Words = Words {
     violations: "brot",
     phase: "Fase",
     scan_note: "Rapportane kjem frå «kapsel scan --site NETTSTAD --upload URL», som køyrer i Chromium.",
+    details: "Detaljar",
+    progress: "Framdrift",
+    no_destinations: "Personvernfila har ingen mottakarar av hendingar.",
     email: "E-post",
     checkpoint: "Siste sjekkpunkt",
 
@@ -491,7 +500,7 @@ static NN: Words = Words {
     active: "Aktivt",
     no_holds: "Ingen slettestopp.",
     no_rules: "Personvernfila har ingen lagringsreglar.",
-    preview_note: "Førehandsvis ei køyring utan å slette med «kapsel retention preview».",
+    preview_note: "Førehandsvis ei køyring utan å slette med «kapsel retention plan».",
 
     destination: "Mottakar",
     forwarded: "Vidaresendt",
@@ -643,6 +652,9 @@ static EN: Words = Words {
     violations: "violations",
     phase: "Phase",
     scan_note: "The reports come from `kapsel scan --site SITE --upload URL`, which runs in Chromium.",
+    details: "Details",
+    progress: "Progress",
+    no_destinations: "The privacy file declares no event destinations.",
     email: "E-mail",
     checkpoint: "Last checkpoint",
 
@@ -663,7 +675,7 @@ static EN: Words = Words {
     active: "Active",
     no_holds: "No holds.",
     no_rules: "The privacy file has no retention rules.",
-    preview_note: "Preview a run without disposing of anything with `kapsel retention preview`.",
+    preview_note: "Preview a run without disposing of anything with `kapsel retention plan`.",
 
     destination: "Destination",
     forwarded: "Forwarded",

@@ -105,7 +105,9 @@ pub async fn get_requests(
     } else {
         main.push_str(&table(
             w.requests,
-            &[w.case, w.right, w.state, w.site, w.received, w.due, w.state],
+            &[
+                w.case, w.right, w.state, w.site, w.received, w.due, w.progress,
+            ],
             &rows,
         ));
     }
@@ -186,7 +188,7 @@ pub async fn get_case(
     main.push_str(&format!("<h2>{}</h2>\n", escape(w.history)));
     main.push_str(&table(
         w.history,
-        &["#", w.when, w.by, w.what, ""],
+        &["#", w.when, w.by, w.what, w.details],
         &history,
     ));
     main.push_str(&format!(
@@ -502,18 +504,22 @@ async fn gate_page(
             escape(notice)
         ));
     }
-    main.push_str(&table(
-        w.gate,
-        &[
-            w.destination,
-            w.forwarded,
-            w.blocked,
-            w.failed_deliveries,
-            w.pending,
-            w.dead_letters,
-        ],
-        &rows,
-    ));
+    if rows.is_empty() {
+        main.push_str(&format!("<p>{}</p>\n", escape(w.no_destinations)));
+    } else {
+        main.push_str(&table(
+            w.gate,
+            &[
+                w.destination,
+                w.forwarded,
+                w.blocked,
+                w.failed_deliveries,
+                w.pending,
+                w.dead_letters,
+            ],
+            &rows,
+        ));
+    }
     let dead = console
         .store
         .trace(&TraceQuery::Dead, 200)
