@@ -57,6 +57,8 @@ pub struct ConsoleConfig {
     /// The privacy file as read (its path and text), shown read-only; `None` when the server
     /// was handed a parsed file only.
     pub privacy_source: Option<(String, String)>,
+    /// Sign-in with OpenID Connect, besides the console's own passwords.
+    pub oidc: Option<crate::console::oidc::OidcConfig>,
 }
 
 /// The consent gate's settings (`[gate]`, `[destinations.ID]`).

@@ -65,7 +65,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{Account, Accounts, Session, SessionStage};
+pub use accounts::{Account, Accounts, OidcPending, Session, SessionStage};
 pub use audit::{AuditLog, AuditVerdict};
 pub use bundles::{Bundles, StoredBundle};
 pub use cases::{CaseError, CaseStore};

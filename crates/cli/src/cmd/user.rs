@@ -1,7 +1,8 @@
 //! `kapsel user`: the console's accounts, made and changed from the terminal, each change
 //! recorded in the console's audit log (actor `cli`).
 //!
-//! - `add NAME --role viewer|respondent|privacy_lead|admin [--totp]`
+//! - `add NAME --role viewer|respondent|privacy_lead|admin [--totp | --no-password]`
+//!   (`--no-password`: signs in with OpenID Connect only)
 //! - `passwd NAME` (ends the account's sessions)
 //! - `disable NAME` (ends its sessions) and `enable NAME`
 //! - `totp NAME [--off]`: a new second factor (prints the secret and an `otpauth://` URI for an
@@ -61,6 +62,10 @@ pub struct AddArgs {
     /// Also set up a TOTP second factor (prints its secret).
     #[arg(long)]
     pub totp: bool,
+    /// No password: the account signs in with OpenID Connect only ([console.oidc]); nothing is
+    /// read from standard input.
+    #[arg(long, conflicts_with = "totp")]
+    pub no_password: bool,
 }
 
 #[derive(Debug, Args)]
@@ -154,7 +159,11 @@ async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
             args.role
         );
     };
-    let password_hash = password::hash(&read_password()?, &OsRandom)?;
+    let password_hash = if args.no_password {
+        password::NO_PASSWORD.to_owned()
+    } else {
+        password::hash(&read_password()?, &OsRandom)?
+    };
     let now = SystemClock.now_ms();
     let secret = args.totp.then(|| totp::new_secret(&OsRandom));
     let store = open(&args.store).await?;

@@ -225,6 +225,8 @@ impl Settings {
         };
         config.console.sessions = self.console.sessions();
         config.console.throttle = self.console.throttle();
+        // Checked when the settings were loaded.
+        config.console.oidc = self.console.oidc().ok().flatten();
         let jobs = &self.jobs;
         config.retention.every = (jobs.retention_minutes > 0)
             .then(|| std::time::Duration::from_secs(jobs.retention_minutes.saturating_mul(60)));

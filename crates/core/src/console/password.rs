@@ -57,8 +57,12 @@ pub fn hash(password: &str, random: &dyn Random) -> Result<String, PasswordRefus
         .map_err(|e| PasswordRefused::Hashing(e.to_string()))
 }
 
+/// What an account without a password (one that signs in with OpenID Connect only) keeps:
+/// no PHC string, so no password matches it.
+pub const NO_PASSWORD: &str = "!";
+
 /// Whether `password` matches the PHC string `stored`. A stored value that does not parse
-/// matches nothing.
+/// (such as [`NO_PASSWORD`]) matches nothing, after the same work as a real check.
 pub fn verify(password: &str, stored: &str) -> bool {
     if password.len() > MAX_BYTES {
         return false;
@@ -67,13 +71,18 @@ pub fn verify(password: &str, stored: &str) -> bool {
         Ok(parsed) => argon2()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
-        Err(_) => false,
+        Err(_) => {
+            verify_unknown(password);
+            false
+        }
     }
 }
 
 /// The work of [`verify`] against a hash no password matches: for a name without an account.
 pub fn verify_unknown(password: &str) {
-    let _ = verify(password, dummy_hash());
+    if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
+        let _ = argon2().verify_password(password.as_bytes(), &parsed);
+    }
 }
 
 /// A hash of a password nobody types, made once (a test checks that it parses, so the work is

@@ -3,7 +3,8 @@
 //!
 //! - [`session`]: the session cookie, the [`session::Operator`] extractor, the same-origin and
 //!   CSRF checks every form passes; [`sign_in`]: signing in (password, then TOTP when set up),
-//!   out, and out everywhere, throttled per account name and address prefix.
+//!   out, and out everywhere, throttled per account name and address prefix; [`oidc`]:
+//!   signing in at an OpenID provider instead.
 //! - The pages: [`overview`] (consent rates per day from the ledger writer's counters, with
 //!   [`chart`]'s SVG and a CSV export), [`ledger`] (chains, verification, export, receipts),
 //!   [`revisions`] (published revisions, the change between any two), [`scans`] (the
@@ -20,6 +21,7 @@ pub mod chart;
 pub mod documents;
 pub mod layout;
 pub mod ledger;
+pub mod oidc;
 pub mod overview;
 pub mod revisions;
 pub mod scans;
@@ -93,6 +95,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/console/sign-in/code",
             get(sign_in::get_code).post(sign_in::post_code),
         )
+        .route("/console/oidc/start", get(oidc::get_start))
+        .route("/console/oidc/callback", get(oidc::get_callback))
         .route("/console/sign-out", post(sign_in::post_sign_out))
         .route(
             "/console/sign-out-everywhere",

@@ -37,7 +37,7 @@ use crate::extract::ClientPrefix;
 /// The longest account name the form takes.
 const MAX_NAME: usize = 64;
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::try_from(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -45,12 +45,19 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 }
 
 fn sign_in_form(
+    console: &ConsoleState,
     lang: &str,
     w: &Words,
     name: &str,
     alert: Option<&str>,
     notice: Option<&str>,
 ) -> String {
+    let oidc = console.config.oidc.as_ref().map_or(String::new(), |oidc| {
+        format!(
+            "<p><a class=\"button\" href=\"/console/oidc/start?lang={lang}\">{}</a></p>\n",
+            escape(&w.sign_in_with.replace("{provider}", &oidc.label))
+        )
+    });
     let alert = alert.map_or(String::new(), |a| {
         format!("<p class=\"alert\" role=\"alert\">{}</p>\n", escape(a))
     });
@@ -63,7 +70,7 @@ fn sign_in_form(
          <input id=\"name\" name=\"name\" autocomplete=\"username\" required maxlength=\"{MAX_NAME}\" value=\"{name}\">\
          <label for=\"password\">{password_label}</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <p><button>{title}</button></p></form>\n",
+         <p><button>{title}</button></p></form>\n{oidc}",
         title = escape(w.sign_in),
         name_label = escape(w.name),
         password_label = escape(w.password),
@@ -107,7 +114,10 @@ pub async fn get_sign_in(
     } else {
         None
     };
-    html(StatusCode::OK, sign_in_form(lang, w, "", None, notice))
+    html(
+        StatusCode::OK,
+        sign_in_form(&console, lang, w, "", None, notice),
+    )
 }
 
 /// Whether the typed name and this prefix may try again now.
@@ -154,7 +164,7 @@ async fn fail(
 }
 
 /// Opens a session of `stage` for `account` under a new token: the response's cookie.
-async fn open(
+pub(super) async fn open(
     console: &ConsoleState,
     account: &str,
     stage: SessionStage,
@@ -212,7 +222,7 @@ pub async fn post_sign_in(
             .map_err(|source| Refusal::Store { lang, source })?;
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            sign_in_form(lang, w, &name, Some(w.throttled), None),
+            sign_in_form(&console, lang, w, &name, Some(w.throttled), None),
         ));
     }
     let account = console
@@ -231,7 +241,7 @@ pub async fn post_sign_in(
         fail(&console, &name, prefix, "sign_in_refused").await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
-            sign_in_form(lang, w, &name, Some(w.wrong_credentials), None),
+            sign_in_form(&console, lang, w, &name, Some(w.wrong_credentials), None),
         ));
     };
     end_presented(&console, &headers).await?;
@@ -323,7 +333,7 @@ pub async fn post_code(
             .map_err(store_failed)?;
         return Ok(html(
             StatusCode::TOO_MANY_REQUESTS,
-            sign_in_form(lang, w, &name, Some(w.throttled), None),
+            sign_in_form(&console, lang, w, &name, Some(w.throttled), None),
         ));
     }
     let account = console.store.account(&name).await.map_err(store_failed)?;

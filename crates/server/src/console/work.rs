@@ -253,7 +253,7 @@ async fn retention_page(
         rows.push(vec![
             format!("<code>{}</code>", escape(&rule.id)),
             format!("{}.{}", escape(&rule.dataset), escape(&rule.table)),
-            escape(&rule.period),
+            format!("<code>{}</code>", escape(&rule.period)),
             escape(&last.map_or_else(|| w.never.to_owned(), when)),
             escape(&next),
             disposed(&records).to_string(),
@@ -314,7 +314,7 @@ async fn retention_page(
     } else {
         main.push_str(&table(
             w.holds,
-            &["Id", w.target, w.who, w.hold_reason, w.hold_until, w.state],
+            &["Id", w.target, w.who, w.hold_reason, w.expires, w.state],
             &hold_rows,
         ));
     }

@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS console_sessions (
 );
 CREATE INDEX IF NOT EXISTS console_sessions_account ON console_sessions (account);
 
+-- OpenID Connect sign-ins under way: the SHA-256 of the state sent to the provider, and the
+-- nonce and PKCE verifier the answer is checked with (taken once, at the callback).
+CREATE TABLE IF NOT EXISTS console_oidc_pending (
+    state_hash TEXT    NOT NULL PRIMARY KEY,
+    nonce      TEXT    NOT NULL,
+    verifier   TEXT    NOT NULL,
+    lang       TEXT    NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+
 -- Failed sign-ins, one row each, keyed 'account:<name typed>' and 'prefix:<address prefix>'.
 CREATE TABLE IF NOT EXISTS console_sign_in_failures (
     key   TEXT    NOT NULL,

@@ -74,6 +74,19 @@ pub struct Session {
     pub prefix: Option<String>,
 }
 
+/// An OpenID Connect sign-in between the redirect to the provider and its callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcPending {
+    /// SHA-256 (hex) of the `state` sent to the provider.
+    pub state_hash: String,
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub verifier: String,
+    /// The console language the sign-in started in.
+    pub lang: String,
+    pub created_ms: Millis,
+}
+
 /// The stored form of an account name: trimmed and lower-cased.
 pub fn account_name(name: &str) -> String {
     name.trim().to_lowercase()
@@ -164,8 +177,20 @@ pub trait Accounts: Send + Sync {
         since_ms: Millis,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Removes failures and sessions that ended before `before_ms` (own-data disposal): how
-    /// many rows went.
+    /// Keeps an OpenID Connect sign-in under way until its callback.
+    fn save_oidc_pending(
+        &self,
+        pending: &OidcPending,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Takes (and removes) the sign-in under way with `state_hash`: it is used once.
+    fn take_oidc_pending(
+        &self,
+        state_hash: &str,
+    ) -> impl Future<Output = Result<Option<OidcPending>, StoreError>> + Send;
+
+    /// Removes failures, sessions and OpenID Connect sign-ins under way that ended before
+    /// `before_ms` (own-data disposal): how many rows went.
     fn prune_sign_ins(
         &self,
         failures_before_ms: Millis,
@@ -257,6 +282,14 @@ impl Accounts for Store {
 
     async fn failures_since(&self, key: &str, since_ms: Millis) -> Result<u32, StoreError> {
         on_pool!(self, sql::failures_since(key, since_ms))
+    }
+
+    async fn save_oidc_pending(&self, pending: &OidcPending) -> Result<(), StoreError> {
+        on_pool!(self, sql::insert_oidc(pending))
+    }
+
+    async fn take_oidc_pending(&self, state_hash: &str) -> Result<Option<OidcPending>, StoreError> {
+        on_pool!(self, sql::take_oidc(state_hash))
     }
 
     async fn prune_sign_ins(

@@ -3,7 +3,7 @@
 crate::backend::per_backend! {
     use sqlx::Row as _;
 
-    use crate::accounts::{Account, Session, role_of, secret_of, stage_of};
+    use crate::accounts::{Account, OidcPending, Session, role_of, secret_of, stage_of};
     use crate::error::StoreError;
 
     const ACCOUNT_COLUMNS: &str = "name, role, password_hash, totp_secret, totp_last_step, \
@@ -233,6 +233,41 @@ crate::backend::per_backend! {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    pub async fn insert_oidc(pool: &Pool, p: &OidcPending) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO console_oidc_pending (state_hash, nonce, verifier, lang, created_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&p.state_hash)
+        .bind(&p.nonce)
+        .bind(&p.verifier)
+        .bind(&p.lang)
+        .bind(p.created_ms)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn take_oidc(pool: &Pool, state_hash: &str) -> Result<Option<OidcPending>, StoreError> {
+        let row = sqlx::query(
+            "DELETE FROM console_oidc_pending WHERE state_hash = $1 \
+             RETURNING state_hash, nonce, verifier, lang, created_ms",
+        )
+        .bind(state_hash)
+        .fetch_optional(pool)
+        .await?;
+        row.map(|r| {
+            Ok(OidcPending {
+                state_hash: r.try_get("state_hash")?,
+                nonce: r.try_get("nonce")?,
+                verifier: r.try_get("verifier")?,
+                lang: r.try_get("lang")?,
+                created_ms: r.try_get("created_ms")?,
+            })
+        })
+        .transpose()
+    }
+
     pub async fn prune(
         pool: &Pool,
         failures_before_ms: i64,
@@ -248,6 +283,11 @@ crate::backend::per_backend! {
             .execute(pool)
             .await?
             .rows_affected();
-        Ok(failures + sessions)
+        let pending = sqlx::query("DELETE FROM console_oidc_pending WHERE created_ms < $1")
+            .bind(failures_before_ms)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(failures + sessions + pending)
     }
 }
