@@ -21,11 +21,7 @@ use kapsel_store::{Checkpoints, ExportFilter, LedgerRead, LedgerVerify};
 use super::layout::{escape, page, table, when};
 use super::session::Operator;
 use super::words::{Words, words};
-use super::{ConsoleState, Refusal, html};
-
-fn store_failed(lang: &'static str) -> impl Fn(kapsel_store::StoreError) -> Refusal {
-    move |source| Refusal::Store { lang, source }
-}
+use super::{ConsoleState, Refusal, html, store_failed};
 
 /// The chains' heads as a table.
 async fn heads(console: &ConsoleState, w: &Words, lang: &'static str) -> Result<String, Refusal> {

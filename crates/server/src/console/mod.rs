@@ -5,11 +5,12 @@
 //!   CSRF checks every form passes; [`sign_in`]: signing in (password, then TOTP when set up),
 //!   out, and out everywhere, throttled per account name and address prefix; [`oidc`]:
 //!   signing in at an OpenID provider instead.
-//! - The pages: [`overview`] (consent rates per day from the ledger writer's counters, with
-//!   [`chart`]'s SVG and a CSV export), [`ledger`] (chains, verification, export, receipts),
+//! - The pages: [`overview`] (consent rates per day from the ledger writer's counters, folded
+//!   by [`rates`], with [`chart`]'s SVG and a CSV export), [`ledger`] (chains, verification, export, receipts),
 //!   [`revisions`] (published revisions, the change between any two), [`scans`] (the
 //!   scanner's uploaded reports, violations first),
-//!   [`work`] (requests, retention holds, the gate's deliveries and dead letters), and
+//!   [`requests`] (the inbox by legal deadline, case pages), [`holds`] (retention rules, runs
+//!   and holds), [`deliveries`] (the gate's deliveries and dead letters), and
 //!   [`documents`] (the generated documents, the privacy file read-only, the audit log).
 //! - Every action is recorded in the store's hash-chained audit log ([`audit`]).
 //!
@@ -18,17 +19,20 @@
 //! `middleware::security_headers`).
 
 pub mod chart;
+pub mod deliveries;
 pub mod documents;
+pub mod holds;
 pub mod layout;
 pub mod ledger;
 pub mod oidc;
 pub mod overview;
+pub mod rates;
+pub mod requests;
 pub mod revisions;
 pub mod scans;
 pub mod session;
 pub mod sign_in;
 pub mod words;
-pub mod work;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,16 +111,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/ledger/export", get(ledger::get_export))
         .route("/console/revisions", get(revisions::get_revisions))
         .route("/console/scans", get(scans::get_scans))
-        .route("/console/requests", get(work::get_requests))
-        .route("/console/requests/{case}", get(work::get_case))
-        .route("/console/retention", get(work::get_retention))
-        .route("/console/retention/holds", post(work::post_hold))
+        .route("/console/requests", get(requests::get_requests))
+        .route("/console/requests/{case}", get(requests::get_case))
+        .route("/console/retention", get(holds::get_retention))
+        .route("/console/retention/holds", post(holds::post_hold))
         .route(
             "/console/retention/holds/{id}/release",
-            post(work::post_release),
+            post(holds::post_release),
         )
-        .route("/console/gate", get(work::get_gate))
-        .route("/console/gate/replay", post(work::post_replay))
+        .route("/console/gate", get(deliveries::get_gate))
+        .route("/console/gate/replay", post(deliveries::post_replay))
         .route("/console/documents", get(documents::get_documents))
         .route("/console/documents/ropa", get(documents::get_ropa))
         .route("/console/privacy-file", get(documents::get_privacy_file))
@@ -142,6 +146,11 @@ pub fn language(sites: &Sites, query: &HashMap<String, String>) -> &'static str 
         .iter()
         .find_map(|l| LANGUAGES.into_iter().find(|c| *c == l.as_str()))
         .unwrap_or("en")
+}
+
+/// The refusal for a failed store call, in the page's language.
+pub fn store_failed(lang: &'static str) -> impl Fn(StoreError) -> Refusal {
+    move |source| Refusal::Store { lang, source }
 }
 
 /// An HTML answer no cache keeps.

@@ -9,7 +9,9 @@
 //! - `GET /console/oidc/callback` checks that the state is the one this browser was given,
 //!   takes the pending sign-in, exchanges the code and checks the ID token. The account is the
 //!   one named by the configured claim (`email`, which must not be unverified, or
-//!   `preferred_username`); it must exist (`kapsel user add`) and be enabled. The provider
+//!   `preferred_username`), from the ID token or else from UserInfo (whose subject must be the
+//!   token's); it must exist (`kapsel user add`) and be enabled. A session the browser brought
+//!   is ended, as at a password sign-in. The provider
 //!   handles second factors; the console's TOTP is not asked again.
 //! - The answer is a page that moves on to the overview by itself (`<meta http-equiv=refresh>`,
 //!   no script): the `Strict` session cookie is sent from there on, because that navigation
@@ -24,15 +26,17 @@ use axum::response::{IntoResponse, Response};
 
 use kapsel_core::Secret;
 use kapsel_store::{Accounts, OidcPending, SessionStage};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 
 use super::layout::{bare_page, escape};
 use super::session::{new_token, token_hash};
-use super::sign_in::{open, with_cookie};
+use super::sign_in::{end_presented, open, with_cookie};
 use super::words::words;
 use super::{ConsoleState, LANGUAGES, Refusal, html, language};
 use crate::extract::ClientPrefix;
@@ -175,6 +179,29 @@ pub async fn get_start(
     ))
 }
 
+/// The account's name from the claims (of the ID token or of UserInfo): `None` when the claim
+/// is not there, `Some(Err)` when the provider says the e-mail address is not verified.
+fn account_claim(
+    claim: AccountClaim,
+    email: Option<&openidconnect::EndUserEmail>,
+    email_verified: Option<bool>,
+    username: Option<&openidconnect::EndUserUsername>,
+) -> Option<Result<String, String>> {
+    match claim {
+        AccountClaim::Email => {
+            let email = email?;
+            if email_verified == Some(false) {
+                Some(Err(
+                    "the provider says the e-mail address is not verified".to_owned()
+                ))
+            } else {
+                Some(Ok(email.as_str().to_owned()))
+            }
+        }
+        AccountClaim::PreferredUsername => username.map(|u| Ok(u.as_str().to_owned())),
+    }
+}
+
 fn state_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -230,10 +257,14 @@ pub async fn get_callback(
         return Ok(refused(lang, w.oidc_refused));
     };
     let clock = console.clock.clone();
+    // Err((whether the provider could not be reached, why)).
     let identity = async {
-        let http = http_client()?;
-        let metadata = metadata(config, &http).await?;
-        let redirect = RedirectUrl::new(config.redirect_url.clone()).map_err(|e| e.to_string())?;
+        let unreachable = |why: String| (true, why);
+        let refused_because = |why: String| (false, why);
+        let http = http_client().map_err(unreachable)?;
+        let metadata = metadata(config, &http).await.map_err(unreachable)?;
+        let redirect = RedirectUrl::new(config.redirect_url.clone())
+            .map_err(|e| refused_because(e.to_string()))?;
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(config.client_id.clone()),
@@ -245,42 +276,70 @@ pub async fn get_callback(
         .set_redirect_uri(redirect);
         let tokens = client
             .exchange_code(AuthorizationCode::new(code.clone()))
-            .map_err(|e| e.to_string())?
+            .map_err(|e| refused_because(e.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
             .request_async(&http)
             .await
-            .map_err(|e| format!("the token request failed: {e}"))?;
-        let id_token = tokens.id_token().ok_or("the provider sent no ID token")?;
+            .map_err(|e| refused_because(format!("the token request failed: {e}")))?;
+        let id_token = tokens
+            .id_token()
+            .ok_or_else(|| refused_because("the provider sent no ID token".to_owned()))?;
         let verifier = client.id_token_verifier().set_time_fn(move || {
             chrono::DateTime::<chrono::Utc>::from_timestamp_millis(clock.now_ms())
                 .unwrap_or_default()
         });
         let claims = id_token
             .claims(&verifier, &Nonce::new(pending.nonce.clone()))
-            .map_err(|e| format!("the ID token does not verify: {e}"))?;
-        let name = match config.claim {
-            AccountClaim::Email => {
-                if claims.email_verified() == Some(false) {
-                    return Err("the provider says the e-mail address is not verified".to_owned());
-                }
-                claims.email().map(|e| e.as_str().to_owned())
-            }
-            AccountClaim::PreferredUsername => {
-                claims.preferred_username().map(|u| u.as_str().to_owned())
+            .map_err(|e| refused_because(format!("the ID token does not verify: {e}")))?;
+        let from_token = account_claim(
+            config.claim,
+            claims.email(),
+            claims.email_verified(),
+            claims.preferred_username(),
+        );
+        let claim = match from_token {
+            Some(claim) => claim,
+            // OpenID Connect Core 5.4: a provider may give the scope's claims at UserInfo only.
+            None => {
+                let info: CoreUserInfoClaims = client
+                    .user_info(
+                        tokens.access_token().clone(),
+                        Some(claims.subject().clone()),
+                    )
+                    .map_err(|e| refused_because(format!("no UserInfo endpoint: {e}")))?
+                    .request_async(&http)
+                    .await
+                    .map_err(|e| refused_because(format!("the UserInfo request failed: {e}")))?;
+                account_claim(
+                    config.claim,
+                    info.email(),
+                    info.email_verified(),
+                    info.preferred_username(),
+                )
+                .ok_or_else(|| {
+                    refused_because(
+                        "neither the ID token nor UserInfo names the account".to_owned(),
+                    )
+                })?
             }
         };
-        name.ok_or_else(|| "the ID token has no claim naming the account".to_owned())
+        claim.map_err(refused_because)
     }
     .await;
     let name = match identity {
         Ok(name) => kapsel_store::accounts::account_name(&name),
-        Err(why) => {
+        Err((unreachable, why)) => {
             tracing::warn!(error = %why, "console: OpenID Connect sign-in refused");
             console
                 .audit("oidc", "sign_in_refused", &why, prefix)
                 .await
                 .map_err(|source| Refusal::Store { lang, source })?;
-            return Ok(refused(lang, w.oidc_refused));
+            let words_for = if unreachable {
+                w.oidc_unavailable
+            } else {
+                w.oidc_refused
+            };
+            return Ok(refused(lang, words_for));
         }
     };
     let account = console
@@ -301,7 +360,8 @@ pub async fn get_callback(
             .map_err(|source| Refusal::Store { lang, source })?;
         return Ok(refused(lang, w.oidc_no_account));
     };
-    let (token, _) = open(&console, &account.name, SessionStage::Full, prefix).await?;
+    end_presented(&console, &headers, lang).await?;
+    let (token, _) = open(&console, &account.name, SessionStage::Full, prefix, lang).await?;
     console
         .audit(
             &format!("account:{}", account.name),

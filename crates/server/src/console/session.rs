@@ -30,6 +30,8 @@ use kapsel_store::{Account, Accounts, Session, SessionStage};
 use super::{ConsoleState, LANGUAGES, Refusal, language};
 use crate::extract::ClientPrefix;
 
+/// How stale a session's recorded last use may get before a request moves it.
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
 /// The session cookie's name.
 pub const COOKIE: &str = "kapsel_console";
 /// Most fields a console form may have, and most bytes in one.
@@ -128,14 +130,16 @@ impl Operator {
     pub fn check_form(&self, body: &[u8]) -> Result<Form, Refusal> {
         let form = Form::parse(body, self.lang)?;
         let sent = form.get("csrf").unwrap_or_default();
-        if !constant_time_eq(sent.as_bytes(), self.session.csrf_token.as_bytes()) {
+        if !tokens_match(sent, &self.session.csrf_token) {
             return Err(Refusal::Csrf { lang: self.lang });
         }
         Ok(form)
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether a presented token is `expected`, in time independent of where they differ.
+pub fn tokens_match(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -243,11 +247,15 @@ where
                 .map_err(store_failed)?;
             return Err(Refusal::SignIn { lang, ended: true });
         };
-        console
-            .store
-            .touch_session(&hash, now)
-            .await
-            .map_err(store_failed)?;
+        // The last use is written at most once a minute: a page view is a read, and the idle
+        // timeout is counted in minutes.
+        if now - session.last_seen_ms >= TOUCH_EVERY_MS {
+            console
+                .store
+                .touch_session(&hash, now)
+                .await
+                .map_err(store_failed)?;
+        }
         let prefix = parts
             .extensions
             .get::<ClientPrefix>()

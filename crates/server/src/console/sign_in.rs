@@ -125,8 +125,8 @@ async fn throttled(
     console: &ConsoleState,
     name: &str,
     prefix: Option<&str>,
+    lang: &'static str,
 ) -> Result<bool, Refusal> {
-    let lang = "en";
     let since = console.config.throttle.window_start(console.clock.now_ms());
     let account = console
         .store
@@ -146,8 +146,8 @@ async fn fail(
     name: &str,
     prefix: Option<&str>,
     why: &str,
+    lang: &'static str,
 ) -> Result<(), Refusal> {
-    let lang = "en";
     let store_failed = |source| Refusal::Store { lang, source };
     console
         .store
@@ -169,6 +169,7 @@ pub(super) async fn open(
     account: &str,
     stage: SessionStage,
     prefix: Option<&str>,
+    lang: &'static str,
 ) -> Result<(String, Session), Refusal> {
     let token = new_token(console.random.as_ref());
     let now = console.clock.now_ms();
@@ -185,18 +186,22 @@ pub(super) async fn open(
         .store
         .open_session(&session)
         .await
-        .map_err(|source| Refusal::Store { lang: "en", source })?;
+        .map_err(|source| Refusal::Store { lang, source })?;
     Ok((token, session))
 }
 
 /// Ends the session the browser presented, if any: a sign-in never continues one.
-async fn end_presented(console: &ConsoleState, headers: &HeaderMap) -> Result<(), Refusal> {
+pub(super) async fn end_presented(
+    console: &ConsoleState,
+    headers: &HeaderMap,
+    lang: &'static str,
+) -> Result<(), Refusal> {
     if let Some(token) = presented_token(headers) {
         console
             .store
             .end_session(&token_hash(&token))
             .await
-            .map_err(|source| Refusal::Store { lang: "en", source })?;
+            .map_err(|source| Refusal::Store { lang, source })?;
     }
     Ok(())
 }
@@ -215,7 +220,7 @@ pub async fn post_sign_in(
     let name = form.required("name", MAX_NAME, lang)?;
     let typed = form.get("password").unwrap_or_default();
     let name = kapsel_store::accounts::account_name(&name);
-    if throttled(&console, &name, prefix).await? {
+    if throttled(&console, &name, prefix, lang).await? {
         console
             .audit(&format!("unknown:{name}"), "sign_in_throttled", "", prefix)
             .await
@@ -238,21 +243,21 @@ pub async fn post_sign_in(
         }
     };
     let Some(account) = account.filter(|_| accepted) else {
-        fail(&console, &name, prefix, "sign_in_refused").await?;
+        fail(&console, &name, prefix, "sign_in_refused", lang).await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
             sign_in_form(&console, lang, w, &name, Some(w.wrong_credentials), None),
         ));
     };
-    end_presented(&console, &headers).await?;
+    end_presented(&console, &headers, lang).await?;
     if account.totp_secret.is_some() {
-        let (token, _) = open(&console, &account.name, SessionStage::Pending, prefix).await?;
+        let (token, _) = open(&console, &account.name, SessionStage::Pending, prefix, lang).await?;
         return Ok(with_cookie(
             see_other(&format!("/console/sign-in/code?lang={lang}")),
             &set_cookie(&token),
         ));
     }
-    let (token, _) = open(&console, &account.name, SessionStage::Full, prefix).await?;
+    let (token, _) = open(&console, &account.name, SessionStage::Full, prefix, lang).await?;
     console
         .audit(&format!("account:{}", account.name), "sign_in", "", prefix)
         .await
@@ -317,11 +322,11 @@ pub async fn post_code(
         return Err(Refusal::SignIn { lang, ended: true });
     };
     let form = Form::parse(&body, lang)?;
-    if form.get("csrf") != Some(session.csrf_token.as_str()) {
+    if !super::session::tokens_match(form.get("csrf").unwrap_or_default(), &session.csrf_token) {
         return Err(Refusal::Csrf { lang });
     }
     let name = session.account.clone();
-    if throttled(&console, &name, prefix).await? {
+    if throttled(&console, &name, prefix, lang).await? {
         console
             .store
             .end_session(&session.token_hash)
@@ -356,7 +361,7 @@ pub async fn post_code(
         None => false,
     };
     if !used {
-        fail(&console, &name, prefix, "sign_in_code_refused").await?;
+        fail(&console, &name, prefix, "sign_in_code_refused", lang).await?;
         return Ok(html(
             StatusCode::UNAUTHORIZED,
             code_form(lang, w, &session.csrf_token, Some(w.wrong_code)),
@@ -367,7 +372,7 @@ pub async fn post_code(
         .end_session(&session.token_hash)
         .await
         .map_err(store_failed)?;
-    let (token, _) = open(&console, &name, SessionStage::Full, prefix).await?;
+    let (token, _) = open(&console, &name, SessionStage::Full, prefix, lang).await?;
     console
         .audit(&format!("account:{name}"), "sign_in", "totp", prefix)
         .await

@@ -15,7 +15,7 @@ use kapsel_core::console::audit::NewAuditEntry;
 use kapsel_store::ledger::counts::{DAY_MS, day_of};
 use kapsel_store::{
     Account, Accounts, AuditLog, ConsentCounts, CountFilter, ExportFilter, LedgerAppend,
-    LedgerRead, Session, SessionStage,
+    LedgerRead, OidcPending, Session, SessionStage,
 };
 
 use super::backends::{
@@ -184,12 +184,38 @@ async fn a_totp_step_is_used_once_and_failures_count_per_key(backend: &TestBacke
     );
     assert_eq!(store.failures_since("account:ola", T0).await.unwrap(), 0);
 
+    // An OpenID Connect sign-in under way is taken once.
+    let pending = OidcPending {
+        state_hash: "s1".into(),
+        nonce: "n1".into(),
+        verifier: "v1".into(),
+        lang: "nn".into(),
+        created_ms: T0,
+    };
+    store.save_oidc_pending(&pending).await.unwrap();
+    assert_eq!(
+        store.take_oidc_pending("s1").await.unwrap(),
+        Some(pending.clone())
+    );
+    assert_eq!(
+        store.take_oidc_pending("s1").await.unwrap(),
+        None,
+        "used once"
+    );
+    store
+        .save_oidc_pending(&OidcPending {
+            state_hash: "s2".into(),
+            ..pending
+        })
+        .await
+        .unwrap();
+
     store.open_session(&session("old", "kari")).await.unwrap();
     let removed = store.prune_sign_ins(T0 + 2000, T0 + 1).await.unwrap();
     assert_eq!(
         removed,
-        2 * 2 + 1,
-        "four failures before T0+2s and the idle session"
+        2 * 2 + 1 + 1,
+        "four failures before T0+2s, the idle session and the stale sign-in under way"
     );
     assert_eq!(store.failures_since("account:kari", 0).await.unwrap(), 1);
 }
