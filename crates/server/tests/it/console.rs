@@ -88,7 +88,7 @@ fn choice(server: &TestServer, site: &str, i: usize) -> Value {
     let (action, analytics, marketing) = match i % 3 {
         0 => ("accept_all", true, true),
         1 => ("reject_all", false, false),
-        _ => ("custom", i % 2 == 0, false),
+        _ => ("custom", i.is_multiple_of(2), false),
     };
     let mut services = serde_json::Map::new();
     if site == "www" {
@@ -97,7 +97,7 @@ fn choice(server: &TestServer, site: &str, i: usize) -> Value {
     json!({
         "site": site,
         "revision": server.revision(site),
-        "language": if i % 4 == 0 { "en" } else { "nb" },
+        "language": if i.is_multiple_of(4) { "en" } else { "nb" },
         "action": action,
         "categories": {
             "necessary": true,
