@@ -35,7 +35,7 @@ use openidconnect::{
 };
 
 use super::layout::{bare_page, escape};
-use super::session::{new_token, token_hash};
+use super::session::{cookie_value, new_token, token_hash};
 use super::sign_in::{end_presented, open, with_cookie};
 use super::words::words;
 use super::{ConsoleState, LANGUAGES, Refusal, html, language};
@@ -202,17 +202,6 @@ fn account_claim(
     }
 }
 
-fn state_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == STATE_COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
 pub async fn get_callback(
     State(console): State<Arc<ConsoleState>>,
     ClientPrefix(prefix): ClientPrefix,
@@ -224,7 +213,8 @@ pub async fn get_callback(
         return Err(Refusal::NotFound { lang: fallback });
     };
     let prefix = prefix.as_deref();
-    let (Some(state), Some(cookie)) = (query.get("state"), state_cookie(&headers)) else {
+    let (Some(state), Some(cookie)) = (query.get("state"), cookie_value(&headers, STATE_COOKIE))
+    else {
         return Ok(refused(fallback, words(fallback).oidc_refused));
     };
     if state.len() != cookie.len() || token_hash(state) != token_hash(&cookie) {

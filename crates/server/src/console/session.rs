@@ -60,21 +60,25 @@ pub fn clear_cookie() -> String {
     format!("{COOKIE}=; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
-/// The session token the request carries, if it looks like one.
-pub fn presented_token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` in the request, the first when sent twice.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|t| {
-            t.len() == 43
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+}
+
+/// The session token the request carries, if it looks like one.
+pub fn presented_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE).filter(|t| {
+        t.len() == 43
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// The query string as a map (the first of repeated names).
