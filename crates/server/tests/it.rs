@@ -14,6 +14,7 @@ mod it {
     mod connections;
     mod consent;
     mod console;
+    mod console_pages;
     mod contradictions;
     mod cors;
     mod desk;
