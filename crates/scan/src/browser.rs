@@ -63,6 +63,9 @@ pub struct Chromium {
     _profile: tempfile_dir::TempProfile,
 }
 
+/// How long Chromium may take to start and announce its DevTools address.
+const LAUNCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Chromium {
     /// Starts Chromium headless with a throw-away profile directory, keeping `ahead` fresh tabs
     /// prepared.
@@ -80,6 +83,9 @@ impl Chromium {
             .new_headless_mode()
             .args(SWITCHES)
             .arg(("disable-features", DISABLED_FEATURES.join(",").as_str()))
+            // chromiumoxide waits 20 s for the DevTools address by default; on a loaded machine
+            // (a test suite starting several browsers on two cores) Chromium has taken longer.
+            .launch_timeout(LAUNCH_TIMEOUT)
             .build()
             .map_err(ScanError::Launch)?;
         let (browser, mut handler) = Browser::launch(config)
