@@ -103,6 +103,12 @@ const SOURCES: &[Source] = &[
         sqlite: include_str!("../migrations/sqlite/0015_scan_reports.sql"),
         postgres: include_str!("../migrations/postgres/0015_scan_reports.sql"),
     },
+    Source {
+        version: 16,
+        description: "the banner's daily view counters",
+        sqlite: include_str!("../migrations/sqlite/0016_banner_views.sql"),
+        postgres: include_str!("../migrations/postgres/0016_banner_views.sql"),
+    },
 ];
 
 /// The SQL dialect of a backend.

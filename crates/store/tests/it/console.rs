@@ -2,7 +2,7 @@
 //! password change or a disable ends sessions, a TOTP step used once), failed sign-ins counted
 //! per key and window, the hash-chained audit log under concurrent writers, and the consent
 //! counters the ledger writer keeps, which equal a recount of the export (also after the
-//! migration that backfills them).
+//! migration that backfills them), and the banner's view counters beside them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use kapsel_core::ManualClock;
 use kapsel_core::consent::ConsentAction;
 use kapsel_core::console::Role;
 use kapsel_core::console::audit::NewAuditEntry;
-use kapsel_store::ledger::counts::{DAY_MS, day_of};
+use kapsel_store::ledger::counts::{BannerView, DAY_MS, ViewCount, ViewEvent, day_of};
 use kapsel_store::{
     Account, Accounts, AuditLog, ConsentCounts, CountFilter, ExportFilter, LedgerAppend,
     LedgerRead, OidcPending, Session, SessionStage,
@@ -27,6 +27,7 @@ on_every_backend!(
     a_totp_step_is_used_once_and_failures_count_per_key,
     the_audit_log_stays_one_chain_under_concurrent_writers,
     the_counters_equal_a_recount_of_the_export,
+    banner_views_add_up_per_day_and_are_filters,
 );
 
 fn account(name: &str, role: Role) -> Account {
@@ -462,4 +463,68 @@ async fn migration_backfills_the_consent_counters_on_postgres() {
     if let Some(backend) = TestBackend::postgres_at(test, 13).await {
         backfilled(backend).await;
     }
+}
+
+async fn banner_views_add_up_per_day_and_are_filters(backend: &TestBackend) {
+    let store = &backend.store;
+    let view = |day: i64, revision: &str, language: &str, event| BannerView {
+        site: "www".into(),
+        revision: revision.into(),
+        language: language.into(),
+        event,
+        at_ms: T0 + day * DAY_MS + 60_000,
+    };
+    // Two batches, the second adding to rows the first made.
+    let first = vec![
+        view(0, "r1", "nb", ViewEvent::Shown),
+        view(0, "r1", "nb", ViewEvent::Shown),
+        view(0, "r1", "nb", ViewEvent::Ignored),
+        view(1, "r1", "en", ViewEvent::Shown),
+    ];
+    store.add_banner_views(&first).await.unwrap();
+    store
+        .add_banner_views(&[
+            view(0, "r1", "nb", ViewEvent::Shown),
+            view(1, "r2", "nn", ViewEvent::Ignored),
+        ])
+        .await
+        .unwrap();
+    store.add_banner_views(&[]).await.unwrap();
+    let day0 = day_of(T0);
+    let filter = |revision: Option<&str>, language: Option<&str>| CountFilter {
+        site: "www".into(),
+        from_day: day0,
+        to_day: day0 + 6,
+        revision: revision.map(str::to_owned),
+        language: language.map(str::to_owned),
+    };
+    let count = |day: i64, shown: i64, ignored: i64| ViewCount {
+        day: day0 + day,
+        shown,
+        ignored,
+    };
+    assert_eq!(
+        store.view_counts(&filter(None, None)).await.unwrap(),
+        vec![count(0, 3, 1), count(1, 1, 1)]
+    );
+    assert_eq!(
+        store.view_counts(&filter(Some("r2"), None)).await.unwrap(),
+        vec![count(1, 0, 1)]
+    );
+    assert_eq!(
+        store.view_counts(&filter(None, Some("en"))).await.unwrap(),
+        vec![count(1, 1, 0)]
+    );
+    let other_site = CountFilter {
+        site: "intranet".into(),
+        ..filter(None, None)
+    };
+    assert!(store.view_counts(&other_site).await.unwrap().is_empty());
+    // Views alone make their revision and language filters of the overview.
+    let (revisions, languages) = store.count_facets("www").await.unwrap();
+    assert_eq!(revisions, vec!["r1".to_owned(), "r2".to_owned()]);
+    assert_eq!(
+        languages,
+        vec!["en".to_owned(), "nb".to_owned(), "nn".to_owned()]
+    );
 }

@@ -4,6 +4,10 @@
 //! (`write::sql`), so the counters always equal a recount of the records; the console's
 //! overview reads them through [`ConsentCounts`] instead of scanning the ledger per view.
 //! A ledger prune removes records but keeps the counts.
+//!
+//! Beside them, the banner's own counters ([`BannerView`]): how often the first layer was
+//! shown, and how often a visitor left it open without choosing. They come from the banner,
+//! not from records, and are added in batches by the server ([`ConsentCounts::add_banner_views`]).
 
 pub(crate) mod sql;
 
@@ -82,6 +86,65 @@ pub(crate) struct Tally<'a> {
     pub choices: BTreeMap<ChoiceKey<'a>, (i64, i64)>,
 }
 
+/// What the banner reports of one page view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ViewEvent {
+    /// The first layer was shown.
+    Shown,
+    /// The visitor left the page with the first layer open and no choice made.
+    Ignored,
+}
+
+impl ViewEvent {
+    pub fn parse(name: &str) -> Option<ViewEvent> {
+        match name {
+            "shown" => Some(ViewEvent::Shown),
+            "ignored" => Some(ViewEvent::Ignored),
+            _ => None,
+        }
+    }
+}
+
+/// One report of the banner, already checked against the privacy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BannerView {
+    pub site: String,
+    pub revision: String,
+    pub language: String,
+    pub event: ViewEvent,
+    pub at_ms: i64,
+}
+
+/// Banner views on one day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewCount {
+    pub day: i64,
+    pub shown: i64,
+    pub ignored: i64,
+}
+
+/// The key of a `banner_views_daily` row.
+pub(crate) type ViewKey<'a> = (&'a str, i64, &'a str, &'a str);
+
+/// A batch of views folded into (shown, ignored) per row.
+pub(crate) fn view_tally(views: &[BannerView]) -> BTreeMap<ViewKey<'_>, (i64, i64)> {
+    let mut tally: BTreeMap<ViewKey<'_>, (i64, i64)> = BTreeMap::new();
+    for view in views {
+        let key = (
+            view.site.as_str(),
+            day_of(view.at_ms),
+            view.revision.as_str(),
+            view.language.as_str(),
+        );
+        let counts = tally.entry(key).or_default();
+        match view.event {
+            ViewEvent::Shown => counts.0 += 1,
+            ViewEvent::Ignored => counts.1 += 1,
+        }
+    }
+    tally
+}
+
 pub(crate) fn tally(records: &[ConsentRecord]) -> Tally<'_> {
     let mut tally = Tally::default();
     for record in records {
@@ -131,7 +194,20 @@ pub trait ConsentCounts: Send + Sync {
         filter: &CountFilter,
     ) -> impl Future<Output = Result<Vec<ChoiceCount>, StoreError>> + Send;
 
-    /// The revisions and languages `site` has counts for (the overview's filters).
+    /// Adds a batch of the banner's views in one transaction: all of them or none.
+    fn add_banner_views(
+        &self,
+        views: &[BannerView],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Banner views per day under `filter`, by day (days without any left out).
+    fn view_counts(
+        &self,
+        filter: &CountFilter,
+    ) -> impl Future<Output = Result<Vec<ViewCount>, StoreError>> + Send;
+
+    /// The revisions and languages `site` has counts for, of records or of banner views (the
+    /// overview's filters).
     fn count_facets(
         &self,
         site: &str,
@@ -145,6 +221,17 @@ impl ConsentCounts for Store {
 
     async fn choice_counts(&self, filter: &CountFilter) -> Result<Vec<ChoiceCount>, StoreError> {
         on_pool!(self, sql::choices(filter))
+    }
+
+    async fn add_banner_views(&self, views: &[BannerView]) -> Result<(), StoreError> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, sql::add_views(views))
+    }
+
+    async fn view_counts(&self, filter: &CountFilter) -> Result<Vec<ViewCount>, StoreError> {
+        on_pool!(self, sql::views(filter))
     }
 
     async fn count_facets(&self, site: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {

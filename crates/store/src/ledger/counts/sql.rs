@@ -20,7 +20,9 @@ crate::backend::per_backend! {
     use sqlx::Row as _;
 
     use crate::error::StoreError;
-    use crate::ledger::counts::{ChoiceCount, CountFilter, DayCount};
+    use crate::ledger::counts::{
+        BannerView, ChoiceCount, CountFilter, DayCount, ViewCount, view_tally,
+    };
 
     fn push_filter<'a>(q: &mut sqlx::QueryBuilder<'a, Db>, filter: &'a CountFilter) {
         q.push(" WHERE site = ")
@@ -78,8 +80,9 @@ crate::backend::per_backend! {
 
     pub async fn facets(pool: &Pool, site: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let revisions = sqlx::query(
-            "SELECT revision FROM consent_daily WHERE site = $1 GROUP BY revision \
-             ORDER BY MIN(day), revision",
+            "SELECT revision FROM (SELECT revision, day FROM consent_daily WHERE site = $1 \
+             UNION ALL SELECT revision, day FROM banner_views_daily WHERE site = $1) AS counted \
+             GROUP BY revision ORDER BY MIN(day), revision",
         )
         .bind(site)
         .fetch_all(pool)
@@ -88,7 +91,8 @@ crate::backend::per_backend! {
         .map(|r| r.try_get("revision"))
         .collect::<Result<Vec<String>, _>>()?;
         let languages = sqlx::query(
-            "SELECT DISTINCT language FROM consent_daily WHERE site = $1 ORDER BY language",
+            "SELECT language FROM consent_daily WHERE site = $1 \
+             UNION SELECT language FROM banner_views_daily WHERE site = $1 ORDER BY language",
         )
         .bind(site)
         .fetch_all(pool)
@@ -97,5 +101,48 @@ crate::backend::per_backend! {
         .map(|r| r.try_get("language"))
         .collect::<Result<Vec<String>, _>>()?;
         Ok((revisions, languages))
+    }
+
+    pub async fn add_views(pool: &Pool, views: &[BannerView]) -> Result<(), StoreError> {
+        let tally = view_tally(views);
+        let mut tx = pool.begin().await?;
+        for ((site, day, revision, language), (shown, ignored)) in tally {
+            sqlx::query(
+                "INSERT INTO banner_views_daily (site, day, revision, language, shown, ignored) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (site, day, revision, language) DO UPDATE SET \
+                 shown = banner_views_daily.shown + excluded.shown, \
+                 ignored = banner_views_daily.ignored + excluded.ignored",
+            )
+            .bind(site)
+            .bind(day)
+            .bind(revision)
+            .bind(language)
+            .bind(shown)
+            .bind(ignored)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn views(pool: &Pool, filter: &CountFilter) -> Result<Vec<ViewCount>, StoreError> {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT day, CAST(SUM(shown) AS BIGINT) AS shown, CAST(SUM(ignored) AS BIGINT) AS ignored \
+             FROM banner_views_daily",
+        );
+        push_filter(&mut q, filter);
+        q.push(" GROUP BY day ORDER BY day");
+        let rows = q.build().fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ViewCount {
+                    day: r.try_get("day")?,
+                    shown: r.try_get("shown")?,
+                    ignored: r.try_get("ignored")?,
+                })
+            })
+            .collect()
     }
 }
