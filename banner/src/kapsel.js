@@ -14,7 +14,7 @@
     dl = w.dataLayer = w.dataLayer || [], svcById = {}, catById = {}, listeners = [], ran = new Set(),
     // A browser privacy signal that presets marketing to off: GPC, or Do Not Track when the site asks.
     signal = C.gpc ? nav.globalPrivacyControl === true ? 'gpc' : C.dnt && nav.doNotTrack === '1' ? 'dnt' : '' : '';
-  let chain = Promise.resolve(), bannerEl, centre, loading, spacer, opener, floatEl, started;
+  let chain = Promise.resolve(), bannerEl, centre, loading, spacer, opener, floatEl, started, shown, chose;
   C.services.forEach((s) => { svcById[s.id] = s; });
   C.categories.forEach((c) => { catById[c.id] = c; });
   function gtag() { dl.push(arguments); }
@@ -132,6 +132,7 @@
   // A choice: store it, clean up what is no longer allowed, tell the page, record it. `ask`: a
   // single embed or service was allowed, which leaves the first layer's question open.
   const choose = (action, g, ask) => {
+    chose = 1;
     const withdrawn = consent().services.some((id) => !allowed(id, g));
     if (signal && action === 'accept_all') action = 'gpc';
     if (withdrawn) action = g.size ? 'custom' : 'withdraw';
@@ -290,9 +291,18 @@
   new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => {
     if (n.nodeType === 1 && (started || n.tagName === 'IFRAME')) gate(n);
   }))).observe(de, { childList: true, subtree: true });
+  // Counting, for the site's own statistics: the first layer shown, and left open without a
+  // choice when the visitor leaves the page (sendBeacon, with no identifier and no body).
+  const count = (event) => {
+    try {
+      nav.sendBeacon(new URL(C.views, base).href + '?' + new URLSearchParams({ site: C.site, revision: C.revision, language: lang, event }));
+    } catch (e) { /* counting never stands in the visitor's way */ }
+  };
+  w.addEventListener('pagehide', () => { if (shown && bannerEl && !chose) { shown = 0; count('ignored'); } });
+  w.addEventListener('pageshow', (e) => { if (e.persisted && bannerEl && !chose && !shown) { shown = 1; count('shown'); } });
   const start = () => {
     started = 1;
-    if (!decided) showBanner();
+    if (!decided) { showBanner(); shown = 1; count('shown'); }
     if (me && me.hasAttribute('data-kapsel-floating')) { // shown once the banner is gone
       floatEl = h('button', { type: 'button', class: 'kapsel-float', 'data-kapsel-open': true, 'aria-label': ui('centre'), hidden: !!bannerEl }, '⚙');
       mount(floatEl);

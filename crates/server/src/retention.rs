@@ -55,6 +55,22 @@ impl Default for RetentionConfig {
 /// How often the ledger is pruned: each prune verifies every chain first.
 const LEDGER_PRUNE_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// The retention runner on the server's store, clock, privacy file and connections (the
+/// schedule's and the console's dry run's).
+pub fn runner(desk: &DeskState) -> Runner {
+    Runner {
+        store: desk.store.clone(),
+        clock: desk.clock.clone(),
+        file: desk.sites.privacy.clone(),
+        connectors: desk.connectors.urls(),
+        key: desk
+            .key
+            .as_ref()
+            .map(|k| k.expose().as_bytes().to_vec())
+            .unwrap_or_default(),
+    }
+}
+
 pub async fn run(
     desk: Arc<DeskState>,
     signing_key: Arc<SigningKey>,
@@ -66,17 +82,7 @@ pub async fn run(
     options.actor = "server".into();
     options.holder.clone_from(&desk.instance);
     options.confirm = false;
-    let runner = Runner {
-        store: desk.store.clone(),
-        clock: desk.clock.clone(),
-        file: desk.sites.privacy.clone(),
-        connectors: desk.connectors.urls(),
-        key: desk
-            .key
-            .as_ref()
-            .map(|k| k.expose().as_bytes().to_vec())
-            .unwrap_or_default(),
-    };
+    let runner = runner(&desk);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pruned_at: Option<i64> = None;

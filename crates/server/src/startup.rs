@@ -297,6 +297,7 @@ async fn prepare(
             body_limit: limits.body_bytes,
             signer,
             scan_token,
+            views: crate::consent::views::ViewCounter::start(store.clone()),
         }),
         desk,
         pages: Arc::new(PagesState {

@@ -70,6 +70,8 @@ pub struct ConsentState {
     pub signer: crate::consent::signer::ReceiptSigner,
     /// `[scan] token`: choices sent with it are answered but not recorded (`consent::scan`).
     pub scan_token: Option<kapsel_core::Secret>,
+    /// The banner's view counters, added in group commits.
+    pub views: crate::consent::views::ViewCounter,
 }
 
 /// The document pages' state: the sites and their kept revisions.

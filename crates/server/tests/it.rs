@@ -15,6 +15,7 @@ mod it {
     mod consent;
     mod console;
     mod console_pages;
+    mod console_work;
     mod contradictions;
     mod cors;
     mod desk;

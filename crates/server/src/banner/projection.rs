@@ -40,6 +40,8 @@ pub const DETAIL_TEXT_KEYS: [&str; 12] = [
 ];
 /// Where the script posts choices, relative to the script's own URL.
 pub const CONSENT_API_PATH: &str = "/v1/consent";
+/// Where the script counts its first layer shown or ignored (`consent::views`).
+pub const VIEWS_API_PATH: &str = "/v1/banner-views";
 /// The only schemes a link from the privacy file may have in the banner.
 const SAFE_SCHEMES: [&str; 3] = ["https", "http", "mailto"];
 
@@ -48,6 +50,8 @@ pub struct BannerConfig<'a> {
     pub site: &'a str,
     pub revision: &'a str,
     pub api: &'static str,
+    /// Where the first layer's views are counted, relative to this script.
+    pub views: &'static str,
     /// The preference centre's script, relative to this one (`&lang=` is added by the banner).
     pub details: String,
     /// The file's languages; the first is the default.
@@ -136,6 +140,7 @@ pub fn project<'a>(
         site: &site.id,
         revision: facts.revision,
         api: CONSENT_API_PATH,
+        views: VIEWS_API_PATH,
         details: format!(
             "/s/{}/centre.js?rev={}&v={}",
             site.id, facts.revision, facts.details_tag

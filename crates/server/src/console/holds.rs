@@ -95,10 +95,12 @@ async fn retention_page(
             &rows,
         ));
     }
-    main.push_str(&format!(
-        "<p class=\"note\">{}</p>\n",
-        escape(w.preview_note)
-    ));
+    if !privacy.retention.is_empty() {
+        main.push_str(&format!(
+            "<p><a class=\"button\" href=\"/console/retention/plan?lang={lang}\">{}</a></p>\n",
+            escape(w.retention_plan_show)
+        ));
+    }
 
     let manage = operator.may(Permission::ManageHolds);
     let holds = console.store.holds().await.map_err(store_failed(lang))?;

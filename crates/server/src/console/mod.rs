@@ -5,19 +5,21 @@
 //!   CSRF checks every form passes; [`sign_in`]: signing in (password, then TOTP when set up),
 //!   out, and out everywhere, throttled per account name and address prefix; [`oidc`]:
 //!   signing in at an OpenID provider instead.
-//! - The pages: [`overview`] (consent rates per day from the ledger writer's counters, folded
-//!   by [`rates`], with [`chart`]'s SVG and a CSV export), [`ledger`] (chains, verification, export, receipts),
-//!   [`revisions`] (published revisions, the change between any two), [`scans`] (the
-//!   scanner's uploaded reports, violations first),
-//!   [`requests`] (the inbox by legal deadline, case pages), [`holds`] (retention rules, runs
-//!   and holds), [`deliveries`] (the gate's deliveries and dead letters), and
-//!   [`documents`] (the generated documents, the privacy file read-only, the audit log).
+//! - The pages: [`overview`] (consent rates per day from the ledger writer's and the banner's
+//!   counters, folded by [`rates`], with [`chart`]'s SVG and a CSV export), [`ledger`]
+//!   (chains, verification, export, receipts), [`revisions`] (published revisions, the change
+//!   between any two), [`scans`] (the scanner's reports, violations first), [`requests`] (the
+//!   inbox by legal deadline), [`case`] (a case, its dry run and its actions), [`holds`]
+//!   (retention rules, runs and holds) and [`retention_plan`] (their dry run), [`deliveries`]
+//!   (the gate's deliveries and dead letters), and [`documents`] (the generated documents, the
+//!   privacy file read-only, the audit log).
 //! - Every action is recorded in the store's hash-chained audit log ([`audit`]).
 //!
 //! The console's cookie has `Path=/console`, so a browser never sends it to the banner's or the
 //! consent API's endpoints; the pages' Content-Security-Policy allows no script at all (see
 //! `middleware::security_headers`).
 
+pub mod case;
 pub mod chart;
 pub mod deliveries;
 pub mod documents;
@@ -28,6 +30,7 @@ pub mod oidc;
 pub mod overview;
 pub mod rates;
 pub mod requests;
+pub mod retention_plan;
 pub mod revisions;
 pub mod scans;
 pub mod session;
@@ -112,8 +115,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/revisions", get(revisions::get_revisions))
         .route("/console/scans", get(scans::get_scans))
         .route("/console/requests", get(requests::get_requests))
-        .route("/console/requests/{case}", get(requests::get_case))
+        .route(
+            "/console/requests/{case}",
+            get(case::get_case).post(case::post_case),
+        )
+        .route("/console/requests/{case}/dry-run", get(case::get_dry_run))
         .route("/console/retention", get(holds::get_retention))
+        .route("/console/retention/plan", get(retention_plan::get_plan))
         .route("/console/retention/holds", post(holds::post_hold))
         .route(
             "/console/retention/holds/{id}/release",

@@ -4,8 +4,8 @@
 //!
 //! Shown: choices per day by action (accept all, custom, reject all, withdrawn, and the rest:
 //! GPC-only records and renewals), the GPC share, and per category and service how often it
-//! was decided and granted. Banner views are not counted by Kapsel, so neither views nor
-//! ignored banners are shown; the page says so.
+//! was decided and granted; beside them, how often the banner's first layer was shown and how
+//! often it was left open without a choice (ignored), as the banner reports them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -158,6 +158,7 @@ pub async fn get_overview(
         sum(|d| d.withdraw),
         sum(|d| d.gpc),
     );
+    let (shown, ignored) = (sum(|d| d.shown), sum(|d| d.ignored));
     let site_name = console
         .sites
         .privacy
@@ -174,7 +175,8 @@ pub async fn get_overview(
          <li>{}<strong>{total}</strong></li>\
          <li>{}<strong>{}</strong></li><li>{}<strong>{}</strong></li>\
          <li>{}<strong>{}</strong></li><li>{}<strong>{withdraw}</strong></li>\
-         <li>{}<strong>{}</strong></li></ul>\n",
+         <li>{}<strong>{}</strong></li>\
+         <li>{}<strong>{shown}</strong></li><li>{}<strong>{}</strong></li></ul>\n",
         escape(w.choices),
         escape(w.accept_all),
         percent(accept, total),
@@ -185,6 +187,9 @@ pub async fn get_overview(
         escape(w.withdrawn),
         escape(w.gpc_share),
         percent(gpc, total),
+        escape(w.banner_shown),
+        escape(w.ignored_share),
+        percent(ignored, shown),
     ));
     if total == 0 {
         main.push_str(&format!(
@@ -232,6 +237,8 @@ pub async fn get_overview(
                 d.withdraw.to_string(),
                 d.other.to_string(),
                 percent(d.gpc, d.total()),
+                d.shown.to_string(),
+                d.ignored.to_string(),
             ]
         })
         .collect();
@@ -247,7 +254,9 @@ pub async fn get_overview(
                 w.reject_all,
                 w.withdrawn,
                 w.other_records,
-                w.gpc_share
+                w.gpc_share,
+                w.banner_shown,
+                w.ignored,
             ],
             &rows,
         )
@@ -266,7 +275,7 @@ pub async fn get_overview(
         escape(&query_string(&f, lang)),
         escape(w.csv),
         escape(w.days_in_utc),
-        escape(w.not_counted),
+        escape(w.views_note),
     ));
     Ok(html(
         StatusCode::OK,
@@ -285,11 +294,12 @@ pub async fn get_csv(
     let f = filters(&console, &query, lang).await?;
     let n = numbers(&console, &f, lang).await?;
     let mut csv = String::from(
-        "day,site,revision,language,total,accept_all,custom,reject_all,withdraw,other,gpc\n",
+        "day,site,revision,language,total,accept_all,custom,reject_all,withdraw,other,gpc,\
+         banner_shown,ignored\n",
     );
     for d in &n.days {
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             day_label(d.day),
             f.site,
             f.revision.as_deref().unwrap_or("all"),
@@ -300,7 +310,9 @@ pub async fn get_csv(
             d.reject,
             d.withdraw,
             d.other,
-            d.gpc
+            d.gpc,
+            d.shown,
+            d.ignored
         ));
     }
     console

@@ -1,6 +1,7 @@
 //! The overview's numbers: its filters checked against the privacy file and the counters'
-//! own revisions and languages, and the counters (`kapsel_store::ConsentCounts`, kept by the
-//! ledger writer) folded into one row per day of the period, empty days included.
+//! own revisions and languages, and the counters (`kapsel_store::ConsentCounts`: the records'
+//! kept by the ledger writer, the banner's views by `consent::views`) folded into one row per
+//! day of the period, empty days included.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,6 +34,9 @@ pub struct Day {
     /// GPC-only records and renewals.
     pub other: i64,
     pub gpc: i64,
+    /// The banner's first layer shown, and left open without a choice.
+    pub shown: i64,
+    pub ignored: i64,
 }
 
 impl Day {
@@ -154,6 +158,17 @@ pub async fn numbers(
         }
         if count.gpc {
             day.gpc += count.records;
+        }
+    }
+    let views = console
+        .store
+        .view_counts(&filter)
+        .await
+        .map_err(store_failed)?;
+    for view in views {
+        if let Some(day) = by_day.get_mut(&view.day) {
+            day.shown += view.shown;
+            day.ignored += view.ignored;
         }
     }
     Ok(Numbers {

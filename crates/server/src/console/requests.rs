@@ -1,21 +1,20 @@
 //! `GET /console/requests`: open cases, the soonest legal end first, counted as overdue, due
-//! within seven days, and on track; `GET /console/requests/{case}`: a case and its history.
+//! within seven days, and on track (a case's own page is [`super::case`]).
 //! Respondents and up: cases hold requesters' data.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use kapsel_core::console::Permission;
-use kapsel_core::desk::CaseEventKind;
 use kapsel_store::{CaseError, CaseStore};
 
-use super::layout::{escape, facts_list, page, table, when};
+use super::layout::{escape, page, table, when};
 use super::session::Operator;
 use super::words::words;
-use super::{ConsoleState, Refusal, html, store_failed};
+use super::{ConsoleState, Refusal, html};
 use crate::desk::texts::{right_words, state_words};
 
 const WEEK_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -100,85 +99,5 @@ pub async fn get_requests(
     Ok(html(
         StatusCode::OK,
         page(&operator, "/console/requests", w.requests, &main),
-    ))
-}
-
-fn detail_text(kind: &CaseEventKind) -> String {
-    kind.detail()
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-pub async fn get_case(
-    State(console): State<Arc<ConsoleState>>,
-    operator: Operator,
-    Path(case_id): Path<String>,
-) -> Result<Response, Refusal> {
-    operator.require(Permission::SeeCases)?;
-    let lang = operator.lang;
-    let w = words(lang);
-    if !kapsel_core::consent::is_receipt_id(&case_id) {
-        return Err(Refusal::NotFound { lang });
-    }
-    let case = console
-        .store
-        .case(&case_id)
-        .await
-        .map_err(case_failed(lang))?;
-    let events = console
-        .store
-        .events(&case_id)
-        .await
-        .map_err(case_failed(lang))?;
-    console
-        .audit(
-            &operator.actor(),
-            "view_case",
-            &case_id,
-            operator.prefix.as_deref(),
-        )
-        .await
-        .map_err(store_failed(lang))?;
-    let facts = [
-        (w.right, right_words(lang, case.right).0.to_owned()),
-        (w.state, state_words(lang, case.state).to_owned()),
-        (w.site, case.site.clone()),
-        (w.email, case.email.clone()),
-        (w.received, when(case.received_ms)),
-        (w.due, case.dates.legal_due.to_string()),
-    ];
-    let history: Vec<Vec<String>> = events
-        .iter()
-        .map(|e| {
-            vec![
-                e.seq.to_string(),
-                escape(&when(e.at_ms)),
-                escape(&e.actor),
-                escape(e.kind.name()),
-                escape(&detail_text(&e.kind)),
-            ]
-        })
-        .collect();
-    let mut main = format!(
-        "<h1>{} <code>{}</code></h1>\n",
-        escape(w.case),
-        escape(&case.id)
-    );
-    main.push_str(&facts_list(&facts));
-    main.push_str(&format!("<h2>{}</h2>\n", escape(w.history)));
-    main.push_str(&table(
-        w.history,
-        &["#", w.when, w.by, w.what, w.details],
-        &history,
-    ));
-    main.push_str(&format!(
-        "<p class=\"note\">{}</p>\n",
-        escape(w.case_work_note)
-    ));
-    Ok(html(
-        StatusCode::OK,
-        page(&operator, "/console/requests", w.case, &main),
     ))
 }

@@ -15,6 +15,7 @@
 //! requests in [`lapse`]. The rules of cases and links are `kapsel_core::desk`'s
 //! and the store's; this module checks input, picks words ([`texts`]) and renders ([`page`]).
 
+pub mod actions;
 pub mod admin;
 pub mod connectors;
 pub mod delivery;

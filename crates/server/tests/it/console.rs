@@ -15,14 +15,14 @@ const PASSWORD: &str = "korrekt hest batteri stift";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const MINUTE_MS: i64 = 60 * 1000;
 
-fn client() -> reqwest::Client {
+pub(super) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-async fn add(server: &TestServer, name: &str, role: Role) {
+pub(super) async fn add(server: &TestServer, name: &str, role: Role) {
     let now = server.clock.now_ms();
     let added = server
         .store
@@ -42,7 +42,7 @@ async fn add(server: &TestServer, name: &str, role: Role) {
 }
 
 /// Signs in; the session cookie (`kapsel_console=…`).
-async fn sign_in(server: &TestServer, name: &str) -> String {
+pub(super) async fn sign_in(server: &TestServer, name: &str) -> String {
     let response = client()
         .post(server.url("/console/sign-in?lang=en"))
         .form(&[("name", name), ("password", PASSWORD)])
@@ -64,7 +64,7 @@ async fn sign_in(server: &TestServer, name: &str) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn get(server: &TestServer, cookie: &str, path: &str) -> reqwest::Response {
+pub(super) async fn get(server: &TestServer, cookie: &str, path: &str) -> reqwest::Response {
     client()
         .get(server.url(path))
         .header("cookie", cookie)
@@ -74,7 +74,7 @@ async fn get(server: &TestServer, cookie: &str, path: &str) -> reqwest::Response
 }
 
 /// The page's form token.
-async fn csrf(server: &TestServer, cookie: &str) -> String {
+pub(super) async fn csrf(server: &TestServer, cookie: &str) -> String {
     let page = get(server, cookie, "/console/retention?lang=en")
         .await
         .text()

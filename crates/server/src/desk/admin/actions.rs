@@ -1,5 +1,5 @@
-//! The admin API's actions on a case: each one event (with its notice mailed where the law
-//! asks for one), a manual task done, or a rectification previewed or applied.
+//! The admin API's actions on a case: the JSON bodies of [`crate::desk::actions`], and a
+//! rectification previewed or applied.
 
 use std::sync::Arc;
 
@@ -9,57 +9,21 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use kapsel_core::desk::token::{DEFAULT_STATUS_TTL_MS, TokenPurpose};
-use kapsel_core::desk::{
-    Case, CaseEventKind, CaseState, ErasureGround, NewCaseEvent, Right, StepAction, VerifyMethod,
-};
-use kapsel_core::privacy::Engine;
-use kapsel_store::{Bundles, CaseStore, DeskLinks};
+use kapsel_core::desk::{CaseState, Right, StepAction};
 
 use super::{ADMIN, body, case_json, load};
-use crate::desk::work::{self, case_problem, subject_of};
-use crate::desk::{DeskState, TARGET_RULE, mail};
+use crate::desk::DeskState;
+use crate::desk::actions::{self, CaseAction};
+use crate::desk::work::{self, subject_of};
 use crate::error::ApiError;
 use crate::extract::AdminBearer;
 
-/// Appends `kind` by the admin and answers with the case after it.
-async fn act(desk: &DeskState, id: &str, kind: CaseEventKind) -> Result<Case, ApiError> {
-    let event = NewCaseEvent {
-        at_ms: desk.clock.now_ms(),
-        actor: ADMIN.to_owned(),
-        kind,
-    };
-    Ok(desk
-        .store
-        .append_event(id, event, TARGET_RULE)
-        .await
-        .map_err(|e| case_problem(id, e))?
-        .0)
-}
-
-/// A status link for the requester's mail.
-async fn status_link(desk: &DeskState, case: &Case) -> Result<String, ApiError> {
-    let token = desk
-        .store
-        .issue_link(
-            &case.id,
-            TokenPurpose::Status,
-            desk.clock.now_ms(),
-            DEFAULT_STATUS_TTL_MS,
-            desk.random.as_ref(),
-        )
-        .await?;
-    Ok(format!(
-        "{}/sites/{}/rights/status?t={}&lang={}",
-        desk.public_url,
-        case.site,
-        token.expose(),
-        case.lang
+/// Carries out the action by the admin and answers with the case after it.
+async fn act(desk: &DeskState, id: &str, action: CaseAction) -> Result<Json<Value>, ApiError> {
+    let case = actions::carry_out(desk, id, ADMIN, action).await?;
+    Ok(Json(
+        json!({ "case": case_json(&case, desk.clock.now_ms()) }),
     ))
-}
-
-fn answer(desk: &DeskState, case: &Case) -> Json<Value> {
-    Json(json!({ "case": case_json(case, desk.clock.now_ms()) }))
 }
 
 #[derive(Deserialize)]
@@ -74,18 +38,7 @@ pub(super) async fn verify(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let NoteBody { note } = body(&bytes, &["note"])?;
-    let case = act(
-        &desk,
-        &id,
-        CaseEventKind::Verified {
-            method: VerifyMethod::OtherMeans,
-            note,
-        },
-    )
-    .await?;
-    let link = status_link(&desk, &case).await?;
-    mail::send_verified(&desk, &case, &link).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Verify { note }).await
 }
 
 #[derive(Deserialize)]
@@ -101,18 +54,7 @@ pub(super) async fn extend(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let ExtendBody { months, reason } = body(&bytes, &["months", "reason"])?;
-    let case = act(
-        &desk,
-        &id,
-        CaseEventKind::Extended {
-            months,
-            reason: reason.clone(),
-        },
-    )
-    .await?;
-    let link = status_link(&desk, &case).await?;
-    mail::send_extended(&desk, &case, months, &reason, &link).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Extend { months, reason }).await
 }
 
 #[derive(Deserialize)]
@@ -128,24 +70,8 @@ pub(super) async fn refuse(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let RefuseBody { reason, ground } = body(&bytes, &["reason", "ground"])?;
-    let ground = match ground.as_deref() {
-        None => None,
-        Some(name) => Some(ErasureGround::parse(name).ok_or_else(|| {
-            let names: Vec<&str> = ErasureGround::ALL.iter().map(|g| g.as_str()).collect();
-            ApiError::field("ground", format!("must be one of {}", names.join(", ")))
-        })?),
-    };
-    let case = act(
-        &desk,
-        &id,
-        CaseEventKind::Refused {
-            reason: reason.clone(),
-            ground,
-        },
-    )
-    .await?;
-    mail::send_refused(&desk, &case, &reason, ground).await?;
-    Ok(answer(&desk, &case))
+    let ground = ground.as_deref().map(actions::ground).transpose()?;
+    act(&desk, &id, CaseAction::Refuse { reason, ground }).await
 }
 
 pub(super) async fn complete(
@@ -155,48 +81,7 @@ pub(super) async fn complete(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     body::<Value>(&bytes, &[])?;
-    let (case, history) = load(&desk, &id).await?;
-    if case.state == CaseState::InProgress {
-        let missing = work::missing_before_completion(&desk.sites.privacy, &case, &history);
-        if !missing.is_empty() {
-            return Err(ApiError::Conflict {
-                field: "case".to_owned(),
-                message: format!("not everything is done: {}", missing.join("; ")),
-            });
-        }
-    }
-    if case.state == CaseState::InProgress
-        && matches!(case.right, Right::Access | Right::Portability)
-    {
-        start_download_period(&desk, &case).await?;
-    }
-    let case = act(&desk, &id, CaseEventKind::Completed).await?;
-    let link = status_link(&desk, &case).await?;
-    mail::send_completed(&desk, &case, &link).await?;
-    Ok(answer(&desk, &case))
-}
-
-/// The bundle can be downloaded for the whole period from the answer on; a bundle that
-/// expired before the case was completed must be made again.
-async fn start_download_period(desk: &DeskState, case: &Case) -> Result<(), ApiError> {
-    let now = desk.clock.now_ms();
-    let Some(mut bundle) = desk
-        .store
-        .bundle(&case.id, now)
-        .await
-        .map_err(|e| ApiError::internal("reading the bundle", e))?
-    else {
-        return Err(ApiError::Conflict {
-            field: "case".to_owned(),
-            message: "the access bundle has expired before the answer; run the case again"
-                .to_owned(),
-        });
-    };
-    bundle.expires_ms = now.saturating_add(desk.bundle_ttl_ms);
-    desk.store
-        .put_bundle(&bundle)
-        .await
-        .map_err(|e| ApiError::internal("keeping the access bundle", e))
+    act(&desk, &id, CaseAction::Complete).await
 }
 
 #[derive(Deserialize)]
@@ -211,8 +96,7 @@ pub(super) async fn pause(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let QuestionBody { question } = body(&bytes, &["question"])?;
-    let case = act(&desk, &id, CaseEventKind::Paused { question }).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Pause { question }).await
 }
 
 pub(super) async fn resume(
@@ -222,8 +106,7 @@ pub(super) async fn resume(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     body::<Value>(&bytes, &[])?;
-    let case = act(&desk, &id, CaseEventKind::Resumed).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Resume).await
 }
 
 pub(super) async fn withdraw(
@@ -233,8 +116,7 @@ pub(super) async fn withdraw(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     body::<Value>(&bytes, &[])?;
-    let case = act(&desk, &id, CaseEventKind::Withdrawn).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Withdraw).await
 }
 
 #[derive(Deserialize)]
@@ -249,8 +131,7 @@ pub(super) async fn note(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let TextBody { text } = body(&bytes, &["text"])?;
-    let case = act(&desk, &id, CaseEventKind::Note { text }).await?;
-    Ok(answer(&desk, &case))
+    act(&desk, &id, CaseAction::Note { text }).await
 }
 
 pub(super) async fn task_done(
@@ -260,29 +141,7 @@ pub(super) async fn task_done(
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let NoteBody { note } = body(&bytes, &["note"])?;
-    if note.trim().is_empty() {
-        return Err(ApiError::field("note", "say what was done"));
-    }
-    let manual = desk
-        .sites
-        .privacy
-        .datasets
-        .iter()
-        .any(|d| d.id == dataset && d.engine == Engine::Manual);
-    if !manual {
-        return Err(ApiError::NotFound {
-            what: format!("manual dataset `{dataset}`"),
-        });
-    }
-    let step = work::record(
-        &desk,
-        &id,
-        ADMIN,
-        StepAction::TaskDone,
-        &dataset,
-        json!({ "note": note }),
-    )
-    .await?;
+    let step = actions::task_done(&desk, &id, ADMIN, &dataset, &note).await?;
     Ok(Json(json!({ "step": step })))
 }
 

@@ -29,11 +29,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use kapsel_core::deadline;
-use kapsel_core::desk::{Case, CaseChainVerifier, CaseEvent, Right, iso_date};
+use kapsel_core::desk::{Case, CaseChainVerifier, CaseEvent, iso_date};
 use kapsel_store::CaseStore;
 
 use super::DeskState;
-use super::work::{self, History, StepView, case_problem, subject_of};
+pub(super) use super::actions::load;
+use super::work::{self, StepView};
 use crate::error::{ApiError, FieldError};
 use crate::extract::AdminBearer;
 use crate::middleware::json_keys::first_duplicate_key;
@@ -157,16 +158,6 @@ async fn list(
     })))
 }
 
-pub(super) async fn load(desk: &DeskState, id: &str) -> Result<(Case, History), ApiError> {
-    let case = desk.store.case(id).await.map_err(|e| case_problem(id, e))?;
-    let events = desk
-        .store
-        .events(id)
-        .await
-        .map_err(|e| case_problem(id, e))?;
-    Ok((case, History { events }))
-}
-
 async fn show(
     State(desk): State<Arc<DeskState>>,
     _admin: AdminBearer,
@@ -187,7 +178,10 @@ async fn show(
         "chain": chain,
         "steps": history.events.iter().filter_map(StepView::of).collect::<Vec<_>>(),
         "pending_tasks": work::pending_tasks(file, &history),
-        "missing_before_completion": work::missing_before_completion(file, &case, &history),
+        "missing_before_completion": work::missing_before_completion(file, &case, &history)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         "recipients": work::recipients(file, &case),
     })))
 }
@@ -199,38 +193,8 @@ async fn plan(
 ) -> Result<Json<Value>, ApiError> {
     let (case, _) = load(&desk, &id).await?;
     let file = desk.sites.privacy.clone();
-    let subject = subject_of(&file, &case);
-    let mut datasets = Vec::new();
-    for spec in work::sql_datasets(&file) {
-        let conn = desk.connectors.sql(&spec.connection).await?;
-        let problem = |e: kapsel_connect::Error| work::erasure::dataset_problem(&spec.id, &e);
-        let result = if case.right == Right::Erasure {
-            let plan = kapsel_connect::erasure_plan(spec, &conn, &subject)
-                .await
-                .map_err(problem)?;
-            json!({ "dataset": spec.id, "erasure": plan.tables })
-        } else {
-            let found = kapsel_connect::access(spec, &conn, &subject)
-                .await
-                .map_err(problem)?;
-            let rows = found.tables.iter().map(|t| (t.table.clone(), t.rows.len()));
-            json!({ "dataset": spec.id, "rows": work::per_table(rows) })
-        };
-        datasets.push(result);
-    }
-    let others: Vec<Value> = file
-        .datasets
-        .iter()
-        .filter(|d| !d.engine.is_sql())
-        .map(|d| json!({ "dataset": d.id, "engine": d.engine.as_str() }))
-        .collect();
-    Ok(Json(json!({
-        "case_id": case.id,
-        "right": case.right.as_str(),
-        "datasets": datasets,
-        "handled_separately": others,
-        "recipients": work::recipients(&file, &case),
-    })))
+    let dry_run = work::dry_run::dry_run(&desk, &file, &case).await?;
+    Ok(Json(dry_run.to_json(&case)))
 }
 
 async fn run(

@@ -16,6 +16,7 @@
 //! not recorded as erased is run again; the connector's erasure changes nothing twice.
 
 pub mod access;
+pub mod dry_run;
 pub mod erasure;
 pub mod suppress;
 pub mod webhook;
@@ -250,30 +251,58 @@ pub fn pending_tasks(file: &PrivacyFile, history: &History) -> Vec<PendingTask> 
         .collect()
 }
 
-/// What is still missing before the case may be completed, in words; empty when nothing is.
+/// One thing still missing before a case may be completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// A manual dataset whose task nobody has recorded as done.
+    Task(String),
+    /// A SQL dataset not erased yet.
+    NotErased(String),
+    /// The access bundle is not made yet.
+    NoBundle,
+    /// The restriction or objection is not on the suppression list yet.
+    NoSuppression,
+    /// A webhook dataset that has not answered with 2xx.
+    Webhook(String),
+}
+
+/// The admin API's words.
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Task(d) => write!(f, "manual dataset `{d}` has no task_done"),
+            Missing::NotErased(d) => write!(f, "dataset `{d}` is not erased yet (run the case)"),
+            Missing::NoBundle => f.write_str("the bundle has not been made (run the case)"),
+            Missing::NoSuppression => f.write_str("the suppression is not recorded (run the case)"),
+            Missing::Webhook(d) => write!(f, "webhook dataset `{d}` has not answered with 2xx"),
+        }
+    }
+}
+
+/// What is still missing before the case may be completed; empty when nothing is.
 pub fn missing_before_completion(
     file: &PrivacyFile,
     case: &Case,
     history: &History,
-) -> Vec<String> {
-    let mut missing: Vec<String> = pending_tasks(file, history)
+) -> Vec<Missing> {
+    let mut missing: Vec<Missing> = pending_tasks(file, history)
         .into_iter()
-        .map(|t| format!("manual dataset `{}` has no task_done", t.dataset))
+        .map(|t| Missing::Task(t.dataset))
         .collect();
     let sql = file.datasets.iter().filter(|d| d.engine.is_sql());
     match case.right {
         Right::Erasure => missing.extend(
             sql.filter(|d| !history.has(StepAction::Erased, &d.id))
-                .map(|d| format!("dataset `{}` is not erased yet (run the case)", d.id)),
+                .map(|d| Missing::NotErased(d.id.clone())),
         ),
         Right::Access | Right::Portability => {
             if !history.has(StepAction::BundleReady, "") {
-                missing.push("the bundle has not been made (run the case)".to_owned());
+                missing.push(Missing::NoBundle);
             }
         }
         Right::Restriction | Right::Objection => {
             if !history.has(StepAction::Suppressed, "") {
-                missing.push("the suppression is not recorded (run the case)".to_owned());
+                missing.push(Missing::NoSuppression);
             }
         }
         Right::Rectification | Right::WithdrawConsent => {}
@@ -287,7 +316,7 @@ pub fn missing_before_completion(
                 .iter()
                 .filter(|d| d.engine == Engine::Webhook)
                 .filter(|d| !webhook::answered(history, &d.id))
-                .map(|d| format!("webhook dataset `{}` has not answered with 2xx", d.id)),
+                .map(|d| Missing::Webhook(d.id.clone())),
         );
     }
     missing
