@@ -16,8 +16,9 @@ import { EXAMPLE, ROOT, newPage, start } from './harness.mjs';
 export const BINARY = join(ROOT, 'target', 'debug', 'kapsel');
 export const LANGS = ['nb', 'nn', 'en'];
 
-// The product's words the tests look for (crates/server/src/console/words.rs), written out so
-// that a page in the wrong language, or with another message, fails.
+// The product's words the tests look for (crates/server/src/console/words/{nb,nn,en}.rs, and the
+// case states of crates/server/src/desk/texts.rs), written out so that a page in the wrong
+// language, or with another message, fails.
 export const WORDS = {
   nb: {
     wrong: 'Feil brukernavn eller passord.',
@@ -34,6 +35,25 @@ export const WORDS = {
     codeHeading: 'Totrinnsinnlogging',
     requests: 'Henvendelser',
     verified: 'Hel',
+    actions: 'Handlinger',
+    stateLabel: 'Status',
+    actionDone: 'Registrert i sakens historikk.',
+    actionRefused: 'Saken tillot ikke handlingen.',
+    field: 'Et felt er for langt eller har ugyldige tegn:',
+    dryRunShow: 'Vis prøvekjøring',
+    dryRun: 'Prøvekjøring',
+    dryRunHint: 'Prøvekjøringen leser databasene og endrer ingenting.',
+    dataset: 'Datasett',
+    handledSeparately: 'Håndteres utenfor databasene',
+    backToCase: 'Tilbake til saken',
+    planShow: 'Vis prøvekjøring',
+    plan: 'Prøvekjøring av sletteregler',
+    planHeader: ['Regel', 'Handling', 'Eldre enn', 'Rader i tabellen', 'Utløpt', 'Beholdes (sletteforbud)', 'Eldste', 'Merknad'],
+    planOverLimit: 'Over sikkerhetsgrensen (50 % av tabellen): kjøres bare med «kapsel retention run --confirm».',
+    planFailed: 'Noen regler kunne ikke prøvekjøres:',
+    planHeldBy: 'Stoppes av sletteforbud',
+    states: { received: 'Mottatt, venter på bekreftelse', verified: 'Bekreftet, venter på behandling', inProgress: 'Under behandling', completed: 'Fullført' },
+    buttons: { verify: 'Marker identiteten som bekreftet', run: 'Gjennomfør forespørselen', taskDone: 'Marker oppgaven som utført', complete: 'Send svaret og avslutt saken', note: 'Legg til notat' },
   },
   nn: {
     wrong: 'Feil brukarnamn eller passord.',
@@ -50,6 +70,25 @@ export const WORDS = {
     codeHeading: 'Totrinnsinnlogging',
     requests: 'Førespurnader',
     verified: 'Heil',
+    actions: 'Handlingar',
+    stateLabel: 'Status',
+    actionDone: 'Registrert i historikken til saka.',
+    actionRefused: 'Saka tillét ikkje handlinga.',
+    field: 'Eit felt er for langt eller har ugyldige teikn:',
+    dryRunShow: 'Vis prøvekøyring',
+    dryRun: 'Prøvekøyring',
+    dryRunHint: 'Prøvekøyringa les databasane og endrar ingenting.',
+    dataset: 'Datasett',
+    handledSeparately: 'Vert handtert utanfor databasane',
+    backToCase: 'Tilbake til saka',
+    planShow: 'Vis prøvekøyring',
+    plan: 'Prøvekøyring av slettereglar',
+    planHeader: ['Regel', 'Handling', 'Eldre enn', 'Rader i tabellen', 'Utgått', 'Vert haldne (slettestopp)', 'Eldste', 'Merknad'],
+    planOverLimit: 'Over tryggleiksgrensa (50 % av tabellen): vert berre køyrd med «kapsel retention run --confirm».',
+    planFailed: 'Nokre reglar kunne ikkje prøvekøyrast:',
+    planHeldBy: 'Vert stoppa av slettestopp',
+    states: { received: 'Motteken, ventar på stadfesting', verified: 'Stadfesta, ventar på behandling', inProgress: 'Under behandling', completed: 'Fullført' },
+    buttons: { verify: 'Merk identiteten som stadfesta', run: 'Gjennomfør førespurnaden', taskDone: 'Merk oppgåva som utført', complete: 'Send svaret og avslutt saka', note: 'Legg til notat' },
   },
   en: {
     wrong: 'Wrong user name or password.',
@@ -66,6 +105,25 @@ export const WORDS = {
     codeHeading: 'Two-step sign-in',
     requests: 'Requests',
     verified: 'Intact',
+    actions: 'Actions',
+    stateLabel: 'State',
+    actionDone: "Recorded in the case's history.",
+    actionRefused: 'The case did not allow the action.',
+    field: 'A field is too long or holds characters that are not allowed:',
+    dryRunShow: 'Show a dry run',
+    dryRun: 'Dry run',
+    dryRunHint: 'The dry run reads the databases and changes nothing.',
+    dataset: 'Dataset',
+    handledSeparately: 'Handled outside the databases',
+    backToCase: 'Back to the case',
+    planShow: 'Show a dry run',
+    plan: 'Retention dry run',
+    planHeader: ['Rule', 'Action', 'Older than', 'Rows in the table', 'Expired', 'Kept (legal hold)', 'Oldest', 'Note'],
+    planOverLimit: 'Over the safety limit (50 % of the table): runs only with `kapsel retention run --confirm`.',
+    planFailed: 'Some rules could not be dry-run:',
+    planHeldBy: 'Stopped by hold',
+    states: { received: 'Received, waiting for confirmation', verified: 'Confirmed, waiting to be handled', inProgress: 'Being handled', completed: 'Completed' },
+    buttons: { verify: 'Mark the identity as verified', run: 'Carry out the request', taskDone: 'Mark the task as done', complete: 'Send the answer and complete the case', note: 'Add the note' },
   },
 };
 
@@ -172,9 +230,12 @@ export function addUser(data, name, role, password, { totp: second = false } = {
 /**
  * A scratch directory with the privacy file (example + ADDITIONS), a SQLite file for the shop
  * (when python3 can make one) and a data directory; `accounts(data)` runs before the server
- * starts. Returns { server, scratch, data, config, revision, close }.
+ * starts. Options: `bookings`, rows [email, booked_at] put in the shop's table before the
+ * server starts (a test that needs them asserts the shop was made: `shop` is null otherwise);
+ * `settings`, the text of a settings file passed with `--settings`.
+ * Returns { server, scratch, data, config, revision, shop, close }.
  */
-export async function startConsole(accounts) {
+export async function startConsole(accounts, { bookings = [], settings } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'kapsel-console-test-'));
   const data = join(scratch, 'data');
   mkdirSync(data);
@@ -186,21 +247,28 @@ export async function startConsole(accounts) {
   const env = {};
   const shop = join(scratch, 'shop.db');
   const made = spawnSync('python3', ['-c',
-    'import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n' +
-    'c.execute("CREATE TABLE bookings (id INTEGER PRIMARY KEY, email TEXT, booked_at TEXT)")\nc.commit()\nc.close()', shop],
+    'import json, sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n' +
+    'c.execute("CREATE TABLE bookings (id INTEGER PRIMARY KEY, email TEXT, booked_at TEXT)")\n' +
+    'c.executemany("INSERT INTO bookings (email, booked_at) VALUES (?, ?)", json.loads(sys.argv[2]))\nc.commit()\nc.close()',
+    shop, JSON.stringify(bookings)],
   { encoding: 'utf8' });
   if (made.status === 0) env.KAPSEL_CONNECTORS__SHOP__URL = `sqlite://${shop}`;
   else console.log('note: python3 could not make the shop database; the retention rule will only warn');
   let server;
   try {
     await accounts(data);
-    server = await start({ config, data, env });
+    let settingsFile;
+    if (settings !== undefined) {
+      settingsFile = join(scratch, 'settings.toml');
+      writeFileSync(settingsFile, settings);
+    }
+    server = await start({ config, data, env, settings: settingsFile });
   } catch (error) {
     rmSync(scratch, { recursive: true, force: true });
     throw error;
   }
   return {
-    server, scratch, data, config, revision: match[1],
+    server, scratch, data, config, revision: match[1], shop: made.status === 0 ? shop : null,
     close: async () => {
       await server.stop();
       rmSync(scratch, { recursive: true, force: true });
@@ -350,6 +418,22 @@ export function csrfOf(html) {
 export function roleText(html, role) {
   const match = new RegExp(`role="${role}"[^>]*>([^<]*)<`).exec(html);
   return match?.[1] ?? null;
+}
+
+/** The text of an HTML fragment: tags dropped, the entities the console writes decoded. */
+export function textOf(html) {
+  return html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'").replace(/&amp;/g, '&').trim();
+}
+
+/** The body rows (cell texts) of the table captioned `caption` in a page (node side). */
+export function tableRows(html, caption) {
+  const tables = html.match(/<table>[\s\S]*?<\/table>/g) ?? [];
+  const found = tables.find((t) => textOf(/<caption>([\s\S]*?)<\/caption>/.exec(t)?.[1] ?? '') === caption);
+  if (!found) return null;
+  const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(found)?.[1] ?? '';
+  return (body.match(/<tr>[\s\S]*?<\/tr>/g) ?? [])
+    .map((tr) => (tr.match(/<t[hd][^>]*>[\s\S]*?<\/t[hd]>/g) ?? []).map((cell) => textOf(cell)));
 }
 
 // ---------------------------------------------------------------------------------------------

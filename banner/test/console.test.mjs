@@ -25,9 +25,24 @@
 //     and shown escaped), and no unescaped markup in any answer.
 // 11. with KAPSEL_TEST_CONSOLE_SCREENSHOTS=DIR, full-page PNGs at 320 and 1280 px.
 // 12. the language is kept: every console link and form carries ?lang, sign-out too.
+// 13. case actions in Chromium: a respondent verifies (keyboard), carries out the request, is
+//     refused the answer while a manual task is open, marks it done and completes; each step's
+//     notice, state, history rows (as account:NAME) and console audit entry; a note with markup
+//     is shown as text.
+// 14. case actions refused: a state that does not take the action is 409 with an alert and
+//     appends nothing; a missing field is 400; a viewer sees no forms and its POST is 403.
+// 15. a case's dry run (linked from the case, in nb, nn and en): the requester's rows per table
+//     of the SQL dataset, counted from the rows the test put there; nothing changes.
+// 16. the retention dry run (linked from the retention page, a viewer may see it): one row per
+//     rule with the real counts of the shop's rows; a hold on the rule is named, once released
+//     the safety limit is; 200; nothing is deleted.
+// 17. the retention dry run of a rule whose table cannot be read: 502 with an alert naming it.
+// 18. (last) a session idle for `[console] idle_minutes = 1` on a second server, signed in at
+//     the start of the file: a reload lands on sign-in with "session ended", its cookie is dead.
 //
 // Sign-in failures are counted: they stay well under the 50 per address prefix of the throttle.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -36,8 +51,8 @@ import { after, before, test } from 'node:test';
 import { axe, chromiumAvailable, launch } from './harness.mjs';
 import {
   Client, LANGS, WORDS, addUser, assertClean, browserSignIn, consoleCookie, consolePage, csrfOf, hotp,
-  htmlProblems, isoDay, kapsel, openCase, recordChoice, roleText, seen, sessionCookie, startConsole, totp,
-  visit, wrongCode,
+  htmlProblems, isoDay, kapsel, openCase, recordChoice, roleText, seen, sessionCookie, startConsole, tableRows,
+  totp, visit, wrongCode,
 } from './console-common.mjs';
 
 const skip = !chromiumAvailable();
@@ -61,6 +76,25 @@ const HOSTILE = 'hans-hostile'; // hostile passwords in test 10
 const EVERYWHERE = 'eli-everywhere';
 const REQUESTER = 'kari.nordmann@example.no';
 const STANDING_HOLD = 'Tilsynssak 2026-17: arkivet beholdes til saken er avsluttet.';
+const ACTING_REQUESTER = 'nora.berg@example.com'; // the case test 13 takes from received to completed
+const PROGRESS_REQUESTER = 'ingrid.lund@example.net'; // a case left in progress (every form) for axe
+const REFUSED_REQUESTER = 'odd.refused@example.org'; // test 14's case, never moved on
+const HOSTILE_REQUESTER = 'hege.hostile@example.org'; // test 10's case
+// The shop's bookings (email, booked_at), put there before the server starts. The rule keeps a
+// booking 5 years from the end of its year: the first three are long expired, the last two are
+// not. 3 of 5 is over the safety limit (half the table), so that the server's own retention
+// round at start-up stops and leaves them for the dry runs to count.
+const BOOKINGS = [
+  [REQUESTER, '2016-02-10 09:00:00'],
+  ['ola.hansen@example.com', '2018-06-01 12:00:00'],
+  ['per.olsen@example.net', '2019-11-30 08:30:00'],
+  [REQUESTER, `${isoDay(-1)} 10:00:00`],
+  [ACTING_REQUESTER, `${isoDay(-2)} 15:30:00`],
+];
+// The second server: sessions end after one idle minute.
+const IDLE_USER = 'ida-idle';
+const IDLE_LEAD = 'petter-plan';
+const IDLE_WAIT_MS = 65_000;
 
 const ROLES = ['viewer', 'respondent', 'privacy_lead', 'admin'];
 const RANK = Object.fromEntries(ROLES.map((r, i) => [r, i]));
@@ -72,9 +106,12 @@ const NAV = [
 ];
 
 let world;
+let idleWorld; // the second server ([console] idle_minutes = 1)
+let idle; // { page, cookie, at }: the session signed in there in `before`
 let browser;
 const secrets = {};
 let caseId;
+let progressId; // PROGRESS_REQUESTER's case: verified and run, its manual task open
 let receipt;
 let failures = 0; // sign-in and code failures (and refusals that might count) sent so far
 
@@ -90,8 +127,64 @@ function failed(n = 1) {
   assert.ok(failures < 45, `this file would cause ${failures} sign-in failures: too near the per-prefix limit of 50`);
 }
 
+/** The ids of the cases in the inbox (as `client` sees it). */
+async function inboxIds(client) {
+  const inbox = await client.request('/console/requests?lang=en');
+  assert.equal(inbox.status, 200, inbox.body);
+  return new Set([...inbox.body.matchAll(/href="\/console\/requests\/([0-9A-Z]{26})\?lang=en"/g)].map((m) => m[1]));
+}
+
+/** Opens a case for `email` through the privacy centre; returns its id (the one new in the inbox). */
+async function openNewCase(client, email) {
+  const known = await inboxIds(client);
+  await openCase(world, email);
+  const fresh = [...await inboxIds(client)].filter((id) => !known.has(id));
+  assert.equal(fresh.length, 1, `one new case for ${email}: ${fresh}`);
+  return fresh[0];
+}
+
+/** The `action` of each case action form on a page, in order (Chromium). */
+function actionNames(page) {
+  return page.$$eval('main form input[name="action"]', (inputs) => inputs.map((i) => i.value));
+}
+
+/** A case's history rows (#, when, by, what, details) from its page's HTML. */
+function historyOf(html, lang = 'en') {
+  const rows = tableRows(html, { nb: 'Historikk', nn: 'Historikk', en: 'History' }[lang]);
+  assert.ok(rows, `no history table in:\n${html.slice(0, 400)}`);
+  return rows;
+}
+
+/** Runs python3 with `code` on the SQLite file `db` (sys.argv[1]); returns its stdout. */
+function sqlite(db, code) {
+  const run = spawnSync('python3', ['-c', `import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n${code}\nc.commit()\nc.close()`, db],
+    { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
+
+/** The bookings in a world's shop database. */
+function bookingsIn(w) {
+  assert.ok(w.shop, 'python3 made the shop database');
+  return Number(sqlite(w.shop, 'print(c.execute("SELECT COUNT(*) FROM bookings").fetchone()[0])'));
+}
+
 before(async () => {
   if (skip) return;
+  // The second server first, and its session at once: test 18, the last, finds it idle.
+  idleWorld = await startConsole(async (data) => {
+    addUser(data, IDLE_USER, 'viewer', PASSWORD);
+    addUser(data, IDLE_LEAD, 'privacy_lead', PASSWORD);
+  }, { settings: '[console]\nidle_minutes = 1\n' });
+  browser = await launch();
+  const idlePage = await consolePage(browser, idleWorld);
+  const signedIn = await browserSignIn(idlePage, idleWorld, IDLE_USER, PASSWORD, 'nn');
+  assert.equal(signedIn.status(), 200);
+  assert.equal(new URL(idlePage.url()).pathname, '/console', 'the idle server\'s session opens the overview');
+  // Taken after the overview answered: the server's last use of the session is earlier.
+  idle = { page: idlePage, cookie: await consoleCookie(idlePage), at: Date.now() };
+  assert.ok(idle.cookie, 'a session cookie on the idle server');
+
   world = await startConsole(async (data) => {
     for (const role of ROLES) addUser(data, USERS[role], role, PASSWORD);
     for (const name of [THROTTLED, HOSTILE, EVERYWHERE]) addUser(data, name, 'privacy_lead', PASSWORD);
@@ -101,8 +194,7 @@ before(async () => {
     secrets[TOTP_HOSTILE] = addUser(data, TOTP_HOSTILE, 'privacy_lead', PASSWORD, { totp: true });
     const list = kapsel(['user', 'list', '--data', data]);
     assert.match(list, new RegExp(`${DISABLED}\\s+privacy_lead\\s+-\\s+disabled`), list);
-  });
-  browser = await launch();
+  }, { bookings: BOOKINGS });
   // Choices for the overview's chart and tables, in three languages, and a receipt to look up.
   const made = [];
   for (const [action, language, granted] of [
@@ -118,11 +210,18 @@ before(async () => {
   assert.ok(caseId, `no case in the inbox:\n${inbox.body}`);
   const hold = await lead.post('/console/retention/holds?lang=en', { target: 'dataset:archive', reason: STANDING_HOLD, until: isoDay(365) });
   assert.equal(hold.status, 303, hold.body);
+  // A case in progress with its manual task open: the case page with the most forms.
+  progressId = await openNewCase(lead, PROGRESS_REQUESTER);
+  for (const fields of [{ action: 'verify', note: 'Identity checked by telephone.' }, { action: 'run' }]) {
+    const done = await lead.post(`/console/requests/${progressId}?lang=en`, fields);
+    assert.equal(done.status, 303, `${fields.action}: ${done.status} ${roleText(done.body, 'alert')}`);
+  }
 }, { timeout: 120_000 });
 
 after(async () => {
   await browser?.close();
   await world?.close();
+  await idleWorld?.close();
 });
 
 test('0. the test\'s own TOTP matches RFC 6238 appendix B (SHA-1)', () => {
@@ -331,7 +430,9 @@ test('4. sign-out ends the session; sign-out everywhere ends the account\'s othe
 test('5. roles: navigation and 200/403 per role; a viewer cannot add a hold; the lead adds and releases one, and the audit log shows it', { skip, timeout: 120_000 }, async () => {
   const from = isoDay(-1);
   const until = isoDay(1);
-  const pages = [...NAV, [`/console/requests/${caseId}`, 'respondent']];
+  // Pages outside the navigation too: a case (with its action forms), its dry run, the retention dry run.
+  const pages = [...NAV, [`/console/requests/${caseId}`, 'respondent'], [`/console/requests/${caseId}/dry-run`, 'respondent'],
+    ['/console/retention/plan', 'viewer']];
   const downloads = [
     ['/console/overview.csv?lang=en&site=www&days=30', 'viewer', 'text/csv'],
     ['/console/documents/ropa?lang=en&format=csv', 'viewer', 'text/csv'],
@@ -355,6 +456,10 @@ test('5. roles: navigation and 200/403 per role; a viewer cannot add a hold; the
         const allowed = RANK[role] >= RANK[least];
         await visit(page, world, `${path}?lang=en`, { status: allowed ? 200 : 403, lang: 'en' });
         if (!allowed) assert.equal((await page.locator('main [role="alert"]').textContent()).trim(), WORDS.en.forbidden, `${role} on ${path}`);
+        // The forms of the case's actions: for the roles that may work cases, and only on their page.
+        const forms = await page.locator('main form input[name="action"]').count();
+        if (path === `/console/requests/${caseId}`) assert.equal(forms > 0, allowed, `${role}: the case's action forms (${forms})`);
+        else assert.equal(forms, 0, `${role} on ${path}: no case action forms`);
       }
       await visit(page, world, '/console/ledger?lang=en');
       assert.equal(await page.locator('#export-site').count(), RANK[role] >= RANK.privacy_lead ? 1 : 0, `${role}: the export form`);
@@ -571,7 +676,27 @@ for (const lang of LANGS) {
       await axeClean(lead, lang, 'the requests', found);
       await visit(lead, world, `/console/requests/${caseId}?lang=${lang}`, { lang });
       assert.ok((await lead.locator('h1').textContent()).includes(caseId));
-      await axeClean(lead, lang, 'a case', found);
+      assert.equal((await lead.locator('main h2', { hasText: WORDS[lang].actions }).count()), 1, 'the case has its actions');
+      assert.ok(await lead.locator('main form textarea').count() >= 3, 'with its forms (verify, extend, refuse, note)');
+      await axeClean(lead, lang, 'a case with its action forms', found);
+      // The case in progress: every form (run, the manual task, complete, extend, pause, refuse…).
+      await visit(lead, world, `/console/requests/${progressId}?lang=${lang}`, { lang });
+      assert.deepEqual(await actionNames(lead), ['run', 'task_done', 'complete', 'extend', 'pause', 'refuse', 'withdraw', 'note']);
+      await axeClean(lead, lang, 'a case in progress with every form', found);
+      // Its answer is refused while the task is open: the 409 page with its alert.
+      const [refusedPage] = await Promise.all([lead.waitForNavigation(), lead.getByRole('button', { name: WORDS[lang].buttons.complete, exact: true }).click()]);
+      assert.equal(refusedPage.status(), 409);
+      assert.ok((await lead.locator('main [role="alert"]').textContent()).startsWith(WORDS[lang].actionRefused));
+      await axeClean(lead, lang, 'a case with a refused action\'s alert', found);
+      await visit(lead, world, `/console/requests/${progressId}?lang=${lang}&done=note`, { lang });
+      assert.equal((await lead.locator('main [role="status"]').textContent()).trim(), WORDS[lang].actionDone);
+      await axeClean(lead, lang, 'a case with the "recorded" notice', found);
+      await visit(lead, world, `/console/requests/${caseId}/dry-run?lang=${lang}`, { lang });
+      assert.equal(await lead.locator('main table').count(), 1, 'the dry run has the shop\'s table');
+      await axeClean(lead, lang, 'a case\'s dry run', found);
+      await visit(lead, world, `/console/retention/plan?lang=${lang}`, { lang });
+      assert.equal(await lead.locator('main table tbody tr').count(), 1, 'the retention dry run has the rule\'s row');
+      await axeClean(lead, lang, 'the retention dry run', found);
       await visit(lead, world, `/console/retention?lang=${lang}`, { lang });
       assert.equal(await lead.locator('main tr', { hasText: STANDING_HOLD }).count(), 1, 'the retention page shows the hold');
       await axeClean(lead, lang, 'the retention page with a hold', found);
@@ -776,6 +901,53 @@ test('10. hostile values in every console form and query parameter: 4xx, never 5
   }
   expect('release id %2e%2e%2f as is', await lead.post('/console/retention/holds/%2e%2e%2f/release?lang=en', {}));
 
+  // The case's action forms, on a case of this test's own. Fields that are no free text are
+  // refused whatever the value; of free text only the note is sent every value (any other
+  // kept text would move the case on), the rest only oversize: 100 kB as well as 5000 bytes.
+  const hostileCase = await openNewCase(lead, HOSTILE_REQUESTER);
+  const casePath = `/console/requests/${hostileCase}?lang=en`;
+  const historyBefore = historyOf((await lead.request(casePath)).body).length;
+  let kept = 0;
+  for (const [kind, value] of Object.entries(VALUES)) {
+    expect(`case action ${kind}`, await lead.post(casePath, { action: value }));
+    expect(`case csrf ${kind}`, await lead.post(casePath, { action: 'note', text: 'A note with a wrong token', csrf: value }));
+    expect(`extend months ${kind}`, await lead.post(casePath, { action: 'extend', months: value, reason: 'More time is needed.' }));
+    expect(`refuse ground ${kind}`, await lead.post(casePath, { action: 'refuse', reason: 'The request is refused.', ground: value }));
+    expect(`task_done dataset ${kind}`, await lead.post(casePath, { action: 'task_done', dataset: value, note: 'Shredded.' }));
+    expect(`case id ${kind} (POST)`, await lead.post(`/console/requests/${encodeURIComponent(value)}?lang=en`, { action: 'note', text: 'x' }));
+    expect(`note text ${kind}`, await lead.post(casePath, { action: 'note', text: value }), { ok: kind === 'oversize' ? [] : [303] });
+    if (kind !== 'oversize') kept += 1;
+  }
+  const huge = 'n'.repeat(100_000);
+  for (const [action, field, rest] of [['verify', 'note', {}], ['note', 'text', {}], ['extend', 'reason', { months: '1' }],
+    ['refuse', 'reason', {}], ['pause', 'question', {}], ['task_done', 'note', { dataset: 'archive' }]]) {
+    for (const [size, value] of [['100 kB', huge], ['5000 bytes', VALUES.oversize], ['2001 characters', 'a'.repeat(2001)]]) {
+      const answer = await lead.post(casePath, { action, ...rest, [field]: value });
+      expect(`${action} ${field} ${size}`, answer);
+      // 100 kB is over the server's body limit (413); the others reach the form's checks.
+      assert.ok(size === '100 kB' ? [400, 413].includes(answer.status) : answer.status === 400, `${action} ${field} ${size}: ${answer.status}`);
+    }
+  }
+  // The longest note the form takes (maxlength 2000) is kept: Norwegian text, mostly ASCII (see
+  // the report: 2000 characters of æ are over the 8 KiB body limit once form-encoded).
+  const longest = 'Kunden ringte og bekreftet bestillingen på nytt. '.repeat(41).slice(0, 2000).trimEnd().padEnd(2000, '.');
+  assert.equal([...longest].length, 2000);
+  expect('note text of 2000 characters', await lead.post(casePath, { action: 'note', text: longest }), { ok: [303] });
+  kept += 1;
+  for (const months of ['0', '3', '-1', '1.5', '', '٢']) {
+    expect(`extend months "${months}"`, await lead.post(casePath, { action: 'extend', months, reason: 'More time is needed.' }));
+  }
+  // Only the kept notes were added, each shown as escaped text, and the case is where it was.
+  const hostilePage = (await lead.request(casePath)).body;
+  const hostileHistory = historyOf(hostilePage);
+  assert.equal(hostileHistory.length, historyBefore + kept, `the history has the ${kept} notes only:\n${hostileHistory.map((r) => r.join(' | ')).join('\n')}`);
+  for (const value of Object.values(VALUES).filter((v) => v !== VALUES.oversize)) {
+    assert.ok(hostileHistory.some((r) => r[2] === `account:${USERS.privacy_lead}` && r[3] === 'note' && r[4] === `text: ${value}`), `the note "${value}" is in the history`);
+  }
+  assert.ok(hostilePage.includes('text: &lt;script&gt;alert(1)&lt;/script&gt;'), 'the script note is escaped');
+  assert.ok(hostilePage.includes('text: &quot;&gt;&lt;img src=x onerror=alert(1)&gt;'), 'the img note is escaped');
+  assert.ok(hostilePage.includes(`<dd>${WORDS.en.states.received}</dd>`), 'the case is still received');
+
   // Query parameters.
   const q = (params) => new URLSearchParams({ lang: 'en', ...params }).toString();
   const exportOk = { site: 'www', from: isoDay(-1), until: isoDay(1) };
@@ -834,7 +1006,8 @@ test('12. the language is kept: every console link and form carries ?lang, sign-
       await browserSignIn(page, world, USERS.admin, PASSWORD, lang);
       const missing = [];
       await visit(page, world, `/console?lang=${lang}`);
-      for (const path of [...await navLinks(page), `/console/requests/${caseId}`]) {
+      for (const path of [...await navLinks(page), `/console/requests/${caseId}`, `/console/requests/${progressId}`,
+        `/console/requests/${caseId}/dry-run`, '/console/retention/plan']) {
         await visit(page, world, `${path}?lang=${lang}`, { lang });
         missing.push(...await page.evaluate((lang) => {
           const out = [];
@@ -843,7 +1016,8 @@ test('12. the language is kept: every console link and form carries ?lang, sign-
             if (new URL(a.href).searchParams.get('lang') !== lang) out.push(`${location.pathname}: <a href="${a.getAttribute('href')}">`);
           }
           for (const form of document.querySelectorAll('form')) {
-            const action = new URL(form.action);
+            // getAttribute: a field named "action" (the case forms have one) shadows form.action.
+            const action = new URL(form.getAttribute('action') ?? '', location.href);
             const carried = action.searchParams.get('lang') ?? (form.method === 'get' ? form.querySelector('input[name="lang"]')?.value : null);
             if (carried !== lang) out.push(`${location.pathname}: <form method="${form.method}" action="${form.getAttribute('action')}">`);
           }
@@ -874,6 +1048,347 @@ test('12. the language is kept: every console link and form carries ?lang, sign-
     await page.context().close();
   }
   assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// The case's actions and the dry runs.
+
+/** The forms each case state offers, in the page's order (from the desk's table of transitions). */
+const FORMS = {
+  received: ['verify', 'extend', 'refuse', 'withdraw', 'note'],
+  verified: ['run', 'extend', 'pause', 'refuse', 'withdraw', 'note'],
+  inProgress: ['run', 'task_done', 'complete', 'extend', 'pause', 'refuse', 'withdraw', 'note'],
+  inProgressNoTask: ['run', 'complete', 'extend', 'pause', 'refuse', 'withdraw', 'note'],
+  completed: ['note'],
+};
+/** The named fields each action's form sends (besides csrf and action). */
+const FIELDS = {
+  verify: ['note'], run: [], task_done: ['dataset', 'note'], complete: [], extend: ['months', 'reason'],
+  pause: ['question'], resume: [], refuse: ['reason', 'ground'], withdraw: [], note: ['text'],
+};
+
+/**
+ * Asserts the case page in `page`: the state shown, exactly the forms of that state (each a POST
+ * to the case in the page's language with this session's token, the action and its fields).
+ */
+async function assertCasePage(page, id, lang, state, forms = FORMS[state]) {
+  const facts = await page.$$eval('main dl.facts dt', (dts) => dts.map((dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()]));
+  assert.deepEqual(facts.find(([label]) => label === WORDS[lang].stateLabel), [WORDS[lang].stateLabel, WORDS[lang].states[state]], `the state of ${id}`);
+  const found = await page.$$eval('main form', (all) => all.map((f) => ({
+    method: f.getAttribute('method'), action: f.getAttribute('action'),
+    names: [...f.elements].filter((e) => e.name).map((e) => e.name), kind: f.querySelector('input[name="action"]')?.value,
+    csrf: f.querySelector('input[name="csrf"]')?.value,
+  })));
+  assert.deepEqual(found.map((f) => f.kind), forms, `the forms of a ${state} case`);
+  const token = await page.locator('input[name="csrf"]').first().getAttribute('value'); // the header's sign-out form
+  for (const f of found) {
+    assert.deepEqual([f.method, f.action, f.csrf], ['post', `/console/requests/${id}?lang=${lang}`, token], `the ${f.kind} form`);
+    assert.deepEqual(f.names, ['csrf', 'action', ...FIELDS[f.kind]], `the ${f.kind} form's fields`);
+  }
+  assert.equal(await page.locator('main h2', { hasText: WORDS[lang].actions }).count(), 1, 'the actions heading');
+}
+
+/** The history table of the case page in `page` (Chromium): one array of cell texts per row. */
+function historyRows(page) {
+  return page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+}
+
+/** Clicks the button `name` (in `within`, a form locator, when given) and waits for the page it leads to. */
+async function press(page, name, within = page) {
+  const [response] = await Promise.all([page.waitForNavigation(), within.getByRole('button', { name, exact: true }).click()]);
+  await assertClean(page);
+  return response;
+}
+
+/** Asserts the page is the case after action `done`: 200 at ?done=ACTION with the notice. */
+async function assertDone(page, response, id, lang, done) {
+  if (response.status() !== 200) {
+    const alert = await page.locator('main [role="alert"]').first().textContent({ timeout: 1_000 }).catch(() => '');
+    assert.fail(`${done}: ${response.status()} ${alert}`);
+  }
+  const url = new URL(page.url());
+  assert.deepEqual([url.pathname, url.searchParams.get('lang'), url.searchParams.get('done')], [`/console/requests/${id}`, lang, done]);
+  assert.equal((await page.locator('main [role="status"]').textContent()).trim(), WORDS[lang].actionDone, `${done}: the notice`);
+  assert.equal(await page.locator('main [role="alert"]').count(), 0, `${done}: no alert`);
+}
+
+test('13. case actions in Chromium: a respondent verifies (keyboard), carries out, is refused the answer while a task is open, marks it done, completes; each step is in the history and the audit log', { skip, timeout: 120_000 }, async () => {
+  const lang = 'nb';
+  const w = WORDS[lang];
+  const actor = `account:${USERS.respondent}`;
+  const setup = await new Client(world).signIn(USERS.privacy_lead, PASSWORD);
+  const id = await openNewCase(setup, ACTING_REQUESTER);
+  const page = await consolePage(browser, world);
+  const admin = await consolePage(browser, world);
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  try {
+    await browserSignIn(page, world, USERS.respondent, PASSWORD, lang);
+    await visit(page, world, `/console/requests/${id}?lang=${lang}`, { lang });
+    await assertCasePage(page, id, lang, 'received');
+    assert.equal(await page.locator('main [role="status"]').count(), 0, 'no notice before any action');
+    let history = await historyRows(page);
+    assert.deepEqual(history.map((r) => [r[2], r[3]]), [['requester', 'received'], ['kapsel', 'mail_sent']], 'a fresh case');
+
+    // Verify, by keyboard only: the note, Tab to the form's button, Enter.
+    const how = 'Identiteten er bekreftet på telefon mot kundenummeret.';
+    await page.focus('#verify-note');
+    await page.keyboard.type(how);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), w.buttons.verify, 'Tab reaches the verify button');
+    let [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await assertClean(page);
+    await assertDone(page, response, id, lang, 'verify');
+    await assertCasePage(page, id, lang, 'verified');
+    history = await historyRows(page);
+    assert.deepEqual(history.slice(2, 3).map((r) => [r[2], r[3], r[4]]), [[actor, 'verified', `method: other_means; note: ${how}`]]);
+
+    // Carry out the request: the shop's booking is exported and the bundle made; the archive's
+    // manual task is left.
+    response = await press(page, w.buttons.run);
+    await assertDone(page, response, id, lang, 'run');
+    await assertCasePage(page, id, lang, 'inProgress');
+    history = await historyRows(page);
+    const rows = BOOKINGS.filter(([email]) => email === ACTING_REQUESTER).length;
+    const mine = (h) => h.filter((r) => r[2] === actor).map((r) => [r[3], r[4].replace(/"bytes":\d+|"sha256":"[0-9a-f]{64}"/g, '…')]);
+    assert.deepEqual(mine(history), [
+      ['verified', `method: other_means; note: ${how}`],
+      ['started', ''],
+      ['step', `action: exported; dataset: shop; result: {"bookings":${rows}}`],
+      ['step', 'action: bundle_ready; dataset: ; result: {…,"consent_records":0,…}'],
+    ]);
+    assert.match(await page.locator('main').textContent(), /archive/, 'the manual task is shown');
+
+    // The answer while the task is open: 409, the alert, and nothing appended.
+    response = await press(page, w.buttons.complete);
+    assert.equal(response.status(), 409);
+    const alert = (await page.locator('main [role="alert"]').textContent()).trim();
+    assert.ok(alert.startsWith(w.actionRefused), alert);
+    assert.match(alert, /archive/, 'the alert says what is left');
+    assert.equal(await page.locator('main [role="status"]').count(), 0, 'no "recorded" notice');
+    assert.deepEqual(await historyRows(page), history, 'a refused action appends nothing');
+    await assertCasePage(page, id, lang, 'inProgress');
+
+    // The manual task, through its own form.
+    const done = 'Mappen i papirarkivet er funnet og makulert.';
+    const task = page.locator('main form', { has: page.locator('input[name="dataset"][value="archive"]') });
+    await task.locator('textarea').fill(done);
+    response = await press(page, w.buttons.taskDone, task);
+    await assertDone(page, response, id, lang, 'task_done');
+    await assertCasePage(page, id, lang, 'inProgress', FORMS.inProgressNoTask);
+    history = await historyRows(page);
+    assert.deepEqual(mine(history).at(-1), ['step', `action: task_done; dataset: archive; result: ${JSON.stringify({ note: done })}`]);
+
+    // Now the answer is taken.
+    response = await press(page, w.buttons.complete);
+    await assertDone(page, response, id, lang, 'complete');
+    await assertCasePage(page, id, lang, 'completed');
+    history = await historyRows(page);
+    assert.deepEqual(mine(history).at(-1), ['completed', '']);
+
+    // A note with markup: kept as text, never as markup.
+    const markup = '<script>window.__noted = 1</script><img src="x" onerror="alert(1)"><b>fet</b>';
+    await page.fill('#note-text', markup);
+    response = await press(page, w.buttons.note);
+    await assertDone(page, response, id, lang, 'note');
+    history = await historyRows(page);
+    assert.deepEqual(mine(history).at(-1), ['note', `text: ${markup}`]);
+    assert.equal(await page.locator('main table script, main table img, main table b').count(), 0, 'no element made of the note');
+    assert.equal(await page.evaluate(() => window.__noted), undefined);
+    assert.deepEqual(dialogs, []);
+    // The numbers run on without a gap.
+    assert.deepEqual(history.map((r) => r[0]), history.map((_, i) => String(i + 1)));
+
+    // The console's audit log has each action once (the refused one not), by the respondent.
+    await browserSignIn(admin, world, USERS.admin, PASSWORD, 'en');
+    await visit(admin, world, '/console/audit?lang=en', { lang: 'en' });
+    const audit = await admin.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+    const ours = audit.filter((r) => r[4] === id && r[3].startsWith('case_')).sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => [r[2], r[3]]);
+    assert.deepEqual(ours, ['verify', 'run', 'task_done', 'complete', 'note'].map((a) => [actor, `case_${a}`]),
+      `the audit entries of ${id}:\n${audit.slice(0, 20).map((r) => r.join(' | ')).join('\n')}`);
+  } finally {
+    await page.context().close();
+    await admin.context().close();
+  }
+});
+
+test('14. case actions refused: a state that does not take the action is 409 with an alert and appends nothing; a missing field is 400; a viewer sees no forms and its POST is 403', { skip, timeout: 60_000 }, async () => {
+  const lead = await new Client(world).signIn(USERS.privacy_lead, PASSWORD);
+  const id = await openNewCase(lead, REFUSED_REQUESTER);
+  const path = `/console/requests/${id}?lang=en`;
+  const respondent = await new Client(world).signIn(USERS.respondent, PASSWORD);
+  const viewer = await new Client(world).signIn(USERS.viewer, PASSWORD);
+  const before = historyOf((await respondent.request(path)).body);
+  assert.equal(before.length, 2, 'received and its mail');
+
+  // Actions a received case does not take, posted by hand: 409, the case page with an alert.
+  for (const fields of [{ action: 'complete' }, { action: 'resume' }, { action: 'run' },
+    { action: 'task_done', dataset: 'archive', note: 'Done before the case was verified.' },
+    { action: 'pause', question: 'Which booking is it about?' }]) {
+    const answer = await respondent.post(path, fields);
+    assert.equal(answer.status, 409, `${fields.action} on a received case: ${answer.status} ${roleText(answer.body, 'alert')}`);
+    assert.ok(roleText(answer.body, 'alert').startsWith(WORDS.en.actionRefused), `${fields.action}: ${roleText(answer.body, 'alert')}`);
+    assert.equal(roleText(answer.body, 'status'), null, `${fields.action}: no "recorded" notice`);
+    assert.ok(answer.body.includes(`<dd>${WORDS.en.states.received}</dd>`), `${fields.action}: the case is shown, still received`);
+  }
+  // A missing or empty required field: 400 naming it.
+  for (const [fields, missing] of [[{ action: 'verify' }, 'note'], [{ action: 'verify', note: '   ' }, 'note'],
+    [{ action: 'extend', reason: 'More time is needed.' }, 'months'], [{ action: 'extend', months: '1' }, 'reason'],
+    [{ action: 'refuse' }, 'reason'], [{ action: 'pause' }, 'question'], [{ action: 'note' }, 'text'],
+    [{ action: 'task_done', note: 'Shredded.' }, 'dataset'], [{ action: 'task_done', dataset: 'archive' }, 'note'],
+    [{}, 'action'], [{ action: 'delete_everything' }, 'action']]) {
+    const answer = await respondent.post(path, fields);
+    assert.equal(answer.status, 400, `${JSON.stringify(fields)}: ${answer.status}`);
+    assert.equal(roleText(answer.body, 'alert'), `${WORDS.en.field} ${missing}`, JSON.stringify(fields));
+  }
+  // An unknown case: 404.
+  const unknown = await respondent.post('/console/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV?lang=en', { action: 'note', text: 'Nobody reads this.' });
+  assert.equal(unknown.status, 404);
+  assert.equal(roleText(unknown.body, 'alert'), WORDS.en.notFound);
+
+  // A viewer: the case page is 403 without a form, and a POST with its own token is 403.
+  const page = await viewer.request(path);
+  assert.equal(page.status, 403);
+  assert.ok(!page.body.includes('name="action"'), 'no action form for a viewer');
+  for (const fields of [{ action: 'note', text: 'A viewer writes a note.' }, { action: 'verify', note: 'A viewer verifies.' }, { action: 'withdraw' }]) {
+    const answer = await viewer.post(path, fields);
+    assert.equal(answer.status, 403, `a viewer's ${fields.action}`);
+    assert.equal(roleText(answer.body, 'alert'), WORDS.en.forbidden);
+  }
+
+  // Nothing of the above is in the history or the audit log, and the case still takes a real action.
+  assert.deepEqual(historyOf((await respondent.request(path)).body), before, 'nothing was appended');
+  const audit = tableRows((await lead.request('/console/audit?lang=en')).body, 'Audit log');
+  assert.ok(audit.length > 0, 'the audit log has entries');
+  assert.deepEqual(audit.filter((r) => r[4] === id && r[3].startsWith('case_')), [], 'no case_* audit entry for the refused actions');
+  const control = await respondent.post(path, { action: 'withdraw' });
+  assert.equal(control.status, 303, 'the control: the respondent may withdraw it');
+  assert.equal(control.location, `/console/requests/${id}?lang=en&done=withdraw`);
+  const after = historyOf((await respondent.request(path)).body);
+  assert.deepEqual(after.slice(0, before.length), before);
+  assert.deepEqual(after.slice(before.length).map((r) => [r[2], r[3]]), [[`account:${USERS.respondent}`, 'withdrawn']]);
+});
+
+for (const lang of LANGS) {
+  test(`15. a case's dry run (${lang}): linked from the case, the requester's rows in the shop, counted; nothing changes`, { skip, timeout: 60_000 }, async () => {
+    const w = WORDS[lang];
+    const page = await consolePage(browser, world);
+    try {
+      await browserSignIn(page, world, USERS.respondent, PASSWORD, lang);
+      await visit(page, world, `/console/requests/${caseId}?lang=${lang}`, { lang });
+      const history = await historyRows(page);
+      const before = bookingsIn(world);
+      const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: w.dryRunShow, exact: true }).click()]);
+      assert.equal(response.status(), 200);
+      await assertClean(page);
+      const url = new URL(page.url());
+      assert.deepEqual([url.pathname, url.searchParams.get('lang')], [`/console/requests/${caseId}/dry-run`, lang]);
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.equal((await page.locator('h1').textContent()).trim(), `${w.dryRun} ${caseId}`);
+      assert.equal((await page.locator('main p.note').first().textContent()).trim(), w.dryRunHint);
+      // One table per SQL dataset (the shop): the requester's rows per table, as put there.
+      const tables = await page.$$eval('main table', (all) => all.map((t) => ({
+        caption: t.caption?.textContent.trim(), head: [...t.tHead.rows[0].cells].map((c) => c.textContent.trim()),
+        rows: [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent.trim())),
+      })));
+      assert.equal(tables.length, 1, 'one table: the shop is the only SQL dataset');
+      assert.equal(tables[0].caption, `${w.dataset} shop`);
+      assert.deepEqual(tables[0].rows, [['bookings', String(BOOKINGS.filter(([email]) => email === REQUESTER).length)]]);
+      assert.equal(tables[0].head.length, 2);
+      // The manual archive is handled outside the databases.
+      assert.equal((await page.locator('main h2').textContent()).trim(), w.handledSeparately);
+      assert.deepEqual(await page.$$eval('main ul li', (lis) => lis.map((li) => li.textContent.trim())), ['archive (manual)']);
+      // Back to the case; the dry run changed nothing there or in the shop.
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: w.backToCase, exact: true }).click()]);
+      assert.equal(new URL(page.url()).pathname, `/console/requests/${caseId}`);
+      assert.deepEqual(await historyRows(page), history, 'the dry run appends nothing to the case');
+      assert.equal(bookingsIn(world), before, 'nor deletes a booking');
+      await assertClean(page);
+    } finally {
+      await page.context().close();
+    }
+    if (lang !== 'en') return;
+    // Who may: a viewer may not (it holds requesters' data); an unknown case is 404.
+    const viewer = await new Client(world).signIn(USERS.viewer, PASSWORD);
+    assert.equal((await viewer.request(`/console/requests/${caseId}/dry-run?lang=en`)).status, 403);
+    const respondent = await new Client(world).signIn(USERS.respondent, PASSWORD);
+    assert.equal((await respondent.request('/console/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV/dry-run?lang=en')).status, 404);
+  });
+}
+
+/** The rule's cutoff as the retention page shows it: the start of the year 5 years back, in Oslo (UTC+1 then). */
+function expectedCutoff(now = new Date()) {
+  return `${now.getUTCFullYear() - 6}-12-31 23:00 UTC`;
+}
+
+test('16. the retention dry run (nb, nn, en): linked from the retention page, one row per rule with the shop\'s real counts; a hold on the rule is named; nothing is deleted', { skip, timeout: 60_000 }, async () => {
+  // Worked out here from BOOKINGS: expired when booked before the cutoff's year began.
+  const year = new Date().getUTCFullYear() - 5;
+  const expired = BOOKINGS.filter(([, at]) => Number(at.slice(0, 4)) < year);
+  const oldest = expired.map(([, at]) => at).sort()[0];
+  const over = expired.length / BOOKINGS.length > 0.5; // the default safety limit: half the table
+  assert.ok(expired.length > 0 && expired.length < BOOKINGS.length, 'some bookings are expired, some not');
+  assert.equal(bookingsIn(world), BOOKINGS.length, 'the server\'s own round left the bookings (over the safety limit)');
+  const row = (note) => ['bookings-accounting', 'delete', expectedCutoff(), String(BOOKINGS.length), String(expired.length), '0', oldest, note];
+  // A hold on the rule (and any other test's still active on the rule or its dataset) stops a run:
+  // the plan's note names one of them.
+  const lead = await new Client(world).signIn(USERS.privacy_lead, PASSWORD);
+  const added = await lead.post('/console/retention/holds?lang=en', { target: 'rule:bookings-accounting', reason: 'Revisjon 2026: bokføringen beholdes.', until: isoDay(60) });
+  assert.equal(added.status, 303);
+  const stopping = tableRows((await lead.request('/console/retention?lang=en')).body, 'Holds')
+    .filter((r) => r[5].startsWith('Active') && ['dataset: shop', 'rule: bookings-accounting'].includes(r[1])).map((r) => r[0]); // "Active" and the lead's release button
+  assert.ok(stopping.length >= 1, 'the hold just added is active');
+  const page = await consolePage(browser, world);
+  try {
+    // A viewer may look: the plan shows counts, not people.
+    await browserSignIn(page, world, USERS.viewer, PASSWORD, 'en');
+    for (const lang of LANGS) {
+      const w = WORDS[lang];
+      await visit(page, world, `/console/retention?lang=${lang}`, { lang });
+      const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: w.planShow, exact: true }).click()]);
+      assert.equal(response.status(), 200, `${lang}: ${response.status()}`);
+      await assertClean(page);
+      const url = new URL(page.url());
+      assert.deepEqual([url.pathname, url.searchParams.get('lang')], ['/console/retention/plan', lang]);
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.equal((await page.locator('h1').textContent()).trim(), w.plan);
+      assert.equal(await page.locator('main [role="alert"]').count(), 0, 'every rule could be planned');
+      assert.deepEqual(await page.$$eval('main table thead th', (ths) => ths.map((th) => th.textContent.trim())), w.planHeader);
+      const rows = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+      assert.equal(rows.length, 1, 'one row: the file has one rule');
+      const note = rows[0][7];
+      assert.ok(stopping.some((id) => note === `${w.planHeldBy} ${id}`), `${lang}: "${note}" names one of ${stopping}`);
+      assert.deepEqual(rows, [row(note)], `${lang}: the rule's row`);
+    }
+  } finally {
+    await page.context().close();
+  }
+  // Released, the holds stop nothing: the note is the safety limit's (or none).
+  for (const id of stopping) assert.equal((await lead.post(`/console/retention/holds/${id}/release?lang=en`)).status, 303, `release ${id}`);
+  for (const lang of LANGS) {
+    const plan = await lead.request(`/console/retention/plan?lang=${lang}`);
+    assert.equal(plan.status, 200);
+    assert.deepEqual(tableRows(plan.body, WORDS[lang].plan), [row(over ? WORDS[lang].planOverLimit : '')], `${lang}, without holds`);
+  }
+  assert.equal(bookingsIn(world), BOOKINGS.length, 'the dry runs deleted nothing');
+  const audit = tableRows((await lead.request('/console/audit?lang=en')).body, 'Audit log');
+  assert.ok(audit.some((r) => r[2] === `account:${USERS.viewer}` && r[3] === 'retention_plan'), 'the audit log has the viewer\'s dry run');
+});
+
+test('17. the retention dry run of a rule whose table cannot be read: 502 with an alert naming the rule', { skip, timeout: 60_000 }, async () => {
+  // On the second server (its own shop, empty); another account than the idle session's.
+  const lead = await new Client(idleWorld).signIn(IDLE_LEAD, PASSWORD);
+  let plan = await lead.request('/console/retention/plan?lang=nn');
+  assert.equal(plan.status, 200, 'the control: the empty table is planned');
+  assert.deepEqual(tableRows(plan.body, WORDS.nn.plan)?.map((r) => r.slice(3, 5)), [['0', '0']]);
+  sqlite(idleWorld.shop, 'c.execute("DROP TABLE bookings")');
+  plan = await lead.request('/console/retention/plan?lang=nn');
+  assert.equal(plan.status, 502);
+  const alert = /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(plan.body)?.[1] ?? '';
+  assert.ok(alert.includes(`<p>${WORDS.nn.planFailed}</p>`), alert);
+  assert.equal((alert.match(/<li>/g) ?? []).length, 1, 'one rule failed');
+  assert.match(alert, /<li><code>bookings-accounting<\/code>: <span lang="en">[^<]+<\/span><\/li>/);
+  assert.equal(tableRows(plan.body, WORDS.nn.plan), null, 'no table when no rule could be planned');
 });
 
 test('7. CSP: every console page visited above had the script-free policy and no violation; the watchers catch one', { skip, timeout: 60_000 }, async () => {
@@ -909,10 +1424,72 @@ test('7. CSP: every console page visited above had the script-free policy and no
   }
   seen.violations.splice(before.violations);
   seen.consoleMessages.splice(before.messages);
+
+  // The pages of the case actions and the dry runs, whatever the tests above did with them: each
+  // answer passes the header and body checks (the watchers), and its DOM has no script, no
+  // inline style or handler, and only forms that post to the console itself.
+  const lead = await consolePage(browser, world);
+  try {
+    await browserSignIn(lead, world, USERS.privacy_lead, PASSWORD, 'en');
+    const checked = seen.html;
+    const paths = [`/console/requests/${caseId}`, `/console/requests/${progressId}`, `/console/requests/${progressId}?done=run`,
+      `/console/requests/${caseId}/dry-run`, '/console/retention/plan'];
+    for (const path of paths) {
+      await visit(lead, world, `${path}${path.includes('?') ? '&' : '?'}lang=en`, { lang: 'en' });
+      const dom = await lead.evaluate(() => {
+        const out = [];
+        if (document.scripts.length) out.push(`${document.scripts.length} script elements`);
+        for (const el of document.querySelectorAll('*')) {
+          for (const attr of el.getAttributeNames()) {
+            if (attr === 'style' || attr.startsWith('on')) out.push(`<${el.tagName.toLowerCase()} ${attr}>`);
+          }
+        }
+        for (const form of document.forms) {
+          const to = new URL(form.getAttribute('action') ?? '', location.href); // form.action is shadowed by a field named "action"
+          if (to.origin !== location.origin || !to.pathname.startsWith('/console')) out.push(`a form to ${to}`);
+        }
+        return out;
+      });
+      assert.deepEqual(dom, [], `${path}: ${dom.join('; ')}`);
+    }
+    // The 409 page of a refused action too.
+    await visit(lead, world, `/console/requests/${progressId}?lang=en`, { lang: 'en' });
+    const [refused] = await Promise.all([lead.waitForNavigation(), lead.getByRole('button', { name: WORDS.en.buttons.complete, exact: true }).click()]);
+    assert.equal(refused.status(), 409);
+    await assertClean(lead, 'the 409 page of a refused action');
+    assert.ok(seen.html >= checked + paths.length + 2, `the new pages' answers were checked (${seen.html - checked})`);
+  } finally {
+    await lead.context().close();
+  }
   // What the other tests saw.
   assert.deepEqual(seen.violations, [], `securitypolicyviolation events: ${JSON.stringify(seen.violations, null, 1)}`);
   assert.deepEqual(seen.consoleMessages, [], `CSP console messages: ${JSON.stringify(seen.consoleMessages, null, 1)}`);
   assert.deepEqual(seen.problems, [], seen.problems.join('\n'));
   assert.ok(before.html >= 100, `only ${before.html} console HTML answers were checked`);
   console.log(`CSP: ${before.html} console HTML answers checked; ${failures} sign-in failures sent`);
+});
+
+test('18. (last) a session idle for [console] idle_minutes = 1 ends: a reload lands on sign-in with "session ended", and its cookie no longer works', { skip, timeout: 90_000 }, async () => {
+  // Signed in in `before`; nothing used the session since. The tests above took most of the
+  // wait: only what is left of 65 s (the minute and a margin) is waited here.
+  const left = idle.at + IDLE_WAIT_MS - Date.now();
+  console.log(`idle session: ${Math.round((Date.now() - idle.at) / 1000)} s since sign-in; waiting ${Math.max(0, Math.round(left / 1000))} s more`);
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  const { page, cookie } = idle;
+  assert.equal((await consoleCookie(page))?.value, cookie.value, 'the browser still holds the session\'s cookie');
+  const response = await page.reload();
+  assert.equal(response.status(), 200);
+  const url = new URL(page.url());
+  assert.deepEqual([url.pathname, url.searchParams.get('lang'), url.searchParams.get('ended')], ['/console/sign-in', 'nn', '1'], page.url());
+  assert.equal((await page.locator('[role="status"]').textContent()).trim(), WORDS.nn.ended);
+  await assertClean(page, 'the sign-in page after the idle minute');
+  // The old cookie, replayed from node: to sign-in, the session has ended.
+  const replay = await new Client(idleWorld).request('/console?lang=en', { cookie: cookie.value });
+  assert.equal(replay.status, 303);
+  assert.equal(replay.location, '/console/sign-in?lang=en&ended=1');
+  // The control: the account itself signs in again, and the new session opens the overview.
+  const again = await browserSignIn(page, idleWorld, IDLE_USER, PASSWORD, 'nn');
+  assert.equal(again.status(), 200);
+  assert.equal(new URL(page.url()).pathname, '/console');
+  assert.notEqual((await consoleCookie(page))?.value, cookie.value, 'a new session token');
 });
