@@ -30,6 +30,7 @@ mod it {
     mod retention;
     mod review;
     mod scan;
+    mod scan_schedule;
     mod scan_token;
     mod serve;
     mod tamper;

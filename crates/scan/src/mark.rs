@@ -1,8 +1,10 @@
-//! Marking the scanner's own consent POSTs: with a token, every request the tab sends to a
-//! consent endpoint (`…/v1/consent`) is paused at the network layer (DevTools `Fetch`) and
+//! Marking the scanner's own consent POSTs and banner-view reports: with a token, every request
+//! the tab sends to a consent endpoint (`…/v1/consent`) or to the banner's view counter
+//! (`…/v1/banner-views?…`) is paused at the network layer (DevTools `Fetch`) and
 //! continued with `Kapsel-Scan: <token>` added. Only those requests carry it: no tracker, no
 //! page and no other endpoint ever sees the token, and the banner's code does not change. The
-//! server answers such choices as usual and records none of them (docs/scanner.md).
+//! server answers such choices as usual and records none of them, and counts no view
+//! (docs/scanner.md).
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::fetch::{
@@ -20,6 +22,8 @@ pub const HEADER: &str = "Kapsel-Scan";
 
 /// The URL pattern of the consent endpoint, as DevTools matches it.
 pub const CONSENT_PATTERN: &str = "*/v1/consent";
+/// The URL pattern of the banner's view reports (their parameters are in the query).
+pub const VIEWS_PATTERN: &str = "*/v1/banner-views?*";
 
 /// Adds `Kapsel-Scan: token` to this tab's consent requests until the tab closes. The returned
 /// task ends with the tab's event stream.
@@ -32,11 +36,13 @@ pub async fn mark_consent_requests(
         .event_listener::<EventRequestPaused>()
         .await
         .map_err(&err)?;
-    let pattern = RequestPattern::builder()
-        .url_pattern(CONSENT_PATTERN)
-        .request_stage(RequestStage::Request)
-        .build();
-    page.execute(EnableParams::builder().pattern(pattern).build())
+    let patterns = [CONSENT_PATTERN, VIEWS_PATTERN].map(|url| {
+        RequestPattern::builder()
+            .url_pattern(url)
+            .request_stage(RequestStage::Request)
+            .build()
+    });
+    page.execute(EnableParams::builder().patterns(patterns).build())
         .await
         .map_err(&err)?;
     let page = page.clone();

@@ -16,6 +16,7 @@ pub mod requests_act;
 pub mod retention;
 pub mod ropa;
 pub mod scan;
+pub mod scan_schedule;
 pub mod serve;
 pub mod suggest;
 pub mod user;

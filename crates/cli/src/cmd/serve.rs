@@ -154,6 +154,8 @@ async fn serve(
     privacy: kapsel_core::privacy::PrivacyFile,
     source: (String, String),
 ) -> anyhow::Result<()> {
+    // The scheduled scans name sites of the file: a wrong one stops the server before it starts.
+    let scans = settings.scan.schedule(&privacy)?;
     // Bound first: an address in use must not leave a fresh data directory behind.
     let listeners = settings.listen.bind().await?;
     let bound = listeners.public.local_addr()?;
@@ -188,6 +190,15 @@ async fn serve(
 
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
+    if let Some(schedule) = scans {
+        tokio::spawn(super::scan_schedule::run(
+            schedule,
+            config.privacy.clone(),
+            store.clone(),
+            config.chain_id.clone(),
+            shutdown.clone(),
+        ));
+    }
     let server = kapsel_server::launch(config, store.clone(), listeners, shutdown);
     // The line is printed once the socket is bound; requests queue until launch accepts them.
     let mut stdout = std::io::stdout().lock();

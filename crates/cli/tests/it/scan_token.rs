@@ -1,7 +1,8 @@
 //! The scanner's own clicks never reach the visitor ledger: `kapsel serve` with `[scan] token`
 //! (here `KAPSEL_SCAN__TOKEN`) and `kapsel scan --token` against its demo, in real Chromium. The
 //! same scan without the token records its choices, which shows that the scan does drive the
-//! banner and that the token is what keeps them out.
+//! banner and that the token is what keeps them out. The banner's view reports are marked the
+//! same way, and counted only without the token.
 
 use super::harness::{Backend, EXAMPLE, Server, kapsel};
 
@@ -57,6 +58,32 @@ fn records(backend: &Backend) -> usize {
         .count()
 }
 
+/// The demo site's banner views counted today: (shown, ignored).
+async fn views(backend: &Backend) -> (i64, i64) {
+    use kapsel_store::ConsentCounts as _;
+    let store = backend.open().await;
+    let today = kapsel_store::ledger::counts::day_of(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let counts = store
+        .view_counts(&kapsel_store::CountFilter {
+            site: "demo".into(),
+            from_day: today - 1,
+            to_day: today,
+            revision: None,
+            language: None,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    counts
+        .iter()
+        .fold((0, 0), |(s, i), c| (s + c.shown, i + c.ignored))
+}
+
 #[tokio::test]
 async fn choices_the_scanner_drives_with_the_token_are_answered_but_not_recorded() {
     if !chromium_available() {
@@ -92,6 +119,11 @@ async fn choices_the_scanner_drives_with_the_token_are_answered_but_not_recorded
         0,
         "the scan's choices reached the ledger"
     );
+    assert_eq!(
+        views(&backend).await,
+        (0, 0),
+        "the scan's banner views were counted"
+    );
 
     // The same scan without the token: its "reject all" and "accept all" are recorded.
     let server = Server::start_with_env(EXAMPLE, &flags, &[("KAPSEL_SCAN__TOKEN", TOKEN)]);
@@ -102,6 +134,8 @@ async fn choices_the_scanner_drives_with_the_token_are_answered_but_not_recorded
         records(&backend) >= 2,
         "an unmarked scan records its choices"
     );
+    let (shown, _) = views(&backend).await;
+    assert!(shown >= 1, "an unmarked scan's banner views are counted");
 }
 
 /// `kapsel scan --upload` hands its report to the server, which keeps it for the console.

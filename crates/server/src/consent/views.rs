@@ -7,7 +7,8 @@
 //! The banner sends it with `navigator.sendBeacon` and no body, a request no preflight
 //! precedes, so the parameters are in the query. Reports are added in groups: each request
 //! waits until the transaction holding its view has committed ([`ViewCounter`]), so a 204 means
-//! the count survives a crash.
+//! the count survives a crash. The scanner's own reports (`Kapsel-Scan` with the server's
+//! token, see `super::scan`) are answered and not counted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,6 +145,10 @@ pub async fn post_view(
     }
     let event = ViewEvent::parse(param("event")?)
         .ok_or_else(|| ApiError::parameter("event", "must be shown or ignored"))?;
+    // Kapsel's own scanner (`kapsel scan --token`) is not a visitor: answered, never counted.
+    if super::scan::is_scan(&headers, state.scan_token.as_ref())? {
+        return Ok(StatusCode::NO_CONTENT);
+    }
     state
         .views
         .add(BannerView {

@@ -1,7 +1,8 @@
 //! `Kapsel-Scan`: a consent POST with the server's scan token is answered like any other (201, a
 //! receipt with its expiry and a `receipt_secret`) but recorded nowhere; a follow-up naming that
 //! unrecorded receipt is answered too. A scan header with a wrong token, or on a server without
-//! one, is refused with 403 and nothing is written. Without the header nothing changes.
+//! one, is refused with 403 and nothing is written. Without the header nothing changes. The
+//! banner's view reports are marked alike and counted only without the header.
 
 use kapsel_core::Secret;
 use kapsel_testkit::TestServer;
@@ -80,4 +81,47 @@ async fn a_wrong_or_unexpected_scan_token_is_refused_and_writes_nothing() {
     );
     assert_eq!(without.ledger_len().await, 0);
     without.stop().await;
+}
+
+/// The banner's view reports from the scanner (marked with the token) are answered and not
+/// counted; a wrong token is refused; an unmarked report is counted.
+#[tokio::test]
+async fn the_scanners_banner_views_are_answered_and_never_counted() {
+    use kapsel_store::ConsentCounts as _;
+    let server = TestServer::start_with(|config| config.scan_token = Secret::new(TOKEN)).await;
+    let url = server.url(&format!(
+        "/v1/banner-views?site=www&revision={}&language=nb&event=shown",
+        server.revision("www")
+    ));
+    let report = |token: Option<&'static str>| {
+        let mut request = server.client.post(url.clone());
+        if let Some(token) = token {
+            request = request.header("Kapsel-Scan", token);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(report(Some(TOKEN)).await, 204);
+    assert_eq!(report(Some("not-the-token")).await, 403);
+    let shown = || async {
+        let today =
+            kapsel_store::ledger::counts::day_of(kapsel_core::Clock::now_ms(&*server.clock));
+        server
+            .store
+            .view_counts(&kapsel_store::CountFilter {
+                site: "www".into(),
+                from_day: today,
+                to_day: today,
+                revision: None,
+                language: None,
+            })
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.shown)
+            .sum::<i64>()
+    };
+    assert_eq!(shown().await, 0, "a scan's view was counted");
+    assert_eq!(report(None).await, 204);
+    assert_eq!(shown().await, 1, "a visitor's view is counted");
+    server.stop().await;
 }
