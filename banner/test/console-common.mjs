@@ -52,7 +52,8 @@ export const WORDS = {
     planOverLimit: 'Over sikkerhetsgrensen (50 % av tabellen): kjøres bare med «kapsel retention run --confirm».',
     planFailed: 'Noen regler kunne ikke prøvekjøres:',
     planHeldBy: 'Stoppes av sletteforbud',
-    states: { received: 'Mottatt, venter på bekreftelse', verified: 'Bekreftet, venter på behandling', inProgress: 'Under behandling', completed: 'Fullført' },
+    states: { received: 'Mottatt, ikke bekreftet ennå', verified: 'Bekreftet', inProgress: 'Under behandling', completed: 'Besvart' },
+    missing: 'Et obligatorisk felt er tomt:',
     buttons: { verify: 'Marker identiteten som bekreftet', run: 'Gjennomfør forespørselen', taskDone: 'Marker oppgaven som utført', complete: 'Send svaret og avslutt saken', note: 'Legg til notat' },
   },
   nn: {
@@ -87,7 +88,8 @@ export const WORDS = {
     planOverLimit: 'Over tryggleiksgrensa (50 % av tabellen): vert berre køyrd med «kapsel retention run --confirm».',
     planFailed: 'Nokre reglar kunne ikkje prøvekøyrast:',
     planHeldBy: 'Vert stoppa av slettestopp',
-    states: { received: 'Motteken, ventar på stadfesting', verified: 'Stadfesta, ventar på behandling', inProgress: 'Under behandling', completed: 'Fullført' },
+    states: { received: 'Motteken, ikkje stadfesta enno', verified: 'Stadfesta', inProgress: 'Under handsaming', completed: 'Svara' },
+    missing: 'Eit obligatorisk felt er tomt:',
     buttons: { verify: 'Merk identiteten som stadfesta', run: 'Gjennomfør førespurnaden', taskDone: 'Merk oppgåva som utført', complete: 'Send svaret og avslutt saka', note: 'Legg til notat' },
   },
   en: {
@@ -119,10 +121,11 @@ export const WORDS = {
     planShow: 'Show a dry run',
     plan: 'Retention dry run',
     planHeader: ['Rule', 'Action', 'Older than', 'Rows in the table', 'Expired', 'Kept (legal hold)', 'Oldest', 'Note'],
-    planOverLimit: 'Over the safety limit (50 % of the table): runs only with `kapsel retention run --confirm`.',
+    planOverLimit: 'Over the safety limit (50 % of the table): runs only with “kapsel retention run --confirm”.',
     planFailed: 'Some rules could not be dry-run:',
     planHeldBy: 'Stopped by hold',
-    states: { received: 'Received, waiting for confirmation', verified: 'Confirmed, waiting to be handled', inProgress: 'Being handled', completed: 'Completed' },
+    states: { received: 'Received, not verified yet', verified: 'Verified', inProgress: 'In progress', completed: 'Answered' },
+    missing: 'A required field is empty:',
     buttons: { verify: 'Mark the identity as verified', run: 'Carry out the request', taskDone: 'Mark the task as done', complete: 'Send the answer and complete the case', note: 'Add the note' },
   },
 };

@@ -22,13 +22,15 @@ use super::{ConsoleState, Refusal, html, see_other, store_failed};
 use crate::desk::DeskState;
 use crate::desk::actions::{self, CaseAction};
 use crate::desk::notices;
-use crate::desk::texts::{right_words, state_words};
+use crate::desk::texts::right_words;
 use crate::desk::work::dry_run::{DatasetDryRun, dry_run};
 use crate::desk::work::{self, History, Missing};
 use crate::error::ApiError;
 
 /// The longest text a case form takes (a reason, a note, a question).
 const TEXT_MAX: usize = 2000;
+/// How recent an operator's event must be for the page to say it was recorded.
+const DONE_WITHIN_MS: i64 = 5 * 60 * 1000;
 
 #[derive(Deserialize)]
 pub struct CaseQuery {
@@ -55,9 +57,19 @@ pub async fn get_case(
         )
         .await
         .map_err(store_failed(lang))?;
+    // The notice is said only when the history bears it out: an event by this account in the
+    // last minutes (a link with `done=` alone shows nothing).
+    let actor = operator.actor();
+    let recent = console.clock.now_ms() - DONE_WITHIN_MS;
     let done = query
         .done
         .filter(|d| ACTIONS.contains(&d.as_str()))
+        .filter(|_| {
+            history
+                .events
+                .iter()
+                .any(|e| e.actor == actor && e.at_ms >= recent)
+        })
         .map(|_| words(lang).case_action_done.to_owned());
     Ok(case_page(
         &desk,
@@ -268,6 +280,8 @@ fn refused(lang: &'static str, error: &ApiError) -> (StatusCode, String) {
             "<p class=\"alert\" role=\"alert\">{}{detail}</p>\n",
             escape(if status.is_server_error() {
                 w.failed
+            } else if status == StatusCode::NOT_FOUND {
+                w.case_action_unknown
             } else {
                 w.case_action_refused
             })
@@ -311,7 +325,7 @@ fn case_page(
     }
     main.push_str(&facts_list(&[
         (w.right, right_words(lang, case.right).0.to_owned()),
-        (w.state, state_words(lang, case.state).to_owned()),
+        (w.state, w.case_state(case.state).to_owned()),
         (w.site, case.site.clone()),
         (w.email, case.email.clone()),
         (w.received, when(case.received_ms)),
@@ -446,8 +460,10 @@ fn action_forms(
         reason: String::new(),
         ground: None,
     }) {
-        let mut grounds = format!("<option value=\"\">{}</option>", escape(w.no_ground));
+        let mut fields = textarea("refuse", "reason", w.refuse_reason);
+        // The art. 17(3) grounds are exceptions to erasure only.
         if case.right == kapsel_core::desk::Right::Erasure {
+            let mut grounds = format!("<option value=\"\">{}</option>", escape(w.no_ground));
             for ground in ErasureGround::ALL {
                 grounds.push_str(&format!(
                     "<option value=\"{}\">{}</option>",
@@ -455,12 +471,11 @@ fn action_forms(
                     escape(notices::ground(lang, ground))
                 ));
             }
+            fields.push_str(&format!(
+                "<label for=\"refuse-ground\">{}</label><select id=\"refuse-ground\" name=\"ground\">{grounds}</select>",
+                escape(w.refuse_ground),
+            ));
         }
-        let fields = format!(
-            "{}<label for=\"refuse-ground\">{}</label><select id=\"refuse-ground\" name=\"ground\">{grounds}</select>",
-            textarea("refuse", "reason", w.refuse_reason),
-            escape(w.refuse_ground),
-        );
         out.push_str(&form("refuse", fields, w.action_refuse));
     }
     if takes(CaseAction::Withdraw) {

@@ -209,7 +209,12 @@ pub enum Refusal {
     Csrf {
         lang: &'static str,
     },
-    /// A field that is too long, missing or malformed: its name.
+    /// A required field that is absent or blank: its name.
+    Missing {
+        lang: &'static str,
+        field: String,
+    },
+    /// A field that is too long or malformed: its name.
     Field {
         lang: &'static str,
         field: String,
@@ -250,6 +255,11 @@ impl IntoResponse for Refusal {
                 StatusCode::FORBIDDEN,
                 *lang,
                 words::words(lang).refused_csrf.to_owned(),
+            ),
+            Refusal::Missing { lang, field } => (
+                StatusCode::BAD_REQUEST,
+                *lang,
+                format!("{} {field}", words::words(lang).field_missing),
             ),
             Refusal::Field { lang, field } => (
                 StatusCode::BAD_REQUEST,

@@ -15,7 +15,7 @@ use super::layout::{escape, page, table, when};
 use super::session::Operator;
 use super::words::words;
 use super::{ConsoleState, Refusal, html};
-use crate::desk::texts::{right_words, state_words};
+use crate::desk::texts::right_words;
 
 const WEEK_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// The most open cases the inbox lists.
@@ -65,7 +65,7 @@ pub async fn get_requests(
                     id = escape(&case.id)
                 ),
                 escape(right_words(lang, case.right).0),
-                escape(state_words(lang, case.state)),
+                escape(w.case_state(case.state)),
                 escape(&case.site),
                 escape(&when(case.received_ms)),
                 escape(&case.dates.legal_due.to_string()),

@@ -36,7 +36,10 @@ const TOUCH_EVERY_MS: i64 = 60 * 1000;
 pub const COOKIE: &str = "kapsel_console";
 /// Most fields a console form may have, and most bytes in one.
 const MAX_FIELDS: usize = 16;
-pub const MAX_VALUE: usize = 4096;
+pub const MAX_VALUE: usize = 8192;
+/// The largest console form body the edge lets through: a few fields, one of them a long text
+/// of four-byte characters, each byte percent-encoded.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A new random token: 32 bytes, base64url.
 pub fn new_token(random: &dyn Random) -> String {
@@ -206,7 +209,7 @@ impl Form {
 
     /// Like [`Form::text`], but the field must be there.
     pub fn required(&self, name: &str, max: usize, lang: &'static str) -> Result<String, Refusal> {
-        self.text(name, max, lang)?.ok_or_else(|| Refusal::Field {
+        self.text(name, max, lang)?.ok_or_else(|| Refusal::Missing {
             lang,
             field: name.to_owned(),
         })

@@ -219,6 +219,14 @@ pub async fn post_sign_in(
     let form = Form::parse(&body, lang)?;
     let name = form.required("name", MAX_NAME, lang)?;
     let typed = form.get("password").unwrap_or_default();
+    // No password this long is ever set, so none can match: refused before anything is counted
+    // (the same for every name, so it says nothing about accounts).
+    if typed.len() > kapsel_core::console::password::MAX_BYTES {
+        return Err(Refusal::Field {
+            lang,
+            field: "password".to_owned(),
+        });
+    }
     let name = kapsel_store::accounts::account_name(&name);
     if throttled(&console, &name, prefix, lang).await? {
         console
@@ -324,6 +332,13 @@ pub async fn post_code(
     let form = Form::parse(&body, lang)?;
     if !super::session::tokens_match(form.get("csrf").unwrap_or_default(), &session.csrf_token) {
         return Err(Refusal::Csrf { lang });
+    }
+    // A code is six digits; anything much longer is no attempt at one and is not counted.
+    if form.get("code").is_some_and(|code| code.len() > 32) {
+        return Err(Refusal::Field {
+            lang,
+            field: "code".to_owned(),
+        });
     }
     let name = session.account.clone();
     if throttled(&console, &name, prefix, lang).await? {

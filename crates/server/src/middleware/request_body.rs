@@ -1,5 +1,5 @@
 //! Request bodies at the edge, before any handler: a declared `Content-Length` over the limit (the
-//! configured one; for the privacy centre's form at least `desk::form::MAX_BODY_BYTES`) is
+//! configured one; for the privacy centre's and the console's forms at least their own) is
 //! a 413 at once (nothing is read); a body is read within the body timeout (408 and the
 //! connection closed otherwise) and never past the limit, chunked or not; a `charset` other than
 //! UTF-8 is a 415 naming `Content-Type`; a JSON body with a key twice in one object is a 400
@@ -37,6 +37,9 @@ pub async fn check_body(
             .max(kapsel_core::gate::message::MAX_BATCH_BYTES)
     } else if request.uri().path() == crate::console::scans::UPLOAD_PATH {
         edge.body_limit.max(crate::console::scans::MAX_REPORT_BYTES)
+    } else if request.uri().path().starts_with("/console/") {
+        // The console's forms: a 2000-character text in any script, percent-encoded.
+        edge.body_limit.max(crate::console::session::MAX_FORM_BYTES)
     } else {
         edge.body_limit
     };

@@ -241,6 +241,34 @@ pub struct Words {
     pub plan_held_by: &'static str,
     pub plan_over_limit: &'static str,
     pub plan_failed: &'static str,
+    pub field_missing: &'static str,
+    pub case_action_unknown: &'static str,
+    pub state_received: &'static str,
+    pub state_verified: &'static str,
+    pub state_in_progress: &'static str,
+    pub state_paused: &'static str,
+    pub state_completed: &'static str,
+    pub state_refused: &'static str,
+    pub state_withdrawn: &'static str,
+    pub state_lapsed: &'static str,
+}
+
+impl Words {
+    /// Where a case stands, as the operator's staff read it (the requester's own words are
+    /// `desk::texts::state_words`).
+    pub fn case_state(&self, state: kapsel_core::desk::CaseState) -> &'static str {
+        use kapsel_core::desk::CaseState as S;
+        match state {
+            S::Received => self.state_received,
+            S::Verified => self.state_verified,
+            S::InProgress => self.state_in_progress,
+            S::Paused(_) => self.state_paused,
+            S::Completed => self.state_completed,
+            S::Refused => self.state_refused,
+            S::Withdrawn => self.state_withdrawn,
+            S::Lapsed => self.state_lapsed,
+        }
+    }
 }
 
 pub fn words(lang: &str) -> &'static Words {
