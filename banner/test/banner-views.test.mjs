@@ -373,10 +373,10 @@ test('the console shows exactly what Chromium sent: CSV, counts list and per-day
   const overview = await client.request(`/console?lang=en&site=${SITE}&days=7`);
   assert.equal(overview.status, 200);
   const shownItem = /<li>Banner shown<strong>([^<]*)<\/strong><\/li>/.exec(overview.body)?.[1];
-  const ignoredItem = /<li>Shown and ignored<strong>([^<]*)<\/strong><\/li>/.exec(overview.body)?.[1];
+  const ignoredItem = /<li>Share ignored<strong>([^<]*)<\/strong><\/li>/.exec(overview.body)?.[1];
   assert.equal(shownItem, String(expected.shown), 'counts list: Banner shown');
   const share = (Math.round((expected.ignored * 1000) / expected.shown) / 10).toFixed(1); // 42.9
-  assert.match(ignoredItem ?? '', new RegExp(`^${share.replace('.', '\\.')}\\s%$`), 'counts list: Shown and ignored');
+  assert.match(ignoredItem ?? '', new RegExp(`^${share.replace('.', '\\.')}\\s%$`), 'counts list: Share ignored');
   assert.equal(perDayColumn(overview.body, 'Banner shown'), expected.shown, 'per-day table: Banner shown');
   assert.equal(perDayColumn(overview.body, 'Ignored'), expected.ignored, 'per-day table: Ignored');
 });

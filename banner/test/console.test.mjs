@@ -812,8 +812,11 @@ test('11. screenshots (only with KAPSEL_TEST_CONSOLE_SCREENSHOTS=DIR)', { skip, 
       [lead, 'overview', '/console', ['nb', 'nn', 'en']],
       [lead, 'ledger', '/console/ledger', ['nb']],
       [lead, 'requests', '/console/requests', ['nb']],
-      [lead, 'case', `/console/requests/${caseId}`, ['nb']],
+      [lead, 'case', `/console/requests/${caseId}`, ['nb', 'nn', 'en']],
+      [lead, 'case-dry-run', `/console/requests/${caseId}/dry-run`, ['nb']],
       [lead, 'retention', '/console/retention', ['nb']],
+      [lead, 'retention-plan', '/console/retention/plan', ['nb', 'nn', 'en']],
+      [lead, 'scans', '/console/scans', ['nb']],
       [lead, 'gate', '/console/gate', ['nb']],
       [lead, 'documents', '/console/documents', ['nb']],
       [lead, 'privacy-file', '/console/privacy-file', ['nb']],
@@ -1332,7 +1335,7 @@ test('16. the retention dry run (nb, nn, en): linked from the retention page, on
   const over = expired.length / BOOKINGS.length > 0.5; // the default safety limit: half the table
   assert.ok(expired.length > 0 && expired.length < BOOKINGS.length, 'some bookings are expired, some not');
   assert.equal(bookingsIn(world), BOOKINGS.length, 'the server\'s own round left the bookings (over the safety limit)');
-  const row = (note) => ['bookings-accounting', 'delete', expectedCutoff(), String(BOOKINGS.length), String(expired.length), '0', oldest, note];
+  const row = (note, lang) => ['bookings-accounting', WORDS[lang].planDelete, expectedCutoff(), String(BOOKINGS.length), String(expired.length), '0', oldest, note];
   // A hold on the rule (and any other test's still active on the rule or its dataset) stops a run:
   // the plan's note names one of them.
   const lead = await new Client(world).signIn(USERS.privacy_lead, PASSWORD);
@@ -1361,7 +1364,7 @@ test('16. the retention dry run (nb, nn, en): linked from the retention page, on
       assert.equal(rows.length, 1, 'one row: the file has one rule');
       const note = rows[0][7];
       assert.ok(stopping.some((id) => note === `${w.planHeldBy} ${id}`), `${lang}: "${note}" names one of ${stopping}`);
-      assert.deepEqual(rows, [row(note)], `${lang}: the rule's row`);
+      assert.deepEqual(rows, [row(note, lang)], `${lang}: the rule's row`);
     }
   } finally {
     await page.context().close();
@@ -1371,7 +1374,7 @@ test('16. the retention dry run (nb, nn, en): linked from the retention page, on
   for (const lang of LANGS) {
     const plan = await lead.request(`/console/retention/plan?lang=${lang}`);
     assert.equal(plan.status, 200);
-    assert.deepEqual(tableRows(plan.body, WORDS[lang].plan), [row(over ? WORDS[lang].planOverLimit : '')], `${lang}, without holds`);
+    assert.deepEqual(tableRows(plan.body, WORDS[lang].plan), [row(over ? WORDS[lang].planOverLimit : '', lang)], `${lang}, without holds`);
   }
   assert.equal(bookingsIn(world), BOOKINGS.length, 'the dry runs deleted nothing');
   const audit = tableRows((await lead.request('/console/audit?lang=en')).body, 'Audit log');

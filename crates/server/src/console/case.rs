@@ -387,7 +387,7 @@ fn action_forms(
     let id = escape(&case.id);
     let form = |action: &str, fields: String, button: &str| {
         format!(
-            "<form class=\"stack\" method=\"post\" action=\"/console/requests/{id}?lang={lang}\">{hidden}\
+            "<form class=\"stack action\" method=\"post\" action=\"/console/requests/{id}?lang={lang}\">{hidden}\
              <input type=\"hidden\" name=\"action\" value=\"{action}\">{fields}\
              <p><button>{button}</button></p></form>\n",
             hidden = operator.hidden_fields(),

@@ -58,7 +58,12 @@ pub async fn get_plan(
                 };
                 rows.push(vec![
                     format!("<code>{}</code>", escape(&report.rule)),
-                    escape(report.action),
+                    escape(match report.action {
+                        "delete" => w.action_delete,
+                        "anonymise" => w.action_anonymise,
+                        "drop_partitions" => w.action_drop_partitions,
+                        other => other,
+                    }),
                     escape(&when(report.cutoff_ms)),
                     report.table_rows.to_string(),
                     report.expired.to_string(),

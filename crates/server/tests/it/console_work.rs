@@ -277,7 +277,7 @@ async fn the_retention_dry_run_counts_what_the_next_run_would_delete() {
         .map(|c| c.split("</td>").next().unwrap())
         .collect();
     // action, cutoff, rows in the table, expired, kept, oldest, note
-    assert_eq!(cells[0], "delete");
+    assert_eq!(cells[0], "Delete rows");
     assert_eq!(cells[2], (EXPIRED + RECENT).to_string());
     assert_eq!(cells[3], EXPIRED.to_string());
     assert_eq!(cells[4], "0");
@@ -476,7 +476,7 @@ async fn the_banners_view_reports_reach_the_overview_and_bad_ones_are_refused() 
         .unwrap();
     assert!(page.contains("Banner shown<strong>3</strong>"), "{page}");
     assert!(
-        page.contains("Shown and ignored<strong>33.3 %</strong>"),
+        page.contains("Share ignored<strong>33.3 %</strong>"),
         "{page}"
     );
     server.stop().await;

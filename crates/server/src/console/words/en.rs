@@ -75,7 +75,7 @@ pub(super) static EN: Words = Words {
     views_note: "“Banner shown” counts the pages where the first layer was displayed; “ignored” counts the pages left while it was still open and no choice had been made. The banner reports both without any identifier. A browser may drop the last report as a page closes, so “ignored” is a lower bound.",
     banner_shown: "Banner shown",
     ignored: "Ignored",
-    ignored_share: "Shown and ignored",
+    ignored_share: "Share ignored",
 
     chains: "Chains",
     chain: "Chain",
@@ -246,4 +246,7 @@ pub(super) static EN: Words = Words {
     state_refused: "Refused",
     state_withdrawn: "Withdrawn",
     state_lapsed: "Lapsed, never verified",
+    action_delete: "Delete rows",
+    action_anonymise: "Anonymise",
+    action_drop_partitions: "Drop partitions",
 };

@@ -251,6 +251,9 @@ pub struct Words {
     pub state_refused: &'static str,
     pub state_withdrawn: &'static str,
     pub state_lapsed: &'static str,
+    pub action_delete: &'static str,
+    pub action_anonymise: &'static str,
+    pub action_drop_partitions: &'static str,
 }
 
 impl Words {

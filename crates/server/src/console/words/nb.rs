@@ -75,7 +75,7 @@ pub(super) static NB: Words = Words {
     views_note: "«Banneret vist» teller sidene der det første laget ble vist, og «ignorert» teller sidene som ble forlatt mens det fortsatt var åpent og ingen valg var gjort. Banneret rapporterer begge uten noen identifikator. En nettleser kan miste den siste rapporten når en side lukkes, så «ignorert» er et minimum.",
     banner_shown: "Banneret vist",
     ignored: "Ignorert",
-    ignored_share: "Vist og ignorert",
+    ignored_share: "Andel ignorert",
 
     chains: "Kjeder",
     chain: "Kjede",
@@ -246,4 +246,7 @@ pub(super) static NB: Words = Words {
     state_refused: "Avslått",
     state_withdrawn: "Trukket tilbake",
     state_lapsed: "Bortfalt, aldri bekreftet",
+    action_delete: "Slette rader",
+    action_anonymise: "Anonymisere",
+    action_drop_partitions: "Fjerne partisjoner",
 };

@@ -75,7 +75,7 @@ pub(super) static NN: Words = Words {
     views_note: "«Banneret vist» tel sidene der det første laget vart vist, og «ignorert» tel sidene som vart forlatne medan det framleis var ope, utan at det var teke noko val. Banneret rapporterer begge utan nokon identifikator. Ein nettlesar kan miste den siste rapporten når ei side vert lukka, så «ignorert» er eit minimum.",
     banner_shown: "Banneret vist",
     ignored: "Ignorert",
-    ignored_share: "Vist og ignorert",
+    ignored_share: "Del ignorert",
 
     chains: "Kjeder",
     chain: "Kjede",
@@ -224,7 +224,7 @@ pub(super) static NN: Words = Words {
     handled_separately: "Vert handtert utanfor databasane",
     recipients: "Mottakarar som skal varslast (artikkel 19)",
     retention_plan: "Prøvekøyring av slettereglar",
-    retention_plan_hint: "Les databasane og viser kva neste køyring ville sletta eller anonymisert. Ingenting vert endra.",
+    retention_plan_hint: "Les databasane og viser kva neste køyring ville slette eller anonymisere. Ingenting vert endra.",
     retention_plan_show: "Vis prøvekøyring",
     plan_action: "Handling",
     plan_cutoff: "Eldre enn",
@@ -246,4 +246,7 @@ pub(super) static NN: Words = Words {
     state_refused: "Avslått",
     state_withdrawn: "Trekt tilbake",
     state_lapsed: "Fall bort, aldri stadfesta",
+    action_delete: "Slette rader",
+    action_anonymise: "Anonymisere",
+    action_drop_partitions: "Fjerne partisjonar",
 };
