@@ -115,16 +115,7 @@ async fn keep(
 ) -> Result<i64, String> {
     let text = serde_json::to_string(report).map_err(|e| e.to_string())?;
     store
-        .save_scan(&StoredScan {
-            id: 0,
-            site: site.to_owned(),
-            started_ms: report.started_at,
-            finished_ms: report.finished_at,
-            pages: report.pages.len() as i64,
-            violations: report.violations.len() as i64,
-            uploaded_ms: now_ms,
-            report: text,
-        })
+        .save_scan(&StoredScan::of(site, report, text, now_ms))
         .await
         .map_err(|e| e.to_string())
 }

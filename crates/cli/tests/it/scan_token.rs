@@ -62,12 +62,8 @@ fn records(backend: &Backend) -> usize {
 async fn views(backend: &Backend) -> (i64, i64) {
     use kapsel_store::ConsentCounts as _;
     let store = backend.open().await;
-    let today = kapsel_store::ledger::counts::day_of(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64,
-    );
+    let today =
+        kapsel_store::ledger::counts::day_of(kapsel_core::Clock::now_ms(&kapsel_core::SystemClock));
     let counts = store
         .view_counts(&kapsel_store::CountFilter {
             site: "demo".into(),

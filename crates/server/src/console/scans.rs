@@ -62,16 +62,12 @@ async fn post_scan(
     }
     let id = console
         .store
-        .save_scan(&StoredScan {
-            id: 0,
-            site: site.clone(),
-            started_ms: report.started_at,
-            finished_ms: report.finished_at,
-            pages: report.pages.len() as i64,
-            violations: report.violations.len() as i64,
-            uploaded_ms: console.clock.now_ms(),
-            report: text.to_owned(),
-        })
+        .save_scan(&StoredScan::of(
+            &site,
+            &report,
+            text.to_owned(),
+            console.clock.now_ms(),
+        ))
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -372,7 +372,11 @@ async fn the_banners_view_reports_reach_the_overview_and_bad_ones_are_refused() 
             400,
             "site",
         ),
-        (format!("site=www&language=nb&event=shown"), 400, "revision"),
+        (
+            "site=www&language=nb&event=shown".to_owned(),
+            400,
+            "revision",
+        ),
         (
             format!("site=www&revision={revision}&event=shown"),
             400,
@@ -389,7 +393,7 @@ async fn the_banners_view_reports_reach_the_overview_and_bad_ones_are_refused() 
             "site",
         ),
         (
-            format!("site=www&revision=r-unknown&language=nb&event=shown"),
+            "site=www&revision=r-unknown&language=nb&event=shown".to_owned(),
             409,
             "revision",
         ),

@@ -25,6 +25,27 @@ pub struct StoredScan {
     pub report: String,
 }
 
+impl StoredScan {
+    /// A report to keep for `site`, as `text` (its JSON), received at `received_ms`.
+    pub fn of(
+        site: &str,
+        report: &kapsel_core::scan_report::Report,
+        text: String,
+        received_ms: Millis,
+    ) -> StoredScan {
+        StoredScan {
+            id: 0,
+            site: site.to_owned(),
+            started_ms: report.started_at,
+            finished_ms: report.finished_at,
+            pages: i64::try_from(report.pages.len()).unwrap_or(i64::MAX),
+            violations: i64::try_from(report.violations.len()).unwrap_or(i64::MAX),
+            uploaded_ms: received_ms,
+            report: text,
+        }
+    }
+}
+
 pub trait ScanReports: Send + Sync {
     /// Keeps `scan` (its `id` is ignored); the id it got.
     fn save_scan(&self, scan: &StoredScan) -> impl Future<Output = Result<i64, StoreError>> + Send;
