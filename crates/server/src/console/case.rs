@@ -2,7 +2,8 @@
 //! history and the forms of the actions its state takes; `POST` carries one out as the
 //! signed-in account (`crate::desk::actions`, the same code the admin API runs);
 //! `GET /console/requests/{case}/dry-run` reads the operator's databases and shows what a run
-//! would export or erase, changing nothing. Respondents and up: cases hold requesters' data.
+//! would export or erase, changing nothing ([`super::case_dry_run`]). Respondents and up: cases
+//! hold requesters' data.
 
 use std::sync::Arc;
 
@@ -23,7 +24,6 @@ use crate::desk::DeskState;
 use crate::desk::actions::{self, CaseAction};
 use crate::desk::notices;
 use crate::desk::texts::right_words;
-use crate::desk::work::dry_run::{DatasetDryRun, dry_run};
 use crate::desk::work::{self, History, Missing};
 use crate::error::ApiError;
 
@@ -143,54 +143,6 @@ pub async fn post_case(
     }
 }
 
-pub async fn get_dry_run(
-    State(console): State<Arc<ConsoleState>>,
-    State(desk): State<Arc<DeskState>>,
-    operator: Operator,
-    Path(case_id): Path<String>,
-) -> Result<Response, Refusal> {
-    operator.require(Permission::SeeCases)?;
-    let lang = operator.lang;
-    let w = words(lang);
-    let (case, _) = read(&desk, &case_id, lang).await?;
-    console
-        .audit(
-            &operator.actor(),
-            "dry_run_case",
-            &case_id,
-            operator.prefix.as_deref(),
-        )
-        .await
-        .map_err(store_failed(lang))?;
-    let file = desk.sites.privacy.clone();
-    let mut main = format!(
-        "<h1>{} <code>{}</code></h1>\n<p class=\"note\">{}</p>\n",
-        escape(w.dry_run),
-        escape(&case.id),
-        escape(w.dry_run_hint)
-    );
-    let status = match dry_run(&desk, &file, &case).await {
-        Ok(result) => {
-            main.push_str(&dry_run_tables(w, &result));
-            StatusCode::OK
-        }
-        Err(error) => {
-            let (status, alert) = refused(lang, &error);
-            main.push_str(&alert);
-            status
-        }
-    };
-    main.push_str(&format!(
-        "<p><a href=\"/console/requests/{id}?lang={lang}\">{}</a></p>\n",
-        escape(w.back_to_case),
-        id = escape(&case.id)
-    ));
-    Ok(html(
-        status,
-        page(&operator, "/console/requests", w.dry_run, &main),
-    ))
-}
-
 /// The actions `POST` takes: a run, a manual task done, and each [`CaseAction`].
 const ACTIONS: [&str; 10] = [
     "run",
@@ -243,7 +195,7 @@ fn parse_action(name: &str, form: &Form, lang: &'static str) -> Result<CaseActio
 }
 
 /// The case and its history, or the 404 page.
-async fn read(
+pub(super) async fn read(
     desk: &DeskState,
     case_id: &str,
     lang: &'static str,
@@ -265,7 +217,7 @@ async fn read(
 /// The status and the alert for an action the desk refused. What the requester's case did
 /// not allow is said in the desk's words (they name the state and the event); a failure that
 /// is not the operator's is logged and said only as a failure.
-fn refused(lang: &'static str, error: &ApiError) -> (StatusCode, String) {
+pub(super) fn refused(lang: &'static str, error: &ApiError) -> (StatusCode, String) {
     let w = words(lang);
     let status = error.status();
     let detail = if status.is_server_error() {
@@ -486,74 +438,6 @@ fn action_forms(
         textarea("note", "text", w.note_text),
         w.action_note,
     ));
-    out
-}
-
-/// The dry run's tables: one per SQL dataset, then what is handled elsewhere and who is told.
-fn dry_run_tables(w: &Words, result: &work::dry_run::DryRun) -> String {
-    let mut out = String::new();
-    for dataset in &result.datasets {
-        match dataset {
-            DatasetDryRun::Erasure(plan) => {
-                let rows: Vec<Vec<String>> = plan
-                    .tables
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            escape(&t.table),
-                            t.rows_found.to_string(),
-                            t.rows_deleted.to_string(),
-                            t.rows_updated.to_string(),
-                            t.rows_held.to_string(),
-                        ]
-                    })
-                    .collect();
-                out.push_str(&table(
-                    &format!("{} {}", w.hold_dataset, plan.dataset),
-                    &[
-                        w.table,
-                        w.rows_found,
-                        w.rows_deleted,
-                        w.rows_updated,
-                        w.rows_held,
-                    ],
-                    &rows,
-                ));
-            }
-            DatasetDryRun::Rows { dataset, rows } => {
-                let rows: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|(table, n)| vec![escape(table), n.to_string()])
-                    .collect();
-                out.push_str(&table(
-                    &format!("{} {dataset}", w.hold_dataset),
-                    &[w.table, w.rows_found],
-                    &rows,
-                ));
-            }
-        }
-    }
-    if result.datasets.is_empty() {
-        out.push_str(&format!("<p>{}</p>\n", escape(w.no_sql_datasets)));
-    }
-    if !result.handled_separately.is_empty() {
-        out.push_str(&format!("<h2>{}</h2>\n<ul>", escape(w.handled_separately)));
-        for (id, engine) in &result.handled_separately {
-            out.push_str(&format!(
-                "<li><code>{}</code> ({})</li>",
-                escape(id),
-                escape(engine)
-            ));
-        }
-        out.push_str("</ul>\n");
-    }
-    if !result.recipients.is_empty() {
-        out.push_str(&format!("<h2>{}</h2>\n<ul>", escape(w.recipients)));
-        for recipient in &result.recipients {
-            out.push_str(&format!("<li>{}</li>", escape(recipient)));
-        }
-        out.push_str("</ul>\n");
-    }
     out
 }
 

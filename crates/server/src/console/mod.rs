@@ -9,8 +9,8 @@
 //!   counters, folded by [`rates`], with [`chart`]'s SVG and a CSV export), [`ledger`]
 //!   (chains, verification, export, receipts), [`revisions`] (published revisions, the change
 //!   between any two), [`scans`] (the scanner's reports, violations first), [`requests`] (the
-//!   inbox by legal deadline), [`case`] (a case, its dry run and its actions), [`holds`]
-//!   (retention rules, runs and holds) and [`retention_plan`] (their dry run), [`deliveries`]
+//!   inbox by legal deadline), [`case`] (a case and its actions) with [`case_dry_run`],
+//!   [`holds`] (retention rules, runs and holds) with [`retention_plan`], [`deliveries`]
 //!   (the gate's deliveries and dead letters), and [`documents`] (the generated documents, the
 //!   privacy file read-only, the audit log).
 //! - Every action is recorded in the store's hash-chained audit log ([`audit`]).
@@ -20,6 +20,7 @@
 //! `middleware::security_headers`).
 
 pub mod case;
+pub mod case_dry_run;
 pub mod chart;
 pub mod deliveries;
 pub mod documents;
@@ -119,7 +120,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/console/requests/{case}",
             get(case::get_case).post(case::post_case),
         )
-        .route("/console/requests/{case}/dry-run", get(case::get_dry_run))
+        .route(
+            "/console/requests/{case}/dry-run",
+            get(case_dry_run::get_dry_run),
+        )
         .route("/console/retention", get(holds::get_retention))
         .route("/console/retention/plan", get(retention_plan::get_plan))
         .route("/console/retention/holds", post(holds::post_hold))

@@ -78,29 +78,40 @@ crate::backend::per_backend! {
             .collect()
     }
 
+    /// Each table on its own (each a range of its primary key), merged here: a revision in
+    /// the order it was first counted, the languages sorted.
     pub async fn facets(pool: &Pool, site: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {
-        let revisions = sqlx::query(
-            "SELECT revision FROM (SELECT revision, day FROM consent_daily WHERE site = $1 \
-             UNION ALL SELECT revision, day FROM banner_views_daily WHERE site = $1) AS counted \
-             GROUP BY revision ORDER BY MIN(day), revision",
-        )
-        .bind(site)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("revision"))
-        .collect::<Result<Vec<String>, _>>()?;
-        let languages = sqlx::query(
-            "SELECT language FROM consent_daily WHERE site = $1 \
-             UNION SELECT language FROM banner_views_daily WHERE site = $1 ORDER BY language",
-        )
-        .bind(site)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("language"))
-        .collect::<Result<Vec<String>, _>>()?;
-        Ok((revisions, languages))
+        let mut first_day: std::collections::BTreeMap<String, i64> = Default::default();
+        let mut languages: std::collections::BTreeSet<String> = Default::default();
+        for table in ["consent_daily", "banner_views_daily"] {
+            let rows = sqlx::query(&format!(
+                "SELECT revision, MIN(day) AS first FROM {table} WHERE site = $1 GROUP BY revision"
+            ))
+            .bind(site)
+            .fetch_all(pool)
+            .await?;
+            for row in &rows {
+                let day: i64 = row.try_get("first")?;
+                let first = first_day.entry(row.try_get("revision")?).or_insert(day);
+                *first = (*first).min(day);
+            }
+            let rows = sqlx::query(&format!(
+                "SELECT DISTINCT language FROM {table} WHERE site = $1"
+            ))
+            .bind(site)
+            .fetch_all(pool)
+            .await?;
+            for row in &rows {
+                languages.insert(row.try_get("language")?);
+            }
+        }
+        let mut revisions: Vec<(i64, String)> =
+            first_day.into_iter().map(|(revision, day)| (day, revision)).collect();
+        revisions.sort();
+        Ok((
+            revisions.into_iter().map(|(_, revision)| revision).collect(),
+            languages.into_iter().collect(),
+        ))
     }
 
     pub async fn add_views(pool: &Pool, views: &[BannerView]) -> Result<(), StoreError> {
