@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Console overview benchmark: GET /console?site=www&days=90 (and days=180) for a signed-in
-# viewer, with CHOICES (10,000,000) recorded choices over 180 days on three sites, on SQLite and
-# PostgreSQL, beside GET /healthz (the HTTP stack alone) in the same run.
+# viewer, with CHOICES (10,000,000) recorded choices over 180 days on three sites (and the
+# banner's view counters of those days), on SQLite and PostgreSQL, beside GET /healthz (the HTTP
+# stack alone) in the same run. Then the banner's beacon, POST /v1/banner-views, each answered
+# only once its group commit is done.
 #
 # The choices are written straight into consent_records by SQL (the writer's 20,000 a second
 # would take most of an hour for ten million); the day counters are then built from them by the
@@ -76,6 +78,21 @@ FROM $from;
 SQL
 }
 
+# views: the banner's day counters for the same 180 days, sites, revisions and languages.
+views() {
+  local values="" day site rev lang
+  for day in $(seq 0 179); do
+    for site in www pamelding demo; do
+      for rev in 0 1 2; do
+        for lang in nb nn en; do
+          values+="${values:+,}('$site', $(( TODAY_MS / 86400000 - day )), 'rev-$rev', '$lang', 3000, 700)"
+        done
+      done
+    done
+  done
+  echo "INSERT INTO banner_views_daily (site, day, revision, language, shown, ignored) VALUES $values;"
+}
+
 start_server() {
   : > "$WORK/out"
   KAPSEL_LOG=warn "$KAPSEL" serve --config "$ROOT/examples/kapsel.toml" --listen 127.0.0.1:0 "$@" \
@@ -90,15 +107,19 @@ start_server() {
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""; }
 
-run_wrk() { # LABEL PATH C COOKIE
-  local label="$1" path="$2" c="$3" cookie="$4"
+run_wrk() { # LABEL PATH C COOKIE [SCRIPT]
+  local label="$1" path="$2" c="$3" cookie="$4" script="${5:-get.lua}"
   local threads=2; [ "$c" -lt 2 ] && threads=1
   local line
-  line="$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 10s -s "$HERE/get.lua" "http://$ADDR$path" -- "$cookie" | grep '^RESULT')"
+  line="$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 10s -s "$HERE/$script" "http://$ADDR$path" -- "$cookie" | grep '^RESULT')"
   # shellcheck disable=SC2086
   local $line
   printf '| %-9s | %-30s | %2s | %7s | %7s | %7s | %6s |\n' "$BACKEND" "$label" "$c" "$rps" "$p50_ms" "$p99_ms" "$non2xx"
 }
+
+# The example site www's current revision, which the beacon names.
+REVISION="$("$KAPSEL" check "$ROOT/examples/kapsel.toml" | sed -n 's/.*site www revision \([0-9a-f]*\)).*/\1/p')"
+[ -n "$REVISION" ] || { echo "kapsel check did not print www's revision" >&2; exit 1; }
 
 echo "kapsel console overview: $(date -u +%FT%TZ), $(nproc) cores, $CHOICES choices, wrk $DURATION"
 echo
@@ -120,6 +141,7 @@ for BACKEND in $BACKENDS; do
   started=$(date +%s)
   generate "$BACKEND" | run_sql
   backfill "$BACKEND" | run_sql
+  views | run_sql
   echo "<!-- $BACKEND: $CHOICES choices and their counters written in $(( $(date +%s) - started )) s -->" >&2
   printf '%s\n' "$PASSWORD" | "$KAPSEL" user add bench --role viewer "${STORE[@]}" >/dev/null
   start_server "${STORE[@]}"
@@ -135,7 +157,11 @@ for BACKEND in $BACKENDS; do
     run_wrk "GET /console days=90" "/console?site=www&days=90&lang=en" "$c" "$COOKIE"
     run_wrk "GET /console days=180" "/console?site=www&days=180&lang=en" "$c" "$COOKIE"
     run_wrk "GET /console/overview.csv 90" "/console/overview.csv?site=www&days=90" "$c" "$COOKIE"
+    run_wrk "POST /v1/banner-views (beacon)" "/v1/banner-views?site=www&revision=$REVISION&language=nb&event=shown" "$c" "" post.lua
   done
+  # Every 204 was a committed view: today's www count grew by at least the requests answered.
+  counted="$(curl -fs -H "Cookie: $COOKIE" "http://$ADDR/console/overview.csv?site=www&days=7&lang=en" | tail -n1 | awk -F, '{print $(NF-1)}')"
+  echo "<!-- $BACKEND: today's www banner views after the beacon runs: $counted -->" >&2
   stop_server
   if [ -n "$SCHEMA" ]; then psql -q "$PG_URL" -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null; SCHEMA=""; fi
 done
