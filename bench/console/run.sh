@@ -107,11 +107,11 @@ start_server() {
 }
 stop_server() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""; }
 
-run_wrk() { # LABEL PATH C COOKIE [SCRIPT]
-  local label="$1" path="$2" c="$3" cookie="$4" script="${5:-get.lua}"
+run_wrk() { # LABEL PATH C COOKIE [METHOD]
+  local label="$1" path="$2" c="$3" cookie="$4" method="${5:-GET}"
   local threads=2; [ "$c" -lt 2 ] && threads=1
   local line
-  line="$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 10s -s "$HERE/$script" "http://$ADDR$path" -- "$cookie" | grep '^RESULT')"
+  line="$(wrk -t"$threads" -c"$c" -d"$DURATION" --timeout 10s -s "$HERE/request.lua" "http://$ADDR$path" -- "$cookie" "$method" | grep '^RESULT')"
   # shellcheck disable=SC2086
   local $line
   printf '| %-9s | %-30s | %2s | %7s | %7s | %7s | %6s |\n' "$BACKEND" "$label" "$c" "$rps" "$p50_ms" "$p99_ms" "$non2xx"
@@ -157,7 +157,7 @@ for BACKEND in $BACKENDS; do
     run_wrk "GET /console days=90" "/console?site=www&days=90&lang=en" "$c" "$COOKIE"
     run_wrk "GET /console days=180" "/console?site=www&days=180&lang=en" "$c" "$COOKIE"
     run_wrk "GET /console/overview.csv 90" "/console/overview.csv?site=www&days=90" "$c" "$COOKIE"
-    run_wrk "POST /v1/banner-views (beacon)" "/v1/banner-views?site=www&revision=$REVISION&language=nb&event=shown" "$c" "" post.lua
+    run_wrk "POST /v1/banner-views (beacon)" "/v1/banner-views?site=www&revision=$REVISION&language=nb&event=shown" "$c" "" POST
   done
   # Every 204 was a committed view: today's www count grew by at least the requests answered.
   counted="$(curl -fs -H "Cookie: $COOKIE" "http://$ADDR/console/overview.csv?site=www&days=7&lang=en" | tail -n1 | awk -F, '{print $(NF-1)}')"

@@ -229,14 +229,7 @@ pub async fn post_sign_in(
     }
     let name = kapsel_store::accounts::account_name(&name);
     if throttled(&console, &name, prefix, lang).await? {
-        console
-            .audit(&format!("unknown:{name}"), "sign_in_throttled", "", prefix)
-            .await
-            .map_err(|source| Refusal::Store { lang, source })?;
-        return Ok(html(
-            StatusCode::TOO_MANY_REQUESTS,
-            sign_in_form(&console, lang, w, &name, Some(w.throttled), None),
-        ));
+        return throttled_answer(&console, &format!("unknown:{name}"), &name, prefix, lang).await;
     }
     let account = console
         .store
@@ -315,6 +308,25 @@ pub async fn get_code(
     ))
 }
 
+/// The 429 sign-in page for a throttled name, recorded in the audit log as `actor`.
+async fn throttled_answer(
+    console: &ConsoleState,
+    actor: &str,
+    name: &str,
+    prefix: Option<&str>,
+    lang: &'static str,
+) -> Result<Response, Refusal> {
+    console
+        .audit(actor, "sign_in_throttled", "", prefix)
+        .await
+        .map_err(|source| Refusal::Store { lang, source })?;
+    let w = words(lang);
+    Ok(html(
+        StatusCode::TOO_MANY_REQUESTS,
+        sign_in_form(console, lang, w, name, Some(w.throttled), None),
+    ))
+}
+
 pub async fn post_code(
     State(console): State<Arc<ConsoleState>>,
     ClientPrefix(prefix): ClientPrefix,
@@ -347,14 +359,7 @@ pub async fn post_code(
             .end_session(&session.token_hash)
             .await
             .map_err(store_failed)?;
-        console
-            .audit(&format!("account:{name}"), "sign_in_throttled", "", prefix)
-            .await
-            .map_err(store_failed)?;
-        return Ok(html(
-            StatusCode::TOO_MANY_REQUESTS,
-            sign_in_form(&console, lang, w, &name, Some(w.throttled), None),
-        ));
+        return throttled_answer(&console, &format!("account:{name}"), &name, prefix, lang).await;
     }
     let account = console.store.account(&name).await.map_err(store_failed)?;
     let now = console.clock.now_ms();

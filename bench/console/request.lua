@@ -1,10 +1,14 @@
--- wrk script: GET the URL with the given Cookie header (empty for none), and print one RESULT
--- line that run.sh parses.
--- Usage: wrk -s get.lua URL -- COOKIE
+-- wrk script: request the URL with the given Cookie header (empty for none) and method (GET by
+-- default; POST with no body is how navigator.sendBeacon sends the banner's view report), and
+-- print one RESULT line that run.sh parses.
+-- Usage: wrk -s request.lua URL -- COOKIE [METHOD]
 
 function init(args)
   if args[1] and args[1] ~= "" then
     wrk.headers["Cookie"] = args[1]
+  end
+  if args[2] and args[2] ~= "" then
+    wrk.method = args[2]
   end
 end
 
